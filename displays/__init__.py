@@ -1,0 +1,1 @@
+"""The async shell: CLI, aiohttp app, cache port, scheduled jobs, notices, view-models."""

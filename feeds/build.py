@@ -1,0 +1,279 @@
+"""Build a Timetable from the tables gtfs-kit read (pandas stays inside this module)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from feeds.calendar import WEEKDAYS, CalendarException, CalendarRow, build_service_matrix
+from feeds.departure_index import build_departure_index
+from feeds.errors import FeedInvalid
+from feeds.ids import build_ids
+from feeds.model import Agency, ExclusionReason, Route
+from feeds.read import Tables
+from feeds.stop_times import build_stop_times, parse_times
+from feeds.timebase import build_day_bases, parse_gtfs_date
+from feeds.timetable import Timetable
+
+
+def _text(value: Any) -> str | None:
+    """Return a clean string for a cell, None for empty/NA (numbers read by pandas included)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
+    if name not in frame.columns:
+        return [None] * len(frame)
+    return [_text(v) for v in frame[name].tolist()]
+
+
+def _ints(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=np.int64)
+    return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=np.int64)
+
+
+def _colour(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.lstrip("#")
+    return value if len(value) == 6 and all(c in "0123456789abcdefABCDEF" for c in value) else None
+
+
+def _agencies(frame: pd.DataFrame) -> tuple[tuple[Agency, ...], str]:
+    zones = _column(frame, "agency_timezone")
+    ids, names, urls = (_column(frame, c) for c in ("agency_id", "agency_name", "agency_url"))
+    agencies = []
+    for row, zone in enumerate(zones, start=1):
+        if zone is None:
+            raise FeedInvalid("agency.txt", "agency_timezone is required", row=row,
+                              field="agency_timezone")
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise FeedInvalid("agency.txt", f"unknown time zone {zone!r}", row=row,
+                              field="agency_timezone") from exc
+        agencies.append(Agency(id=ids[row - 1] or "", name=names[row - 1] or "",
+                               timezone=zone, url=urls[row - 1]))
+    # GTFS requires one timezone for all agencies; times are read in the first one's.
+    return tuple(agencies), agencies[0].timezone
+
+
+def _stops(frame: pd.DataFrame) -> dict[str, Any]:
+    ids = _column(frame, "stop_id")
+    for row, value in enumerate(ids, start=1):
+        if value is None:
+            raise FeedInvalid("stops.txt", "stop_id is empty", row=row, field="stop_id")
+    sorted_ids = build_ids(i for i in ids if i is not None)
+    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    pos = index.get_indexer(pd.Index(ids))
+    n = len(sorted_ids)
+
+    def place(values: list[Any], fill: Any) -> list[Any]:
+        out = [fill] * n
+        for p, v in zip(pos, values, strict=True):
+            out[p] = v if v is not None else fill
+        return out
+
+    names = place(_column(frame, "stop_name"), "")
+    platforms = place(_column(frame, "platform_code"), "")
+    parent_ids = place(_column(frame, "parent_station"), None)
+    parent = index.get_indexer(pd.Index([p if p is not None else "" for p in parent_ids]))
+    loc = np.zeros(n, dtype=np.int8)
+    loc[pos] = _ints(frame, "location_type", 0)
+    wheel = np.zeros(n, dtype=np.int8)
+    wheel[pos] = _ints(frame, "wheelchair_boarding", 0)
+    lat = np.zeros(n)
+    lon = np.zeros(n)
+    lat[pos] = pd.to_numeric(frame["stop_lat"], errors="coerce").fillna(0).to_numpy(float)
+    lon[pos] = pd.to_numeric(frame["stop_lon"], errors="coerce").fillna(0).to_numpy(float)
+    parent = parent.astype(np.int32)
+    # a platform without stop-level wheelchair info inherits its station's (GTFS L227)
+    inherit = (wheel == 0) & (parent >= 0)
+    wheel[inherit] = wheel[parent[inherit]]
+    has_parent = np.flatnonzero(parent >= 0)
+    order = has_parent[np.argsort(parent[has_parent], kind="stable")]
+    child_ptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(parent[has_parent], minlength=n), out=child_ptr[1:])
+    return dict(stop_ids=sorted_ids, stop_name=tuple(names), stop_platform=tuple(platforms),
+                stop_parent=parent, stop_location_type=loc, stop_lat=lat, stop_lon=lon,
+                stop_wheelchair=wheel, child_ptr=child_ptr, child_idx=order.astype(np.int32),
+                _index=index)
+
+
+def _routes(frame: pd.DataFrame) -> tuple[Any, tuple[Route, ...], pd.Index]:
+    ids = _column(frame, "route_id")
+    records = {}
+    types = _ints(frame, "route_type", 3)
+    cols = {c: _column(frame, c) for c in ("route_short_name", "route_long_name", "route_color",
+                                           "route_text_color", "agency_id")}
+    for i, rid in enumerate(ids):
+        if rid is None or rid in records:
+            continue
+        records[rid] = Route(
+            id=rid, short_name=cols["route_short_name"][i], long_name=cols["route_long_name"][i],
+            type=int(types[i]), color=_colour(cols["route_color"][i]),
+            text_color=_colour(cols["route_text_color"][i]), agency_id=cols["agency_id"][i])
+    sorted_ids = build_ids(records)
+    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    return sorted_ids, tuple(records[r] for r in index), index
+
+
+def _calendar(tables: Tables) -> tuple[list[str], list[CalendarRow], list[CalendarException]]:
+    rows: list[CalendarRow] = []
+    exceptions: list[CalendarException] = []
+    cal = tables.get("calendar")
+    if cal is not None:
+        flags = [_ints(cal, d, 0) for d in WEEKDAYS]
+        for i, (sid, start, end) in enumerate(zip(_column(cal, "service_id"),
+                                                  _column(cal, "start_date"),
+                                                  _column(cal, "end_date"), strict=True)):
+            try:
+                rows.append(CalendarRow(str(sid), tuple(bool(f[i]) for f in flags),  # type: ignore[arg-type]
+                                        parse_gtfs_date(start or ""), parse_gtfs_date(end or "")))
+            except ValueError as exc:
+                raise FeedInvalid("calendar.txt", str(exc), row=i + 1,
+                                  field="start_date/end_date") from exc
+    dates = tables.get("calendar_dates")
+    if dates is not None:
+        kinds = _ints(dates, "exception_type", 0)
+        for i, (sid, day) in enumerate(zip(_column(dates, "service_id"),
+                                           _column(dates, "date"), strict=True)):
+            try:
+                date = parse_gtfs_date(day or "")
+            except ValueError as exc:
+                raise FeedInvalid("calendar_dates.txt", str(exc), row=i + 1, field="date") from exc
+            if kinds[i] in (1, 2):
+                exceptions.append(CalendarException(str(sid), date, added=kinds[i] == 1))
+    service_ids = sorted({r.service_id for r in rows} | {e.service_id for e in exceptions})
+    return service_ids, rows, exceptions
+
+
+def build_timetable(tables: Tables) -> Timetable:
+    """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work."""
+    excluded: Counter[str] = Counter()
+    agencies, timezone = _agencies(tables.get("agency"))
+    stops = _stops(tables.get("stops"))
+    stop_index = stops.pop("_index")
+    route_ids, routes, route_index = _routes(tables.get("routes"))
+    service_list, cal_rows, cal_exc = _calendar(tables)
+    service_ids = build_ids(service_list)
+    service_index = pd.Index([bytes(b).decode() for b in service_ids])
+
+    trips = tables.get("trips")
+    trips = trips[trips["trip_id"].notna()]
+    duplicated = trips["trip_id"].duplicated()
+    if duplicated.any():
+        excluded[ExclusionReason.DUPLICATE_TRIP_ID] += int(duplicated.sum())
+        trips = trips[~duplicated]
+    trip_ids = build_ids(str(t) for t in trips["trip_id"])
+    trip_index = pd.Index([bytes(b).decode() for b in trip_ids])
+    order = trip_index.get_indexer(trips["trip_id"])
+    n_trips = len(trip_ids)
+
+    def by_trip(values: npt.NDArray[Any], fill: int) -> npt.NDArray[Any]:
+        out = np.full(n_trips, fill, dtype=values.dtype)
+        out[order] = values
+        return out
+
+    trip_route = by_trip(route_index.get_indexer(trips["route_id"]).astype(np.int32), -1)
+    trip_service = by_trip(service_index.get_indexer(trips["service_id"]).astype(np.int32), -1)
+    trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
+    trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
+
+    stop_times = tables.get("stop_times")
+    if stop_times is None or stop_times.empty:
+        raise FeedInvalid("stop_times.txt", "no stop_times")
+    st, bad = build_stop_times(stop_times, trip_index, stop_index, n_trips, excluded)
+    for mask, reason in ((trip_route < 0, ExclusionReason.UNKNOWN_ROUTE),
+                         (trip_service < 0, ExclusionReason.UNKNOWN_SERVICE)):
+        new = mask & ~bad
+        if new.any():
+            excluded[reason] += int(new.sum())
+            bad |= new
+    keep = ~bad[st.trip]
+    st_cols = {k: getattr(st, k)[keep] for k in
+               ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "flags", "headsign")}
+
+    # one text table for headsigns: stop_headsign codes first, then trip headsigns appended
+    texts = list(st.texts)
+    trip_hs_codes, trip_hs_uniques = pd.factorize(
+        pd.Series([_text(v) for v in trips["trip_headsign"]] if "trip_headsign" in trips
+                  else [None] * len(trips), dtype=object), use_na_sentinel=True)
+    trip_headsign = np.where(trip_hs_codes >= 0, trip_hs_codes + len(texts), -1).astype(np.int32)
+    texts.extend(str(t) for t in trip_hs_uniques)
+    trip_headsign = by_trip(trip_headsign, -1)
+
+    counts = np.bincount(st_cols["trip"], minlength=n_trips)
+    trip_st_end = np.cumsum(counts).astype(np.int32)
+    trip_st_start = (trip_st_end - counts).astype(np.int32)
+
+    freq = _frequencies(tables.get("frequencies"), trip_index, bad, counts, excluded)
+    index = build_departure_index(
+        len(stops["stop_ids"]), st_cols["trip"], st_cols["stop"], st_cols["dep"],
+        st_cols["pickup"], trip_st_start, trip_st_end, *freq[:4])
+
+    first_day, active = build_service_matrix(service_list, cal_rows, cal_exc)
+    zone = ZoneInfo(timezone)
+    max_dep = int(index.dep.max()) if index.dep.size else 0
+    feed_info = tables.get("feed_info")
+    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
+    return Timetable(
+        feed_hash=tables.content_hash, timezone=timezone, feed_version=version,
+        agencies=agencies, route_ids=route_ids, routes=routes, **stops,
+        trip_ids=trip_ids, trip_route=trip_route, trip_service=trip_service,
+        trip_headsign=trip_headsign, trip_direction=trip_direction, trip_wheelchair=trip_wheel,
+        trip_st_start=trip_st_start, trip_st_end=trip_st_end,
+        st_trip=st_cols["trip"], st_stop=st_cols["stop"], st_seq=st_cols["seq"],
+        st_arr=st_cols["arr"], st_dep=st_cols["dep"], st_pickup=st_cols["pickup"],
+        st_drop=st_cols["drop"], st_flags=st_cols["flags"], st_headsign=st_cols["headsign"],
+        freq_trip=freq[0], freq_start=freq[1], freq_end=freq[2], freq_headway=freq[3],
+        freq_exact=freq[4],
+        service_ids=service_ids, first_day=first_day, service_active=active,
+        day_base=build_day_bases(first_day, active.shape[1], zone),
+        ix_ptr=index.ptr, ix_dep=index.dep, ix_st=index.st, ix_freq=index.freq,
+        max_span_days=max_dep // 86_400 + 1,  # +1: a 23 h DST day
+        texts=tuple(texts),
+        excluded=dict(excluded), source_counts=_source_counts(tables),
+        notes=tuple(f"{f}: not UTF-8, read as Latin-1" for f in tables.recoded) + tables.blanked,
+    )
+
+
+def _source_counts(tables: Tables) -> dict[str, int]:
+    return {name: len(frame) for name, frame in tables.frames.items() if frame is not None}
+
+
+def _frequencies(
+    frame: pd.DataFrame | None,
+    trip_index: pd.Index,
+    bad: npt.NDArray[np.bool_],
+    counts: npt.NDArray[np.int64],
+    excluded: Counter[str],
+) -> tuple[Any, Any, Any, Any, Any]:
+    if frame is None or frame.empty:
+        empty = np.zeros(0, dtype=np.int32)
+        return empty, empty, empty, empty, np.zeros(0, dtype=np.int8)
+    trip = trip_index.get_indexer(frame["trip_id"]).astype(np.int32)
+    start = parse_times(frame["start_time"], "frequencies.txt", "start_time")
+    end = parse_times(frame["end_time"], "frequencies.txt", "end_time")
+    headway = _ints(frame, "headway_secs", 0).astype(np.int32)
+    exact = _ints(frame, "exact_times", 0).astype(np.int8)
+    valid = (trip >= 0) & (headway > 0) & (start >= 0) & (end > start)
+    if (~valid).any():
+        excluded[ExclusionReason.BAD_FREQUENCY] += int((~valid).sum())
+    valid &= ~bad[np.maximum(trip, 0)] & (counts[np.maximum(trip, 0)] >= 2)
+    return trip[valid], start[valid], end[valid], headway[valid], exact[valid]

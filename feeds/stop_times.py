@@ -1,0 +1,160 @@
+"""Clean stop_times into trip-ordered arrays; exclude broken trips and count them by reason.
+
+A trip is excluded, never the feed, when its rows cannot describe a journey: an unknown stop, a
+repeated stop_sequence, fewer than two rows, no time at the first or last stop, or times that
+run backwards. Empty times between timed stops (allowed at non-timepoints) are interpolated
+linearly and flagged approximate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from feeds.errors import FeedInvalid
+from feeds.model import ExclusionReason
+from feeds.timebase import parse_gtfs_time
+from feeds.timetable import APPROXIMATE
+
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True)
+class StopTimeArrays:
+    trip: I32
+    stop: I32
+    seq: I32
+    arr: I32
+    dep: I32
+    pickup: npt.NDArray[np.int8]
+    drop: npt.NDArray[np.int8]
+    flags: npt.NDArray[np.int8]
+    headsign: I32
+    texts: list[str]
+
+
+def parse_times(column: Any, file: str, field: str) -> I32:
+    """Return seconds for a column of GTFS times (-1 where empty); refuse unparseable values."""
+    codes, uniques = pd.factorize(column, use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=np.int32)
+    values[-1] = -1                       # the NA sentinel -1 indexes the last slot
+    for i, text in enumerate(uniques):
+        try:
+            values[i] = parse_gtfs_time(str(text))
+        except ValueError as exc:
+            row = int(np.flatnonzero(codes == i)[0]) + 1
+            raise FeedInvalid(file, str(exc), row=row, field=field) from exc
+    return values[codes]
+
+
+def _int_column(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
+    if name not in frame.columns:
+        return np.full(len(frame), default, dtype=np.int64)
+    return frame[name].fillna(default).to_numpy(dtype=np.int64)
+
+
+def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
+    """Fill -1 times in place by linear interpolation between timed rows; return the filled mask.
+
+    Assumes the first and last row of each trip carry a time (checked before).
+    """
+    arr[arr < 0] = dep[arr < 0]
+    dep[dep < 0] = arr[dep < 0]
+    missing = dep < 0
+    if not missing.any():
+        return missing
+    n = len(dep)
+    idx = np.arange(n)
+    known = ~missing
+    prev = np.maximum.accumulate(np.where(known, idx, 0))
+    nxt = np.minimum.accumulate(np.where(known, idx, n - 1)[::-1])[::-1]
+    span = np.maximum(nxt - prev, 1)
+    frac = (idx - prev) / span
+    filled = dep[prev] + frac * (arr[nxt] - dep[prev])
+    dep[missing] = np.round(filled[missing]).astype(np.int32)
+    arr[missing] = dep[missing]
+    return missing
+
+
+def build_stop_times(
+    frame: pd.DataFrame,
+    trip_index: pd.Index,
+    stop_index: pd.Index,
+    n_trips: int,
+    excluded: Counter[str],
+) -> tuple[StopTimeArrays, npt.NDArray[np.bool_]]:
+    """Return clean stop_times ordered by (trip, stop_sequence) and a mask of excluded trips."""
+    trip = trip_index.get_indexer(frame["trip_id"]).astype(np.int32)
+    orphan = trip < 0
+    if orphan.any():
+        excluded[ExclusionReason.ORPHAN_STOP_TIMES] += int(orphan.sum())
+    if frame["stop_sequence"].isna().any():
+        row = int(np.flatnonzero(frame["stop_sequence"].isna().to_numpy())[0]) + 1
+        raise FeedInvalid("stop_times.txt", "stop_sequence is empty", row=row,
+                          field="stop_sequence")
+    keep = ~orphan
+    frame = frame[keep]
+    trip = trip[keep]
+    stop = stop_index.get_indexer(frame["stop_id"]).astype(np.int32)
+    seq = frame["stop_sequence"].to_numpy(dtype=np.int64).astype(np.int32)
+    arr = parse_times(frame["arrival_time"], "stop_times.txt", "arrival_time")
+    dep = parse_times(frame["departure_time"], "stop_times.txt", "departure_time")
+    pickup = _int_column(frame, "pickup_type", 0).astype(np.int8)
+    drop = _int_column(frame, "drop_off_type", 0).astype(np.int8)
+    timepoint = _int_column(frame, "timepoint", 1)
+    if "stop_headsign" in frame.columns:
+        hs_codes, hs_uniques = pd.factorize(frame["stop_headsign"], use_na_sentinel=True)
+        headsign = hs_codes.astype(np.int32)
+        texts = [str(t) for t in hs_uniques]
+    else:
+        headsign = np.full(len(frame), -1, dtype=np.int32)
+        texts = []
+
+    order = np.lexsort((seq, trip))
+    trip, stop, seq, arr, dep = trip[order], stop[order], seq[order], arr[order], dep[order]
+    pickup, drop, timepoint, headsign = pickup[order], drop[order], timepoint[order], headsign[order]
+
+    bad = np.zeros(n_trips, dtype=bool)
+    counts = np.bincount(trip, minlength=n_trips)
+
+    def mark(trips: npt.NDArray[np.int32], reason: ExclusionReason) -> None:
+        new = np.unique(trips[~bad[trips]])
+        if new.size:
+            excluded[reason] += int(new.size)
+            bad[new] = True
+
+    mark(trip[stop < 0], ExclusionReason.UNKNOWN_STOP)
+    same_trip = trip[1:] == trip[:-1]
+    mark(trip[1:][same_trip & (seq[1:] == seq[:-1])], ExclusionReason.DUPLICATE_STOP_SEQUENCE)
+    mark(np.flatnonzero(counts < 2).astype(np.int32),
+         ExclusionReason.TOO_FEW_STOP_TIMES)
+    first = np.ones(len(trip), dtype=bool)
+    first[1:] = ~same_trip
+    last = np.ones(len(trip), dtype=bool)
+    last[:-1] = ~same_trip
+    untimed = (arr < 0) & (dep < 0)
+    mark(trip[(first | last) & untimed], ExclusionReason.MISSING_TRIP_EDGE)
+
+    keep = ~bad[trip]
+    trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
+    pickup, drop, timepoint, headsign = pickup[keep], drop[keep], timepoint[keep], headsign[keep]
+    starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]]).astype(np.int32)
+    interpolated = _fill_times(arr, dep, starts)
+
+    same_trip = trip[1:] == trip[:-1]
+    backwards = (dep < arr)
+    backwards[1:] |= same_trip & (arr[1:] < dep[:-1])
+    if backwards.any():
+        mark(trip[backwards], ExclusionReason.TIME_TRAVEL)
+        keep = ~bad[trip]
+        trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
+        pickup, drop, timepoint = pickup[keep], drop[keep], timepoint[keep]
+        headsign, interpolated = headsign[keep], interpolated[keep]
+
+    flags = np.where((timepoint == 0) | interpolated, APPROXIMATE, 0).astype(np.int8)
+    return StopTimeArrays(trip, stop, seq, arr, dep, pickup, drop, flags, headsign, texts), bad

@@ -1,0 +1,1 @@
+"""GTFS-Realtime: fetch, parse once into frozen records, resolve trip instances, merge."""

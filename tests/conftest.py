@@ -1,0 +1,44 @@
+"""Shared fixtures: the real feeds in ../shared/data and a throwaway Redis server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.redis_server import start_redis
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        raise RuntimeError(f"{SHARED_DATA} is missing: the tests read the real feeds from there")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A Redis URL: REDIS_URL if set, else a redis-server started for this session.
+
+    Fails loudly (never skips) when no Redis can be had.
+    """
+    given = os.environ.get("REDIS_URL")
+    if given:
+        yield given
+        return
+    server = start_redis()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix unique to one test, so tests never flush or collide in a shared Redis."""
+    return f"abfahrt-test-{uuid.uuid4().hex[:8]}:"
