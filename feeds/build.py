@@ -44,7 +44,9 @@ def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
 def _ints(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
     if name not in frame.columns:
         return np.full(len(frame), default, dtype=np.int64)
-    return pd.to_numeric(frame[name], errors="coerce").fillna(default).to_numpy(dtype=np.int64)
+    numbers = pd.to_numeric(frame[name], errors="coerce").fillna(default)
+    values: npt.NDArray[np.int64] = numbers.to_numpy(dtype=np.int64)
+    return values
 
 
 def _colour(value: str | None) -> str | None:

@@ -27,7 +27,8 @@ def is_departure_row(st_trip: I32, st_pickup: npt.NDArray[np.int8]) -> npt.NDArr
     """Return the rows that are departures: not the trip's last row, and boardable."""
     last = np.ones(len(st_trip), dtype=bool)
     last[:-1] = st_trip[1:] != st_trip[:-1]
-    return ~last & (st_pickup != 1)
+    departs: npt.NDArray[np.bool_] = ~last & (st_pickup != 1)
+    return departs
 
 
 def build_departure_index(

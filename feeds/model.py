@@ -37,4 +37,4 @@ class ExclusionReason(StrEnum):
     TIME_TRAVEL = "time_travel"                  # times decrease along the trip
     DUPLICATE_TRIP_ID = "duplicate_trip_id"
     ORPHAN_STOP_TIMES = "orphan_stop_times"      # rows whose trip_id is not in trips.txt (rows)
-    BAD_FREQUENCY = "bad_frequency"              # frequencies row with headway <= 0 or end <= start (rows)
+    BAD_FREQUENCY = "bad_frequency"              # frequencies row: headway <= 0 or end <= start

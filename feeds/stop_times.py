@@ -49,13 +49,15 @@ def parse_times(column: Any, file: str, field: str) -> I32:
         except ValueError as exc:
             row = int(np.flatnonzero(codes == i)[0]) + 1
             raise FeedInvalid(file, str(exc), row=row, field=field) from exc
-    return values[codes]
+    seconds: I32 = values[codes]
+    return seconds
 
 
 def _int_column(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
     if name not in frame.columns:
         return np.full(len(frame), default, dtype=np.int64)
-    return frame[name].fillna(default).to_numpy(dtype=np.int64)
+    values: npt.NDArray[np.int64] = frame[name].fillna(default).to_numpy(dtype=np.int64)
+    return values
 
 
 def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
@@ -117,7 +119,8 @@ def build_stop_times(
 
     order = np.lexsort((seq, trip))
     trip, stop, seq, arr, dep = trip[order], stop[order], seq[order], arr[order], dep[order]
-    pickup, drop, timepoint, headsign = pickup[order], drop[order], timepoint[order], headsign[order]
+    pickup, drop = pickup[order], drop[order]
+    timepoint, headsign = timepoint[order], headsign[order]
 
     bad = np.zeros(n_trips, dtype=bool)
     counts = np.bincount(trip, minlength=n_trips)
