@@ -38,8 +38,13 @@ class StopTimeArrays:
     texts: list[str]
 
 
-def parse_times(column: Any, file: str, field: str) -> I32:
-    """Return seconds for a column of GTFS times (-1 where empty); refuse unparseable values."""
+def parse_times(column: Any, file: str, field: str,
+                rows: npt.NDArray[np.intp] | None = None) -> I32:
+    """Return seconds for a column of GTFS times (-1 where empty); refuse unparseable values.
+
+    `rows` gives each value's data row number in the file (1-based) when the column is a
+    subset of the file's rows; by default value i is row i + 1.
+    """
     codes, uniques = pd.factorize(column, use_na_sentinel=True)
     values = np.empty(len(uniques) + 1, dtype=np.int32)
     values[-1] = -1                       # the NA sentinel -1 indexes the last slot
@@ -47,7 +52,8 @@ def parse_times(column: Any, file: str, field: str) -> I32:
         try:
             values[i] = parse_gtfs_time(str(text))
         except ValueError as exc:
-            row = int(np.flatnonzero(codes == i)[0]) + 1
+            first = int(np.flatnonzero(codes == i)[0])
+            row = int(rows[first]) if rows is not None else first + 1
             raise FeedInvalid(file, str(exc), row=row, field=field) from exc
     seconds: I32 = values[codes]
     return seconds
@@ -100,12 +106,13 @@ def build_stop_times(
         raise FeedInvalid("stop_times.txt", "stop_sequence is empty", row=row,
                           field="stop_sequence")
     keep = ~orphan
+    file_rows = np.flatnonzero(keep) + 1          # data row numbers, for error messages
     frame = frame[keep]
     trip = trip[keep]
     stop = stop_index.get_indexer(frame["stop_id"]).astype(np.int32)
     seq = frame["stop_sequence"].to_numpy(dtype=np.int64).astype(np.int32)
-    arr = parse_times(frame["arrival_time"], "stop_times.txt", "arrival_time")
-    dep = parse_times(frame["departure_time"], "stop_times.txt", "departure_time")
+    arr = parse_times(frame["arrival_time"], "stop_times.txt", "arrival_time", file_rows)
+    dep = parse_times(frame["departure_time"], "stop_times.txt", "departure_time", file_rows)
     pickup = _int_column(frame, "pickup_type", 0).astype(np.int8)
     drop = _int_column(frame, "drop_off_type", 0).astype(np.int8)
     timepoint = _int_column(frame, "timepoint", 1)
