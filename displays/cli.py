@@ -159,8 +159,8 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    print("abfahrt serve: not yet — the service arrives with issue 4.")
-    return 0
+    from displays.serve import serve
+    return serve(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,7 +187,15 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_feed_info)
 
-    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve = sub.add_parser("serve", help="run the HTTP service (no arguments: the Mainz demo)")
+    serve.add_argument("--feed", help="GTFS zip path or URL [ABFAHRT_FEED]")
+    serve.add_argument("--realtime", action="append", default=[],
+                       help="GTFS-RT URL or path, repeatable [ABFAHRT_REALTIME, space-separated]")
+    serve.add_argument("--redis", help="Redis URL; none = in-process cache [REDIS_URL]")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1) [ABFAHRT_HOST]")
+    serve.add_argument("--port", type=int, help="port (default 8080) [ABFAHRT_PORT]")
+    serve.add_argument("--displays", help="displays file (TOML) [ABFAHRT_DISPLAYS]")
+    serve.add_argument("--data-dir", help="data folder (default ./data) [ABFAHRT_DATA_DIR]")
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -1,0 +1,195 @@
+"""JSON API handlers (/api/v1). Thin: parse the request, ask the runtime or cache, answer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from displays.appkeys import RUNTIME
+from displays.board_cache import CachedBoard, document_etag, now_epoch
+from displays.http import conditional, json_response, serve_rendering
+from displays.openapi import openapi_document
+from displays.params import (
+    negotiate_lang,
+    parse_filter,
+    parse_float,
+    parse_instant,
+    parse_int,
+)
+from displays.render import gzipped, json_body
+from displays.runtime import Runtime, display_board_key, stop_board_key
+
+routes = web.RouteTableDef()
+MAX_ID_LEN = 256
+
+
+def bad(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=message, content_type="application/json")
+
+
+def stop_or_404(rt: Runtime, stop_id: str) -> int:
+    if len(stop_id) > MAX_ID_LEN:
+        raise web.HTTPNotFound(text="unknown stop")
+    stop = rt.tt.find_stop(stop_id)
+    if stop < 0:
+        raise web.HTTPNotFound(text=f"unknown stop {stop_id!r}")
+    return stop
+
+
+def stop_summary(rt: Runtime, index: int, distance: float | None = None) -> dict[str, Any]:
+    tt = rt.tt
+    out: dict[str, Any] = {
+        "id": tt.stop_id(index), "name": tt.stop_name[index],
+        "lat": float(tt.stop_lat[index]), "lon": float(tt.stop_lon[index]),
+        "location_type": int(tt.stop_location_type[index]),
+        "platforms": [{"id": tt.stop_id(p), "platform": tt.stop_platform[p] or None}
+                      for p in tt.platforms_of(index) if p != index],
+    }
+    if distance is not None:
+        out["distance_m"] = round(distance, 1)
+    return out
+
+
+def max_age(rt: Runtime, board: CachedBoard, now: int) -> int:
+    """Seconds until the next refresh could change this board (never longer than the interval)."""
+    interval = rt.settings.realtime_interval_s
+    return max(1, min(interval, board.computed_at + interval - now))
+
+
+async def cached_stop_board(rt: Runtime, stop: int, lang: str, now: int) -> CachedBoard:
+    """Return the default board of a stop from the cache, computing it on first ask."""
+    key = stop_board_key(rt.tt.stop_id(stop), lang)
+    rt.recent_stops[key] = now
+    board = await rt.cache.get(key)
+    if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
+        board = rt.default_stop_board(stop, lang, now)
+        if rt.is_leader:
+            await rt.cache.put([board])
+        else:
+            rt.cache.hot[key] = board
+    return board
+
+
+@routes.get("/api/v1/stops")
+async def search_stops(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    query = request.query.get("q", "")
+    if not query.strip() or len(query) > 100:
+        raise bad("q: a search text of 1 to 100 characters is required")
+    limit = parse_int(request.query, "limit", 20, 1, 100, cap=True) or 20
+    matches = rt.search.search(query, limit)
+    return json_response({"stops": [stop_summary(rt, m.index) for m in matches]})
+
+
+@routes.get("/api/v1/stops/nearby")
+async def nearby_stops(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    lat = parse_float(request.query, "lat", -90, 90)
+    lon = parse_float(request.query, "lon", -180, 180)
+    radius = parse_int(request.query, "radius", 500, 1, 5000, cap=True) or 500
+    limit = parse_int(request.query, "limit", 20, 1, 100, cap=True) or 20
+    matches = rt.search.nearby(lat, lon, radius, limit)
+    return json_response({"stops": [stop_summary(rt, m.index, m.distance_m) for m in matches]})
+
+
+@routes.get("/api/v1/stops/{stop_id}/departures")
+async def stop_departures(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    stop = stop_or_404(rt, request.match_info["stop_id"])
+    q = request.query
+    lang = negotiate_lang(q, request.headers.get("Accept-Language"))
+    now = now_epoch()
+    custom = any(k in q for k in ("at", "window", "limit", "route", "direction", "platform"))
+    if not custom:
+        board = await cached_stop_board(rt, stop, lang, now)
+        return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
+                               "application/json", max_age(rt, board, now))
+    at = parse_instant(q["at"], rt.tt.zone) if "at" in q else now
+    window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min,
+                       cap=True) or rt.settings.window_min
+    limit = parse_int(q, "limit", None, 1, rt.settings.max_limit, cap=True)
+    document = rt.stop_document(stop, at, window * 60, limit, parse_filter(q), lang)
+    body = json_body(document)
+    return conditional(request, etag=document_etag(document), body=body,
+                       content_type="application/json",
+                       max_age=rt.settings.realtime_interval_s, gz=gzipped(body))
+
+
+@routes.get("/api/v1/displays")
+async def list_displays(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    now = now_epoch()
+    out = []
+    for display in rt.displays.values():
+        seen = rt.display_seen.get(display.id)
+        out.append({
+            "id": display.id, "name": display.name, "stops": list(display.stops),
+            "lang": display.lang, "theme": display.theme, "refresh_s": display.refresh_s,
+            "last_contact": seen,
+            "online": seen is not None and now - seen <= rt.settings.display_offline_after_s,
+        })
+    return json_response({"displays": out}, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/api/v1/displays/{display_id}")
+async def display_json(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    board = await display_board_or_404(rt, request.match_info["display_id"])
+    now = now_epoch()
+    return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
+                           "application/json", max_age(rt, board, now))
+
+
+async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
+    display = rt.displays.get(display_id[:MAX_ID_LEN])
+    if display is None:
+        raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
+    now = now_epoch()
+    rt.display_seen[display.id] = now
+    board = await rt.cache.get(display_board_key(display.id))
+    if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
+        board = rt.display_board(display, now)
+        if rt.is_leader:
+            await rt.cache.put([board])
+        else:
+            rt.cache.hot[board.key] = board
+    return board
+
+
+@routes.get("/api/v1/alerts")
+async def alerts(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
+    now = now_epoch()
+    items: list[dict[str, Any]] = []
+    if rt.realtime is not None:
+        items.extend(rt.realtime.all_alerts(lang, now))
+    if rt.notices is not None:
+        items = rt.notices.all_alerts(lang, now) + items
+    return json_response({"alerts": items}, headers={"Cache-Control": "public, max-age=15"})
+
+
+@routes.get("/api/v1/status")
+async def status(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    now = now_epoch()
+    fs = rt.feed_status
+    body = {
+        "instance": rt.instance_id, "leader": rt.is_leader, "demo": rt.settings.demo,
+        "static": {"source": fs.source, "version": fs.version, "feed_hash": fs.feed_hash,
+                   "loaded_at": fs.loaded_at, "last_check": fs.last_check, "error": fs.error,
+                   "excluded": fs.excluded},
+        "realtime": rt.realtime.status(now) if rt.realtime is not None else [],
+        "boards": {"cached": len(rt.cache.hot), "refreshes": rt.refresh_count,
+                   "last_refresh_ms": round(rt.last_refresh_ms, 2),
+                   "redis": None if rt.cache.redis is None else
+                   ("degraded" if rt.cache.degraded else "ok")},
+    }
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=3600"})
+

@@ -1,0 +1,128 @@
+"""The aiohttp application: one factory, every resource opened and closed in cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+from redis.asyncio import Redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
+
+from displays import api, ops, pages
+from displays.appkeys import JINJA, RUNTIME
+from displays.board_cache import BoardCache
+from displays.demo.network import today_in, write_demo_feed
+from displays.display_config import default_displays_file, load_displays
+from displays.http import make_middleware
+from displays.jobs import poll_realtime, set_feed_status, start_scheduler
+from displays.keys import Keys
+from displays.leader import LeaderLock
+from displays.metrics import Metrics
+from displays.realtime_hub import RealtimeHub
+from displays.render import make_environment
+from displays.runtime import FeedStatus, Runtime
+from displays.settings import Settings
+from displays.static_fetch import download_static
+from displays.stop_search import StopSearch
+from feeds import Timetable, load_timetable
+
+log = logging.getLogger("abfahrt")
+STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
+
+
+def connect_redis(url: str) -> Redis:
+    """A client with short timeouts and bounded retries, so a dead Redis costs little per call."""
+    return Redis.from_url(
+        url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=10,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
+        retry_on_timeout=False)
+
+
+async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession
+                                 ) -> tuple[Timetable, str]:
+    source = settings.feed
+    if source is None:
+        from zoneinfo import ZoneInfo
+        path = write_demo_feed(settings.data_dir / "demo", today_in(ZoneInfo("Europe/Berlin")))
+        label = "demo (bundled, invented data)"
+    elif source.startswith(("http://", "https://")):
+        result = await download_static(session, source, settings.data_dir / "feeds")
+        assert result.path is not None
+        path, label = result.path, source
+    else:
+        path, label = Path(source), source
+    tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+    return tt, label
+
+
+def create_app(settings: Settings) -> web.Application:
+    metrics = Metrics()
+    env = make_environment()
+
+    def render_error(status: int, message: str) -> bytes:
+        return env.get_template("error.html").render(
+            lang="de", status=status, message=message).encode("utf-8")
+
+    app = web.Application(middlewares=[make_middleware(metrics, render_error)],
+                          client_max_size=64 * 1024)
+    app[JINJA] = env
+    app[ops.METRICS] = metrics
+    app.add_routes(api.routes)
+    app.add_routes(pages.routes)
+    app.add_routes(ops.routes)
+    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+    app.cleanup_ctx.append(_service_context(settings))
+    return app
+
+
+def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        session = aiohttp.ClientSession()
+        redis = connect_redis(settings.redis_url) if settings.redis_url else None
+        keys = Keys(settings.redis_prefix)
+        try:
+            tt, label = await load_initial_timetable(settings, session)
+        except BaseException:
+            await session.close()
+            raise
+        displays_file = settings.displays_file or (default_displays_file() if settings.demo
+                                                   else None)
+        displays = load_displays(displays_file) if displays_file else {}
+        cache = BoardCache(redis, keys)
+        rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
+                     cache=cache, feed_status=FeedStatus(source=label),
+                     instance_id=uuid.uuid4().hex[:12])
+        set_feed_status(rt, tt)
+        rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
+        lock = None
+        if redis is not None:
+            lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
+            rt.is_leader = await lock.tick()
+            cache.start_listening(
+                on_realtime=lambda source: rt.realtime.load_shared(source, rt.tt),
+                is_leader=lambda: rt.is_leader)
+            if not rt.is_leader:
+                await rt.realtime.load_all_shared(rt.tt)
+        app[RUNTIME] = rt
+        await poll_realtime(rt, session)
+        scheduler = start_scheduler(rt, session, lock)
+        log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
+                 len(tt.stop_ids), len(displays), rt.is_leader)
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+            if lock is not None:
+                await lock.release()
+            await cache.close()
+            if redis is not None:
+                await redis.aclose()
+            await session.close()
+
+    return context

@@ -1,0 +1,14 @@
+"""Application state keys (aiohttp AppKey), declared in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import jinja2
+from aiohttp import web
+
+if TYPE_CHECKING:
+    from displays.runtime import Runtime
+
+RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
+JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja", jinja2.Environment)

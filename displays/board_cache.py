@@ -1,0 +1,180 @@
+"""The board cache: boards held in process, shared through Redis when one is configured.
+
+A poll is answered from the in-process copy without a Redis round trip. The computing (leader)
+instance writes every changed board to Redis and publishes its key; every instance drops its
+in-process copy of a published key and reads it again on the next poll. When Redis is down,
+the in-process copy keeps being served and `degraded` says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from displays.keys import BOARD_TTL_S, Keys, decode, encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CachedBoard:
+    """A computed board document with its ETag, plus renderings made from it on this instance."""
+
+    key: str
+    document: dict[str, Any]
+    etag: str
+    computed_at: int
+    renderings: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        return encode({"key": self.key, "document": self.document, "etag": self.etag,
+                       "computed_at": self.computed_at})
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> CachedBoard:
+        data = decode(raw)
+        return cls(key=data["key"], document=data["document"], etag=data["etag"],
+                   computed_at=int(data["computed_at"]))
+
+    def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]) -> tuple[str, bytes]:
+        """Return (etag, body) of a rendering, made once per board version and variant."""
+        found = self.renderings.get(variant)
+        if found is None:
+            body = render()
+            digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+            found = (f'W/"{digest}"', body)
+            self.renderings[variant] = found
+        return found
+
+
+def document_etag(document: dict[str, Any]) -> str:
+    """Return a weak ETag of a board document, ignoring `generated_at` (it changes every refresh)."""
+    stable = {k: v for k, v in document.items() if k != "generated_at"}
+    return f'W/"{hashlib.blake2b(encode(stable), digest_size=10).hexdigest()}"'
+
+
+class BoardCache:
+    """In-process boards, optionally backed by Redis with pub/sub invalidation."""
+
+    def __init__(self, redis: Redis | None = None, keys: Keys | None = None) -> None:
+        self.redis = redis
+        self.keys = keys or Keys()
+        self.hot: dict[str, CachedBoard] = {}
+        self.degraded = False
+        self.hits = 0
+        self.misses = 0
+        self._listener: asyncio.Task[None] | None = None
+
+    def _redis_failed(self, exc: Exception) -> None:
+        if not self.degraded:
+            log.error("redis unavailable, serving in-process boards: %s", exc)
+        self.degraded = True
+
+    def _redis_ok(self) -> None:
+        if self.degraded:
+            log.info("redis recovered")
+        self.degraded = False
+
+    async def get(self, key: str) -> CachedBoard | None:
+        board = self.hot.get(key)
+        if board is not None:
+            self.hits += 1
+            return board
+        self.misses += 1
+        if self.redis is None:
+            return None
+        try:
+            raw = await self.redis.get(self.keys.board(key))
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+            return None
+        self._redis_ok()
+        if raw is None:
+            return None
+        board = CachedBoard.from_bytes(raw)
+        self.hot[key] = board
+        return board
+
+    async def put(self, boards: list[CachedBoard]) -> list[str]:
+        """Store boards whose ETag changed; publish their keys. Return the changed keys."""
+        changed = [b for b in boards if (old := self.hot.get(b.key)) is None or old.etag != b.etag]
+        for board in boards:
+            old = self.hot.get(board.key)
+            if old is not None and old.etag == board.etag:
+                old.document = board.document      # same content, newer generated_at
+                old.computed_at = board.computed_at
+            else:
+                self.hot[board.key] = board
+        if self.redis is not None and boards:
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for board in boards:
+                        pipe.set(self.keys.board(board.key), board.to_bytes(), ex=BOARD_TTL_S)
+                    for board in changed:
+                        pipe.publish(self.keys.boards_channel, board.key)
+                    await pipe.execute()
+                self._redis_ok()
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+        return [b.key for b in changed]
+
+    def invalidate(self, key: str) -> None:
+        if key == "*":
+            self.hot.clear()
+        else:
+            self.hot.pop(key, None)
+
+    async def listen(self, on_realtime: Callable[[str], Any] | None = None,
+                     is_leader: Callable[[], bool] = lambda: False) -> None:
+        """Follow the invalidation channel until cancelled; reconnect after Redis outages."""
+        assert self.redis is not None
+        while True:
+            try:
+                pubsub = self.redis.pubsub()
+                await pubsub.subscribe(self.keys.boards_channel, self.keys.realtime_channel)
+                self._redis_ok()
+                if not is_leader():
+                    # boards published while we were away are unknown: read them again
+                    self.hot.clear()
+                async for message in pubsub.listen():
+                    if message.get("type") != "message":
+                        continue
+                    channel = message["channel"].decode()
+                    data = message["data"].decode()
+                    if channel == self.keys.boards_channel:
+                        self.invalidate(data)
+                    elif on_realtime is not None:
+                        result = on_realtime(data)
+                        if asyncio.iscoroutine(result):
+                            await result
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                self._redis_failed(exc)
+                await asyncio.sleep(1.0)
+
+    def start_listening(self, on_realtime: Callable[[str], Any] | None = None,
+                        is_leader: Callable[[], bool] = lambda: False) -> None:
+        if self.redis is not None and self._listener is None:
+            self._listener = asyncio.create_task(self.listen(on_realtime, is_leader))
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+
+def now_epoch() -> int:
+    """The shell's clock (core code in feeds/ and realtime/ never reads it)."""
+    return int(time.time())

@@ -1,0 +1,1 @@
+"""The bundled demo: an invented Mainz-like network, its displays, and simulated realtime."""

@@ -1,0 +1,115 @@
+"""HTTP plumbing shared by the handlers: conditional responses, errors, headers, middleware."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from displays.board_cache import CachedBoard
+from displays.metrics import Metrics
+from displays.params import ParamError
+from displays.render import gzipped, json_body
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def etag_matches(request: web.Request, etag: str) -> bool:
+    """Weak comparison of If-None-Match against our ETag (RFC 9110 §13.1.2)."""
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in header.split(","))
+
+
+def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
+                max_age: int, gz: bytes | None = None, vary: str = "Accept-Encoding, Accept-Language"
+                ) -> web.Response:
+    """Return 304 when the client has this version, else the body (gzip when accepted)."""
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={max(max_age, 0)}, "
+               f"stale-if-error=300", "Vary": vary}
+    if etag_matches(request, etag):
+        return web.Response(status=304, headers=headers)
+    if gz is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        body = gz
+    return web.Response(body=body, headers=headers, content_type=content_type,
+                        charset="utf-8")
+
+
+def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
+                    render: Callable[[], bytes], content_type: str, max_age: int
+                    ) -> web.Response:
+    etag, body = board.rendering(variant, render)
+    gz = board.rendering(variant + ("gzip",), lambda: gzipped(body) or b"")[1] or None
+    return conditional(request, etag=etag, body=body, content_type=content_type,
+                       max_age=max_age, gz=gz)
+
+
+def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> web.Response:
+    return web.Response(body=json_body(value), status=status, content_type="application/json",
+                        charset="utf-8", headers=headers)
+
+
+def error_json(status: int, message: str, headers: dict[str, str] | None = None
+               ) -> web.Response:
+    return json_response({"error": {"status": status, "message": message}}, status, headers)
+
+
+def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes]
+                    ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        api = request.path.startswith(("/api/", "/gtfs-rt/"))
+        try:
+            try:
+                response = await handler(request)
+            except ParamError as exc:
+                raise web.HTTPBadRequest(text=str(exc)) from exc
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            message = exc.text or exc.reason
+            if api or exc.content_type == "application/json":
+                response = error_json(exc.status, message, dict(exc.headers) if exc.status in
+                                      (401, 405, 429) else None)
+            else:
+                response = web.Response(body=render_error(exc.status, message),
+                                        status=exc.status, content_type="text/html",
+                                        charset="utf-8")
+            for key in ("WWW-Authenticate", "Retry-After", "Allow"):
+                if key in exc.headers:
+                    response.headers[key] = exc.headers[key]
+        except Exception:
+            log.exception("unhandled error on %s", request.path)
+            response = (error_json(500, "internal error") if api else
+                        web.Response(body=render_error(500, "Interner Fehler / internal error"),
+                                     status=500, content_type="text/html", charset="utf-8"))
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.content_type == "text/html":
+            headers.setdefault("Content-Security-Policy", CSP)
+            headers.setdefault("Referrer-Policy", "no-referrer")
+            headers.setdefault("X-Frame-Options", "DENY")
+        if api:
+            headers.setdefault("Access-Control-Allow-Origin", "*")
+            headers.setdefault("Access-Control-Expose-Headers", "ETag")
+        metrics.observe(name, response.status, time.perf_counter() - started)
+        return response
+
+    return middleware

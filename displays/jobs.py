@@ -1,0 +1,142 @@
+"""Scheduled jobs (APScheduler AsyncIOScheduler): leader lock, realtime polls, board refresh,
+static feed check. Each job keeps the last good data on failure and logs on transitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from displays.board_cache import CachedBoard, now_epoch
+from displays.demo.network import today_in, write_demo_feed
+from displays.leader import LeaderLock
+from displays.runtime import Runtime
+from feeds import FeedError, Timetable, load_timetable
+
+log = logging.getLogger("abfahrt.jobs")
+
+
+async def refresh_boards(rt: Runtime) -> int:
+    """Recompute the boards of every display and of recently asked stops; return how many changed.
+
+    Only the leader computes; followers serve what it wrote.
+    """
+    if not rt.is_leader:
+        return 0
+    started = time.perf_counter()
+    now = now_epoch()
+    boards: list[CachedBoard] = []
+    for display in rt.displays.values():
+        try:
+            boards.append(rt.display_board(display, now))
+        except LookupError as exc:
+            log.warning("%s", exc)
+    horizon = now - rt.settings.recent_stop_ttl_s
+    for key, asked in list(rt.recent_stops.items()):
+        if asked < horizon:
+            del rt.recent_stops[key]
+            continue
+        _, lang, stop_id = key.split(":", 2)
+        stop = rt.tt.find_stop(stop_id)
+        if stop >= 0:
+            boards.append(rt.default_stop_board(stop, lang, now))
+    changed = await rt.cache.put(boards)
+    rt.refresh_count += 1
+    rt.last_refresh_ms = (time.perf_counter() - started) * 1000
+    log.info("refresh boards=%d changed=%d ms=%.1f", len(boards), len(changed),
+             rt.last_refresh_ms)
+    return len(changed)
+
+
+async def poll_realtime(rt: Runtime, session: aiohttp.ClientSession) -> None:
+    """Leader: fetch every realtime source and apply it, then refresh the boards."""
+    if not rt.is_leader:
+        return
+    if rt.realtime is not None:
+        await rt.realtime.poll_all(session, rt.tt, now_epoch())
+    await refresh_boards(rt)
+
+
+async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
+                       ) -> bool:
+    """Reload the static feed if it changed; swap atomically after a full build.
+
+    On any failure the old timetable stays and /api/v1/status names the error.
+    """
+    fs = rt.feed_status
+    fs.last_check = now_epoch()
+    try:
+        tt = await fetch_and_build(rt, session, state)
+    except FeedError as exc:
+        if fs.error != str(exc):
+            log.error("static feed check failed, keeping version %s: %s",
+                      fs.version or fs.feed_hash, exc)
+        fs.error = str(exc)
+        return False
+    if fs.error:
+        log.info("static feed recovered")
+    fs.error = None
+    if tt is None or tt.feed_hash == rt.tt.feed_hash:
+        return False
+    rt.swap_timetable(tt)
+    set_feed_status(rt, tt)
+    log.info("static feed swapped to %s", tt.feed_version or tt.feed_hash[:12])
+    if rt.realtime is not None:
+        rt.realtime.rebase(tt)
+    rt.cache.invalidate("*")
+    await refresh_boards(rt)
+    return True
+
+
+def set_feed_status(rt: Runtime, tt: Timetable) -> None:
+    fs = rt.feed_status
+    fs.version, fs.feed_hash, fs.loaded_at = tt.feed_version, tt.feed_hash, now_epoch()
+    fs.excluded = {str(k): v for k, v in tt.excluded.items()}
+
+
+async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
+                          ) -> Timetable | None:
+    """Return a new timetable when the source changed, None when it did not."""
+    from displays.static_fetch import download_static
+    source = rt.settings.feed
+    if source is None:      # the demo: a new feed file each day keeps the calendar current
+        path = write_demo_feed(rt.settings.data_dir / "demo", today_in(rt.tt.zone))
+    elif source.startswith(("http://", "https://")):
+        result = await download_static(session, source, rt.settings.data_dir / "feeds",
+                                       state.get("etag"), state.get("last_modified"))
+        if result.path is None:
+            return None
+        state["etag"], state["last_modified"] = result.etag, result.last_modified
+        path = result.path
+    else:
+        path = Path(source)
+    return await asyncio.to_thread(load_timetable, path, rt.settings.cache_dir)
+
+
+def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None
+                    ) -> AsyncIOScheduler:
+    settings = rt.settings
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    static_state: dict[str, Any] = {}
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+
+    if lock is not None:
+        async def lead() -> None:
+            was = rt.is_leader
+            rt.is_leader = await lock.tick()
+            if rt.is_leader and not was:
+                await poll_realtime(rt, session)
+        scheduler.add_job(lead, "interval", seconds=max(1, settings.leader_ttl_s // 3),
+                          id="leader", **common)
+    scheduler.add_job(poll_realtime, "interval", seconds=settings.realtime_interval_s,
+                      args=(rt, session), id="realtime", **common)
+    scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
+                      args=(rt, session, static_state), id="static", **common)
+    scheduler.start()
+    return scheduler

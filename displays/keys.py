@@ -1,0 +1,83 @@
+"""Every Redis key, channel, TTL and encoding of abfahrt, in one place.
+
+All keys live under a configurable prefix (default "abfahrt:") so that several deployments — or
+a test run — can share one Redis without touching each other's data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+BOARD_TTL_S = 600            # a board nobody refreshes disappears after 10 min
+RECENT_TTL_S = 3600          # the "recently asked stops" set is trimmed to this age
+LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
+BOARDS_CHANNEL = "boards"    # pub/sub: a board key changed ("*" = all)
+REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
+
+
+class Keys:
+    """Builds the keys of one deployment (one prefix)."""
+
+    def __init__(self, prefix: str = "abfahrt:") -> None:
+        self.prefix = prefix
+
+    def board(self, board_key: str) -> str:
+        return f"{self.prefix}board:{board_key}"
+
+    @property
+    def leader(self) -> str:
+        return self.prefix + LEADER_KEY
+
+    @property
+    def boards_channel(self) -> str:
+        return self.prefix + BOARDS_CHANNEL
+
+    @property
+    def realtime_channel(self) -> str:
+        return self.prefix + REALTIME_CHANNEL
+
+    @property
+    def displays_seen(self) -> str:
+        """Hash: display id -> epoch of its last poll."""
+        return self.prefix + "displays:seen"
+
+    @property
+    def recent_stops(self) -> str:
+        """Sorted set: board key of a stop -> epoch it was last asked for."""
+        return self.prefix + "stops:recent"
+
+    def realtime_raw(self, source: str) -> str:
+        """The last good GTFS-RT bytes of a source, as fetched by the leader."""
+        return f"{self.prefix}rt:raw:{source}"
+
+    @property
+    def status(self) -> str:
+        """JSON: the leader's feed and realtime status, for /api/v1/status on every instance."""
+        return self.prefix + "status"
+
+    @property
+    def notices(self) -> str:
+        """Hash: notice id -> notice JSON."""
+        return self.prefix + "notices"
+
+    @property
+    def tokens(self) -> str:
+        """Hash: token id -> token record JSON (hash of the secret, never the secret)."""
+        return self.prefix + "tokens"
+
+    @property
+    def audit(self) -> str:
+        """List: audit records JSON, oldest first."""
+        return self.prefix + "audit"
+
+    def rate(self, bucket: str) -> str:
+        return f"{self.prefix}rate:{bucket}"
+
+
+def encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def decode(raw: bytes | str) -> Any:
+    return json.loads(raw)

@@ -1,0 +1,161 @@
+"""The OpenAPI 3 description of the JSON API, tested against real responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_STR_OR_NULL = {"type": ["string", "null"]}
+_INT_OR_NULL = {"type": ["integer", "null"]}
+_BOOL_OR_NULL = {"type": ["boolean", "null"]}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _param(name: str, where: str, schema: dict[str, Any], description: str,
+           required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required or where == "path",
+            "schema": schema, "description": description}
+
+
+_ERROR = {"description": "error", "content": {"application/json": {"schema": _ref("Error")}}}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "message"],
+        "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+    "Route": {"type": "object", "required": ["id", "short_name", "long_name", "type", "color",
+                                             "text_color"],
+              "properties": {"id": {"type": "string"}, "short_name": _STR_OR_NULL,
+                             "long_name": _STR_OR_NULL, "type": {"type": "integer"},
+                             "color": _STR_OR_NULL, "text_color": _STR_OR_NULL}},
+    "Departure": {
+        "type": "object",
+        "required": ["trip_id", "service_date", "stop_id", "stop_sequence", "route", "headsign",
+                     "scheduled", "predicted", "delay_s", "realtime", "status", "platform",
+                     "platform_changed", "on_request", "approximate", "frequency",
+                     "wheelchair_accessible", "occupancy", "alert_ids"],
+        "properties": {
+            "trip_id": {"type": "string"}, "service_date": {"type": "string", "format": "date"},
+            "stop_id": {"type": "string"}, "stop_sequence": {"type": "integer"},
+            "route": _ref("Route"), "headsign": _STR_OR_NULL,
+            "scheduled": {"type": "string", "format": "date-time"},
+            "predicted": {"type": ["string", "null"], "format": "date-time"},
+            "delay_s": _INT_OR_NULL, "realtime": {"type": "boolean"},
+            "status": {"type": "string", "enum": ["scheduled", "cancelled", "skipped", "added"]},
+            "platform": _STR_OR_NULL, "platform_changed": {"type": "boolean"},
+            "on_request": {"type": "boolean"}, "approximate": {"type": "boolean"},
+            "frequency": {"type": ["object", "null"], "required": ["headway_s"],
+                          "properties": {"headway_s": {"type": "integer"}}},
+            "wheelchair_accessible": _BOOL_OR_NULL, "occupancy": _STR_OR_NULL,
+            "alert_ids": {"type": "array", "items": {"type": "string"}}}},
+    "Alert": {"type": "object", "required": ["id", "header", "description", "effect",
+                                             "severity", "source"],
+              "properties": {"id": {"type": "string"}, "header": _STR_OR_NULL,
+                             "description": _STR_OR_NULL, "effect": _STR_OR_NULL,
+                             "severity": _STR_OR_NULL,
+                             "source": {"type": "string", "enum": ["gtfs-rt", "operator"]}}},
+    "Board": {
+        "type": "object", "required": ["stop", "generated_at", "realtime", "departures", "alerts"],
+        "properties": {
+            "stop": {"type": "object", "required": ["id", "name"],
+                     "properties": {"id": {"type": "string"}, "name": {"type": "string"}}},
+            "generated_at": {"type": "string", "format": "date-time"},
+            "realtime": {"type": "object", "required": ["status", "feed_timestamp"],
+                         "properties": {
+                             "status": {"type": "string",
+                                        "enum": ["live", "stale", "unavailable"]},
+                             "feed_timestamp": {"type": ["string", "null"],
+                                                "format": "date-time"}}},
+            "departures": {"type": "array", "items": _ref("Departure")},
+            "alerts": {"type": "array", "items": _ref("Alert")},
+            "display": {"type": "object"}}},
+    "Stop": {"type": "object", "required": ["id", "name", "lat", "lon", "location_type",
+                                            "platforms"],
+             "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                            "lat": {"type": "number"}, "lon": {"type": "number"},
+                            "location_type": {"type": "integer"},
+                            "distance_m": {"type": "number"},
+                            "platforms": {"type": "array", "items": {
+                                "type": "object", "required": ["id", "platform"],
+                                "properties": {"id": {"type": "string"},
+                                               "platform": _STR_OR_NULL}}}}},
+    "StopList": {"type": "object", "required": ["stops"],
+                 "properties": {"stops": {"type": "array", "items": _ref("Stop")}}},
+    "DisplayList": {"type": "object", "required": ["displays"], "properties": {"displays": {
+        "type": "array", "items": {"type": "object", "required": ["id", "name", "last_contact",
+                                                                  "online"],
+                                   "properties": {"id": {"type": "string"},
+                                                  "name": {"type": "string"},
+                                                  "last_contact": _INT_OR_NULL,
+                                                  "online": {"type": "boolean"}}}}}},
+    "AlertList": {"type": "object", "required": ["alerts"],
+                  "properties": {"alerts": {"type": "array", "items": {"type": "object"}}}},
+    "Status": {"type": "object", "required": ["static", "realtime", "boards"],
+               "properties": {"static": {"type": "object"},
+                              "realtime": {"type": "array", "items": {"type": "object"}},
+                              "boards": {"type": "object"}}},
+}
+
+
+def _get(summary: str, schema: str, params: list[dict[str, Any]] | None = None,
+         extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": _ref(schema)}}},
+        "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+        "400": _ERROR, "404": _ERROR, "429": _ERROR}
+    op: dict[str, Any] = {"summary": summary, "parameters": params or [], "responses": responses}
+    op.update(extra or {})
+    return {"get": op}
+
+
+def openapi_document() -> dict[str, Any]:
+    lang = _param("lang", "query", {"type": "string", "enum": ["de", "en"]},
+                  "language of texts (default: Accept-Language, then de)")
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "abfahrt", "version": "1",
+                 "description": "Departures of Mainz stops from GTFS and GTFS-Realtime. Board "
+                                "responses carry ETag and Cache-Control; send If-None-Match."},
+        "paths": {
+            "/api/v1/stops": _get("Search stops by name (German-aware)", "StopList", [
+                _param("q", "query", {"type": "string", "minLength": 1, "maxLength": 100},
+                       "search text", required=True),
+                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
+                       "at most this many")]),
+            "/api/v1/stops/nearby": _get("Stops near a position", "StopList", [
+                _param("lat", "query", {"type": "number", "minimum": -90, "maximum": 90},
+                       "latitude", required=True),
+                _param("lon", "query", {"type": "number", "minimum": -180, "maximum": 180},
+                       "longitude", required=True),
+                _param("radius", "query", {"type": "integer", "minimum": 1, "maximum": 5000},
+                       "metres (default 500)"),
+                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
+                       "at most this many")]),
+            "/api/v1/stops/{stop_id}/departures": _get(
+                "Departures of a stop or station (the departures contract)", "Board", [
+                    _param("stop_id", "path", {"type": "string", "maxLength": 256}, "stop id"),
+                    _param("at", "query", {"type": "string", "format": "date-time"},
+                           "instant (ISO 8601; default now)"),
+                    _param("window", "query", {"type": "integer", "minimum": 1,
+                                               "maximum": 240}, "minutes (default 60)"),
+                    _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
+                           "at most this many departures"),
+                    lang,
+                    _param("route", "query", {"type": "string", "maxLength": 200},
+                           "comma-separated route ids or short names"),
+                    _param("direction", "query", {"type": "integer", "enum": [0, 1]},
+                           "direction_id"),
+                    _param("platform", "query", {"type": "string", "maxLength": 200},
+                           "comma-separated platform codes")]),
+            "/api/v1/displays": _get("All configured displays with last contact", "DisplayList"),
+            "/api/v1/displays/{display_id}": _get("A configured display's board", "Board", [
+                _param("display_id", "path", {"type": "string", "maxLength": 256},
+                       "display id")]),
+            "/api/v1/alerts": _get("Active alerts and operator notices", "AlertList", [lang]),
+            "/api/v1/status": _get("Feed versions, realtime freshness, merge statistics",
+                                   "Status"),
+        },
+        "components": {"schemas": SCHEMAS},
+    }

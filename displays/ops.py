@@ -1,0 +1,63 @@
+"""Operations endpoints: /healthz (alive), /readyz (ready, or what is missing), /metrics."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from displays.appkeys import RUNTIME
+from displays.board_cache import now_epoch
+from displays.http import json_response
+from displays.metrics import Metrics
+
+routes = web.RouteTableDef()
+METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    return json_response({"status": "alive"}, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """200 while boards can be served; 'degraded' names what is missing (Redis, realtime)."""
+    rt = request.app[RUNTIME]
+    missing = []
+    if rt.cache.redis is not None:
+        try:
+            await rt.cache.redis.ping()
+            rt.cache._redis_ok()
+        except Exception:
+            rt.cache._redis_failed(ConnectionError("ping failed"))
+            missing.append("redis")
+    if rt.realtime is not None and not rt.realtime.any_live(now_epoch()):
+        missing.append("realtime")
+    body = {"status": "degraded" if missing else "ready", "missing": missing,
+            "feed": rt.feed_status.version or rt.feed_status.feed_hash}
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+@routes.get("/metrics")
+async def metrics(request: web.Request) -> web.Response:
+    rt = request.app[RUNTIME]
+    now = now_epoch()
+    gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]] = {
+        "abfahrt_static_feed_age_seconds": (
+            "seconds since the static feed was loaded",
+            [({}, float(now - (rt.feed_status.loaded_at or now)))]),
+        "abfahrt_board_cache_hits_total": ("board cache hits", [({}, float(rt.cache.hits))]),
+        "abfahrt_board_cache_misses_total": ("board cache misses",
+                                             [({}, float(rt.cache.misses))]),
+        "abfahrt_board_refresh_seconds": ("duration of the last board refresh",
+                                          [({}, rt.last_refresh_ms / 1000)]),
+        "abfahrt_displays_online": (
+            "displays that polled within the offline threshold",
+            [({}, float(sum(1 for t in rt.display_seen.values()
+                            if now - t <= rt.settings.display_offline_after_s)))]),
+        "abfahrt_leader": ("1 when this instance computes boards", [({}, float(rt.is_leader))]),
+    }
+    if rt.realtime is not None:
+        gauges.update(rt.realtime.metrics(now))
+    return web.Response(text=request.app[METRICS].render(gauges),
+                        content_type="text/plain", charset="utf-8",
+                        headers={"Cache-Control": "no-store"})

@@ -1,0 +1,131 @@
+"""Turn a board document into what a pillar shows: rows of words, a ticker, a readout.
+
+Works on the contract document (the one view-model), so HTML, text and JSON agree. German board
+conventions: "sofort", "in 3 min", the clock time beyond a horizon, "+3" delay, "fällt aus",
+"Steig"/"Gleis", a highlighted platform change, "Stand 14:32 – Fahrplandaten" when not live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from displays.wording import clock, countdown, label
+
+RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
+
+
+@dataclass(frozen=True)
+class Row:
+    line: str
+    colour: str | None
+    text_colour: str | None
+    destination: str
+    when: str               # "sofort", "in 4 min", "14:52"
+    scheduled: str          # "14:48"
+    delay: str | None       # "+3"
+    status: str             # scheduled | cancelled | skipped | added
+    status_text: str | None
+    platform: str | None
+    platform_label: str
+    platform_changed: bool
+    wheelchair: bool | None
+    approximate: bool
+    realtime: bool
+    epoch: int              # effective departure, for the optional countdown script
+
+
+@dataclass(frozen=True)
+class Pillar:
+    title: str
+    lang: str
+    clock: str
+    rows: tuple[Row, ...]
+    ticker: tuple[str, ...]
+    status_line: str | None     # "Stand 14:32 – Fahrplandaten" when realtime is not live
+    live: bool
+    speech: str                 # the readout for blind riders
+    generated_at: str
+
+
+def _epoch(iso: str) -> int:
+    return int(dt.datetime.fromisoformat(iso).timestamp())
+
+
+def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_min: int) -> Row:
+    route = dep["route"]
+    scheduled = _epoch(dep["scheduled"])
+    effective = _epoch(dep["predicted"]) if dep["predicted"] else scheduled
+    delay = dep.get("delay_s")
+    status = dep["status"]
+    status_text = {"cancelled": label(lang, "cancelled"), "skipped": label(lang, "skipped"),
+                   "added": label(lang, "added")}.get(status)
+    when = countdown(effective, at, zone, lang, horizon_min)
+    if dep.get("frequency") and not dep["realtime"]:
+        when = label(lang, "every", n=dep["frequency"]["headway_s"] // 60)
+    return Row(
+        line=route["short_name"] or route["long_name"] or route["id"],
+        colour=route["color"], text_colour=route["text_color"],
+        destination=dep["headsign"] or "", when=when, scheduled=clock(scheduled, zone),
+        delay=f"{delay // 60:+d}" if delay is not None and abs(delay) >= 60 else None,
+        status=status, status_text=status_text, platform=dep["platform"],
+        platform_label=label(lang, "track" if route["type"] in RAIL_TYPES else "platform"),
+        platform_changed=dep["platform_changed"], wheelchair=dep["wheelchair_accessible"],
+        approximate=dep["approximate"], realtime=dep["realtime"], epoch=effective)
+
+
+def _speech(title: str, rows: tuple[Row, ...], lang: str) -> str:
+    if not rows:
+        return f"{title}. {label(lang, 'no_departures')}."
+    parts = [f"{title}."]
+    word_line = label(lang, "line")
+    for row in rows[:5]:
+        if row.status == "cancelled":
+            parts.append(f"{word_line} {row.line} {row.destination}, {row.scheduled}: "
+                         f"{label(lang, 'cancelled')}.")
+            continue
+        where = f", {row.platform_label} {row.platform}" if row.platform else ""
+        parts.append(f"{word_line} {row.line} {row.destination}{where}: {row.when}.")
+    return " ".join(parts)
+
+
+def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_min: int = 20,
+                 rows: int | None = None) -> Pillar:
+    """Return the pillar view of a board document, in `lang`, clock times in `zone`."""
+    at = _epoch(document["generated_at"])
+    tz = zone
+    departures = document["departures"][:rows] if rows else document["departures"]
+    built = tuple(build_row(d, at, tz, lang, horizon_min) for d in departures)
+    title = document.get("display", {}).get("name") or document["stop"]["name"]
+    live = document["realtime"]["status"] == "live"
+    status_line = None if live else label(lang, "schedule_only", time=clock(at, tz))
+    ticker = tuple(a["header"] or a["description"] or "" for a in document["alerts"])
+    return Pillar(title=title, lang=lang, clock=clock(at, tz), rows=built,
+                  ticker=tuple(t for t in ticker if t), status_line=status_line, live=live,
+                  speech=_speech(title, built, lang), generated_at=document["generated_at"])
+
+
+def fit(text: str, width: int) -> str:
+    """Cut text to `width` characters (umlaut-safe: counts characters, not bytes)."""
+    text = unicodedata.normalize("NFC", text)
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def text_board(pillar: Pillar, width: int) -> str:
+    """Render a pillar as plain text lines of at most `width` characters (LED matrices)."""
+    lines = [fit(f"{pillar.title}  {pillar.clock}", width)]
+    for row in pillar.rows:
+        tail = row.status_text or row.when
+        if row.delay and row.status == "scheduled":
+            tail = f"{row.delay} {tail}"
+        head = fit(f"{row.line:<4}{row.destination}", max(width - len(tail) - 1, 1))
+        lines.append(fit(f"{head:<{width - len(tail) - 1}} {tail}", width))
+    if not pillar.rows:
+        lines.append(fit(label(pillar.lang, "no_departures"), width))
+    lines.extend(fit(t, width) for t in pillar.ticker)
+    if pillar.status_line:
+        lines.append(fit(pillar.status_line, width))
+    return "\n".join(lines) + "\n"

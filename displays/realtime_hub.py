@@ -1,0 +1,179 @@
+"""The service's realtime sources: poll (leader) or receive through Redis (followers), apply.
+
+Each source keeps its last good snapshot inside one immutable `RealtimeState`; a failed fetch,
+a garbage body or an older header only adds a failure note. The demo's simulated source builds a
+GTFS-RT message and feeds its bytes through the same parse → apply path as a real feed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from displays.demo.simulation import simulate_feed
+from displays.keys import Keys
+from displays.settings import Settings
+from feeds import Timetable
+from realtime.errors import RealtimeError
+from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
+from realtime.parse import encode_feed_dict, parse_feed
+from realtime.state import RealtimeState
+
+log = logging.getLogger("abfahrt.realtime")
+SIMULATION = "simulation"
+
+
+@dataclass
+class SourceHealth:
+    name: str
+    validators: Validators | None = None
+    last_attempt: int | None = None
+    last_success: int | None = None
+    error: str | None = None
+    polls: int = 0
+    failures: int = 0
+
+
+@dataclass
+class RealtimeHub:
+    sources: list[str]
+    max_age_s: int
+    fetch_settings: FetchSettings
+    redis: Redis | None = None
+    keys: Keys = field(default_factory=Keys)
+    state: RealtimeState = field(default_factory=RealtimeState)
+    health: dict[str, SourceHealth] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys) -> RealtimeHub:
+        sources = list(settings.realtime) or ([SIMULATION] if settings.simulate_realtime else [])
+        fetch = FetchSettings(connect_timeout_s=min(5.0, settings.fetch_timeout_s),
+                              read_timeout_s=settings.fetch_timeout_s,
+                              max_bytes=settings.max_feed_bytes)
+        hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
+                  redis=redis, keys=keys)
+        hub.health = {s: SourceHealth(s) for s in sources}
+        return hub
+
+    # ---- leader: fetch and apply ---------------------------------------------------------
+    async def poll_all(self, session: aiohttp.ClientSession, tt: Timetable, now: int) -> None:
+        for source in self.sources:
+            await self.poll(session, tt, source, now)
+
+    async def poll(self, session: aiohttp.ClientSession, tt: Timetable, source: str, now: int
+                   ) -> None:
+        health = self.health[source]
+        health.last_attempt, health.polls = now, health.polls + 1
+        try:
+            data = await self._fetch(session, tt, source, now)
+            if data is None:          # 304: what we hold is current
+                self._succeeded(health, now)
+                return
+            self._apply_bytes(source, data, tt)
+        except RealtimeError as exc:
+            self._failed(health, str(exc))
+            self.state = self.state.with_failure(source, str(exc))
+            return
+        self._succeeded(health, now)
+        await self._share(source, data)
+
+    async def _fetch(self, session: aiohttp.ClientSession, tt: Timetable, source: str, now: int
+                     ) -> bytes | None:
+        if source == SIMULATION:
+            return encode_feed_dict(simulate_feed(tt, now))
+        if source.startswith(("http://", "https://")):
+            health = self.health[source]
+            result = await fetch_feed(session, source, health.validators, self.fetch_settings)
+            health.validators = result.validators
+            return None if isinstance(result, NotModified) else result.body
+        from pathlib import Path
+        return read_feed_file(Path(source), self.fetch_settings.max_bytes)
+
+    def _apply_bytes(self, source: str, data: bytes, tt: Timetable) -> None:
+        feed = parse_feed(data)             # raises FeedDecodeError on garbage
+        self.state = self.state.apply(source, feed, tt)
+
+    def _succeeded(self, health: SourceHealth, now: int) -> None:
+        if health.error is not None:
+            log.info("realtime source %s recovered", health.name)
+        health.error, health.last_success = None, now
+
+    def _failed(self, health: SourceHealth, error: str) -> None:
+        if health.error is None:
+            log.error("realtime source %s failed, keeping last good data: %s", health.name,
+                      error)
+        health.error, health.failures = error, health.failures + 1
+
+    # ---- sharing through Redis -----------------------------------------------------------
+    async def _share(self, source: str, data: bytes) -> None:
+        if self.redis is None:
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.set(self.keys.realtime_raw(source), data, ex=86400)
+                pipe.publish(self.keys.realtime_channel, source)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            log.warning("could not share realtime %s through redis: %s", source, exc)
+
+    async def load_shared(self, source: str, tt: Timetable) -> None:
+        """Follower: apply the bytes the leader shared for `source`."""
+        if self.redis is None or source not in self.health:
+            return
+        try:
+            data = await self.redis.get(self.keys.realtime_raw(source))
+            if data is not None:
+                self._apply_bytes(source, data, tt)
+        except (RedisError, OSError, RealtimeError) as exc:
+            log.warning("could not load shared realtime %s: %s", source, exc)
+
+    async def load_all_shared(self, tt: Timetable) -> None:
+        for source in self.sources:
+            await self.load_shared(source, tt)
+
+    def rebase(self, tt: Timetable) -> None:
+        """A new static feed: resolve the held realtime again against it."""
+        self.state = self.state.rebase(tt)
+
+    # ---- what the service reports ---------------------------------------------------------
+    def status(self, now: int) -> list[dict[str, Any]]:
+        out = []
+        for source in self.sources:
+            health = self.health[source]
+            out.append({
+                "source": source, "freshness": self.state.freshness(source, now, self.max_age_s),
+                "feed_timestamp": self.state.header_timestamp(source),
+                "last_attempt": health.last_attempt, "last_success": health.last_success,
+                "error": health.error, "polls": health.polls, "failures": health.failures,
+                "stats": self.state.stats(source),
+            })
+        return out
+
+    def any_live(self, now: int) -> bool:
+        return not self.sources or any(
+            self.state.freshness(s, now, self.max_age_s) == "live" for s in self.sources)
+
+    def all_alerts(self, lang: str, now: int) -> list[dict[str, Any]]:
+        return self.state.active_alerts(lang, now, self.max_age_s)
+
+    def metrics(self, now: int) -> dict[str, tuple[str, list[tuple[dict[str, str], float]]]]:
+        ages, matched, failures = [], [], []
+        for source in self.sources:
+            ts = self.state.header_timestamp(source)
+            ages.append(({"source": source}, float(now - ts) if ts else -1.0))
+            stats = self.state.stats(source) or {}
+            tu = stats.get("trip_updates", {}) if isinstance(stats, dict) else {}
+            matched.append(({"source": source}, float(tu.get("matched", 0))))
+            failures.append(({"source": source}, float(self.health[source].failures)))
+        return {
+            "abfahrt_realtime_age_seconds": ("age of the applied realtime header timestamp "
+                                             "(-1: none)", ages),
+            "abfahrt_realtime_trip_updates_matched": ("trip updates matched to the timetable",
+                                                      matched),
+            "abfahrt_realtime_fetch_failures_total": ("failed realtime fetches", failures),
+        }

@@ -1,0 +1,111 @@
+"""The service's mutable shell state: the current timetable, realtime, boards, displays.
+
+Everything the request handlers read hangs off one Runtime; jobs replace whole values (a new
+Timetable, a new realtime state) in one assignment, so a handler never sees half an update.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from displays.board_cache import BoardCache, CachedBoard, document_etag
+from displays.boards import compute_board, display_document
+from displays.display_config import BoardFilter, Display
+from displays.document import board_document
+from displays.stop_search import StopSearch
+from displays.settings import Settings
+from feeds import Timetable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FeedStatus:
+    """What /api/v1/status and /metrics report about the static feed."""
+
+    source: str
+    version: str | None = None
+    feed_hash: str | None = None
+    loaded_at: int | None = None
+    last_check: int | None = None
+    error: str | None = None
+    excluded: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tt: Timetable
+    search: StopSearch
+    displays: dict[str, Display]
+    cache: BoardCache
+    feed_status: FeedStatus
+    realtime: Any = None                  # the realtime hub (displays.realtime_hub)
+    is_leader: bool = True
+    instance_id: str = ""
+    notices: Any = None                   # the notice service (displays.notices), when enabled
+    display_seen: dict[str, int] = field(default_factory=dict)
+    recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
+    refresh_count: int = 0
+    last_refresh_ms: float = 0.0
+    started_at: int = field(default_factory=lambda: int(time.time()))
+
+    def swap_timetable(self, tt: Timetable) -> None:
+        self.search = StopSearch(tt)
+        self.tt = tt
+
+    @property
+    def realtime_state(self) -> Any:
+        return self.realtime.state if self.realtime is not None else None
+
+    def extra_alerts(self, stops: list[int], routes: set[str] | None, display: str | None,
+                     lang: str, at: int) -> list[dict[str, Any]]:
+        """Operator notices for a board (empty until notices are configured)."""
+        if self.notices is None:
+            return []
+        result: list[dict[str, Any]] = self.notices.alerts_for(self.tt, stops, display, lang, at)
+        return result
+
+    # ---- board documents -----------------------------------------------------------------
+    def stop_document(self, stop: int, at: int, window_s: int, limit: int | None,
+                      flt: BoardFilter, lang: str) -> dict[str, Any]:
+        board = compute_board(self.tt, self.realtime_state, [stop], at, window_s, limit, flt,
+                              lang, self.settings.max_age_s)
+        document = board_document(board)
+        self._add_notices(document, [stop], None, lang, at)
+        return document
+
+    def display_document(self, display: Display, at: int) -> dict[str, Any]:
+        document = display_document(self.tt, self.realtime_state, display, at,
+                                    self.settings.window_min * 60, self.settings.max_age_s)
+        stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
+        self._add_notices(document, stops, display.id, display.lang, at)
+        return document
+
+    def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
+                     lang: str, at: int) -> None:
+        notices = self.extra_alerts(stops, None, display, lang, at)
+        if notices:
+            document["alerts"] = notices + document["alerts"]
+
+    def default_stop_board(self, stop: int, lang: str, at: int) -> CachedBoard:
+        document = self.stop_document(stop, at, self.settings.window_min * 60,
+                                      self.settings.board_limit, BoardFilter(), lang)
+        return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
+                           etag=document_etag(document), computed_at=at)
+
+    def display_board(self, display: Display, at: int) -> CachedBoard:
+        document = self.display_document(display, at)
+        return CachedBoard(key=display_board_key(display.id), document=document,
+                           etag=document_etag(document), computed_at=at)
+
+
+def stop_board_key(stop_id: str, lang: str) -> str:
+    return f"stop:{lang}:{stop_id}"
+
+
+def display_board_key(display_id: str) -> str:
+    return f"display:{display_id}"

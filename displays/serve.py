@@ -1,0 +1,56 @@
+"""`abfahrt serve`: settings from arguments and environment, logging, graceful shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from aiohttp import web
+
+from displays.settings import SettingsError, load_settings
+
+
+class JsonLogFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
+                 "level": record.levelname.lower(), "logger": record.name,
+                 "message": record.getMessage()}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from displays.app import create_app
+    try:
+        settings = load_settings(
+            feed=args.feed, realtime=args.realtime, redis_url=args.redis, host=args.host,
+            port=args.port, displays_file=Path(args.displays) if args.displays else None,
+            data_dir=Path(args.data_dir) if args.data_dir else None)
+    except SettingsError as exc:
+        print(f"abfahrt: error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging()
+    if settings.demo:
+        logging.getLogger("abfahrt").info(
+            "no --feed given: serving the bundled DEMO network (invented data) on "
+            "http://%s:%d/", settings.host, settings.port)
+    # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish
+    # (shutdown_timeout), then runs the cleanup contexts.
+    web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                shutdown_timeout=10, access_log=None, print=None)
+    return 0

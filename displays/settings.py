@@ -1,0 +1,96 @@
+"""One typed settings object, from command-line arguments and environment variables.
+
+Parsed once at start-up and passed down; nothing else reads os.environ. Errors name the key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot work; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    feed: str | None = None                   # path or URL; None = the bundled demo network
+    realtime: tuple[str, ...] = ()            # GTFS-RT URLs or paths; () = simulated demo realtime
+    redis_url: str | None = None              # None = in-process cache, single instance
+    redis_prefix: str = "abfahrt:"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    displays_file: Path | None = None
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    realtime_interval_s: int = 20
+    static_interval_s: int = 3600
+    max_age_s: int = 300                      # realtime older than this is stale
+    window_min: int = 60
+    max_window_min: int = 240
+    max_limit: int = 100
+    board_limit: int = 20
+    countdown_horizon_min: int = 20           # beyond it a board shows the clock time
+    recent_stop_ttl_s: int = 600              # stops asked for within this are kept fresh
+    display_offline_after_s: int = 300
+    leader_ttl_s: int = 15
+    fetch_timeout_s: float = 10.0
+    max_feed_bytes: int = 50 * 1024 * 1024
+    cors_origins: tuple[str, ...] = ("*",)
+    rate_limit_per_min: int = 600             # per client address, read endpoints
+    write_rate_limit_per_min: int = 30        # per token, notice writes
+
+    @property
+    def demo(self) -> bool:
+        return self.feed is None
+
+    @property
+    def simulate_realtime(self) -> bool:
+        return self.demo and not self.realtime
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+
+def _int(env: Mapping[str, str], key: str, default: int, low: int = 1, high: int = 10**9) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key}={value} must be between {low} and {high}")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Return Settings from environment variables, with explicit (CLI) overrides winning."""
+    env = os.environ if env is None else env
+    realtime_env = tuple(u for u in (env.get("ABFAHRT_REALTIME") or "").split() if u)
+    values: dict[str, object] = {
+        "feed": env.get("ABFAHRT_FEED") or None,
+        "realtime": realtime_env,
+        "redis_url": env.get("REDIS_URL") or None,
+        "redis_prefix": env.get("ABFAHRT_REDIS_PREFIX") or "abfahrt:",
+        "host": env.get("ABFAHRT_HOST") or "127.0.0.1",
+        "port": _int(env, "ABFAHRT_PORT", 8080, 0, 65535),
+        "displays_file": Path(env["ABFAHRT_DISPLAYS"]) if env.get("ABFAHRT_DISPLAYS") else None,
+        "data_dir": Path(env.get("ABFAHRT_DATA_DIR") or "data"),
+        "realtime_interval_s": _int(env, "ABFAHRT_REALTIME_INTERVAL", 20, 1, 3600),
+        "static_interval_s": _int(env, "ABFAHRT_STATIC_INTERVAL", 3600, 10, 7 * 86400),
+        "max_age_s": _int(env, "ABFAHRT_MAX_AGE", 300, 1, 86400),
+        "leader_ttl_s": _int(env, "ABFAHRT_LEADER_TTL", 15, 2, 3600),
+        "rate_limit_per_min": _int(env, "ABFAHRT_RATE_LIMIT", 600, 1),
+    }
+    for key, value in overrides.items():
+        if value is None or value == () or value == []:
+            continue
+        if key not in Settings.__dataclass_fields__:
+            raise SettingsError(f"unknown setting {key!r}")
+        values[key] = tuple(value) if isinstance(value, list) else value  # type: ignore[arg-type]
+    return Settings(**values)  # type: ignore[arg-type]

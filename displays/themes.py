@@ -1,0 +1,63 @@
+"""Display themes as data: the colours each theme uses, checked for contrast in the tests.
+
+`lcd` is the default pillar look; `contrast` and `epaper` are high-contrast (every text/background
+pair at least 7:1, WCAG AAA) and do not rely on route colours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    text: str
+    muted: str            # secondary text (platform, notes)
+    accent: str           # countdown, highlights
+    warning_bg: str       # cancelled / platform change / ticker
+    warning_text: str
+    route_colours: bool   # draw line pills in the route's own colours
+
+
+THEMES = {
+    "lcd": Theme("lcd", background="#0B1B2B", text="#FFFFFF", muted="#C9D6E3", accent="#FFD23F",
+                 warning_bg="#FFD23F", warning_text="#0B1B2B", route_colours=True),
+    "contrast": Theme("contrast", background="#000000", text="#FFFFFF", muted="#FFFFFF",
+                      accent="#FFE600", warning_bg="#FFE600", warning_text="#000000",
+                      route_colours=False),
+    "epaper": Theme("epaper", background="#FFFFFF", text="#000000", muted="#000000",
+                    accent="#000000", warning_bg="#000000", warning_text="#FFFFFF",
+                    route_colours=False),
+}
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def luminance(hex_colour: str) -> float:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return 0.2126 * _channel(r) + 0.7152 * _channel(g) + 0.0722 * _channel(b)
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def text_pairs(theme: Theme) -> list[tuple[str, str, str]]:
+    """Return (what, foreground, background) for every text the theme draws."""
+    return [("text", theme.text, theme.background), ("muted", theme.muted, theme.background),
+            ("accent", theme.accent, theme.background),
+            ("warning", theme.warning_text, theme.warning_bg)]
+
+
+def theme_css(theme: Theme) -> str:
+    return (f":root{{--bg:{theme.background};--fg:{theme.text};--muted:{theme.muted};"
+            f"--accent:{theme.accent};--warn-bg:{theme.warning_bg};"
+            f"--warn-fg:{theme.warning_text}}}")
