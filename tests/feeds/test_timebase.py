@@ -14,7 +14,7 @@ import pytest
 from feeds.timebase import format_gtfs_time, parse_gtfs_time, service_day_base
 from tests.feeds.boards import BERLIN, board, summary
 from tests.feeds.conftest import LoadFeed
-from tests.gtfs_builder import GtfsBuilder
+from tests.feeds.scenarios import dst_nights
 
 A1_TABLE = [
     # service date, GTFS time, epoch (A1.1)
@@ -67,25 +67,8 @@ def test_format_gtfs_time_keeps_hours_past_24() -> None:
     assert format_gtfs_time(0) == "00:00:00"
 
 
-def _dst_feed() -> GtfsBuilder:
-    """One trip per A1.1 row: departs A at the row's time, arrives B ten minutes later."""
-    feed = GtfsBuilder()
-    feed.add_stop("A", "Hauptbahnhof").add_stop("B", "Bismarckplatz")
-    feed.add_route("R6", "6")
-    for sid, dates in (("SAT", ("20260328", "20261024")), ("SUN", ("20260329", "20261025"))):
-        for day in dates:
-            feed.add_date(sid, day, 1)
-    rows = [("SUN", "0630", "06:30:00", "06:40:00"), ("SUN", "0130", "01:30:00", "01:40:00"),
-            ("SUN", "0330", "03:30:00", "03:40:00"), ("SAT", "2510", "25:10:00", "25:20:00"),
-            ("SAT", "2640", "26:40:00", "26:50:00"), ("SUN", "0030", "00:30:00", "00:40:00"),
-            ("SAT", "2630", "26:30:00", "26:40:00"), ("SAT", "2730", "27:30:00", "27:40:00")]
-    for sid, name, dep, arr in rows:
-        feed.add_trip(f"{sid.lower()}-{name}", "R6", sid, [("A", dep), ("B", arr)])
-    return feed
-
-
 def test_spring_forward_board_has_the_a1_epochs(load_feed: LoadFeed) -> None:
-    tt = load_feed(_dst_feed())
+    tt = load_feed(dst_nights())
     # Sat 2026-03-28 22:00 CET .. Sun 2026-03-29 12:00 CEST
     deps = board(tt, "A", 1774731600, 1774778400)
     assert summary(deps) == [
@@ -101,7 +84,7 @@ def test_spring_forward_board_has_the_a1_epochs(load_feed: LoadFeed) -> None:
 
 
 def test_fall_back_board_has_the_a1_epochs(load_feed: LoadFeed) -> None:
-    tt = load_feed(_dst_feed())
+    tt = load_feed(dst_nights())
     # Sat 2026-10-24 22:00 CEST .. Sun 2026-10-25 12:00 CET
     deps = board(tt, "A", 1792872000, 1792926000)
     assert summary(deps) == [
@@ -118,7 +101,7 @@ def test_fall_back_board_has_the_a1_epochs(load_feed: LoadFeed) -> None:
 
 def test_the_classic_midnight_bug_epochs_are_absent(load_feed: LoadFeed) -> None:
     """local midnight + seconds would give 07:30 CEST / 05:30 CET for 06:30 (A1.1)."""
-    tt = load_feed(_dst_feed())
+    tt = load_feed(dst_nights())
     spring = {d.scheduled for d in board(tt, "A", 1774731600, 1774778400)}
     autumn = {d.scheduled for d in board(tt, "A", 1792872000, 1792926000)}
     assert 1774762200 not in spring and 1774758600 in spring
