@@ -164,7 +164,7 @@ async def alerts(request: web.Request) -> web.Response:
     now = now_epoch()
     items: list[dict[str, Any]] = []
     if rt.realtime is not None:
-        items.extend(rt.realtime.all_alerts(lang, now))
+        items.extend(rt.realtime.all_alerts(rt.tt, lang, now))
     if rt.notices is not None:
         items = rt.notices.all_alerts(lang, now) + items
     return json_response({"alerts": items}, headers={"Cache-Control": "public, max-age=15"})
@@ -180,7 +180,7 @@ async def status(request: web.Request) -> web.Response:
         "static": {"source": fs.source, "version": fs.version, "feed_hash": fs.feed_hash,
                    "loaded_at": fs.loaded_at, "last_check": fs.last_check, "error": fs.error,
                    "excluded": fs.excluded},
-        "realtime": rt.realtime.status(now) if rt.realtime is not None else [],
+        "realtime": rt.realtime.status(rt.tt, now) if rt.realtime is not None else [],
         "boards": {"cached": len(rt.cache.hot), "refreshes": rt.refresh_count,
                    "last_refresh_ms": round(rt.last_refresh_ms, 2),
                    "redis": None if rt.cache.redis is None else

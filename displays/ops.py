@@ -30,7 +30,7 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception:
             rt.cache._redis_failed(ConnectionError("ping failed"))
             missing.append("redis")
-    if rt.realtime is not None and not rt.realtime.any_live(now_epoch()):
+    if rt.realtime is not None and not rt.realtime.any_live(rt.tt, now_epoch()):
         missing.append("realtime")
     body = {"status": "degraded" if missing else "ready", "missing": missing,
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}

@@ -21,7 +21,10 @@ from displays.settings import Settings
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
+from realtime.alerts import render_alert
+from realtime.freshness import feed_freshness
 from realtime.parse import encode_feed_dict, parse_feed
+from realtime.records import RealtimeFeed
 from realtime.state import RealtimeState
 
 log = logging.getLogger("abfahrt.realtime")
@@ -48,6 +51,7 @@ class RealtimeHub:
     keys: Keys = field(default_factory=Keys)
     state: RealtimeState = field(default_factory=RealtimeState)
     health: dict[str, SourceHealth] = field(default_factory=dict)
+    parsed: dict[str, RealtimeFeed] = field(default_factory=dict)   # kept for a static swap
 
     @classmethod
     def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys) -> RealtimeHub:
@@ -97,6 +101,8 @@ class RealtimeHub:
     def _apply_bytes(self, source: str, data: bytes, tt: Timetable) -> None:
         feed = parse_feed(data)             # raises FeedDecodeError on garbage
         self.state = self.state.apply(source, feed, tt)
+        if self.state.feed(source).stats.applied:
+            self.parsed[source] = feed
 
     def _succeeded(self, health: SourceHealth, now: int) -> None:
         if health.error is not None:
@@ -138,37 +144,58 @@ class RealtimeHub:
 
     def rebase(self, tt: Timetable) -> None:
         """A new static feed: resolve the held realtime again against it."""
-        self.state = self.state.rebase(tt)
+        state = RealtimeState()
+        for source, feed in self.parsed.items():
+            state = state.apply(source, feed, tt)
+        self.state = state
 
     # ---- what the service reports ---------------------------------------------------------
-    def status(self, now: int) -> list[dict[str, Any]]:
+    def freshness(self, tt: Timetable, source: str, now: int) -> str:
+        return str(feed_freshness(self.state.feed(source), tt, now, self.max_age_s))
+
+    def header_timestamp(self, source: str) -> int | None:
+        snapshot = self.state.feed(source).snapshot
+        return snapshot.header.timestamp if snapshot is not None else None
+
+    def status(self, tt: Timetable, now: int) -> list[dict[str, Any]]:
         out = []
         for source in self.sources:
             health = self.health[source]
             out.append({
-                "source": source, "freshness": self.state.freshness(source, now, self.max_age_s),
-                "feed_timestamp": self.state.header_timestamp(source),
+                "source": source, "freshness": self.freshness(tt, source, now),
+                "feed_timestamp": self.header_timestamp(source),
                 "last_attempt": health.last_attempt, "last_success": health.last_success,
                 "error": health.error, "polls": health.polls, "failures": health.failures,
-                "stats": self.state.stats(source),
+                "stats": self.state.feed(source).stats.as_dict(),
             })
         return out
 
-    def any_live(self, now: int) -> bool:
+    def any_live(self, tt: Timetable, now: int) -> bool:
         return not self.sources or any(
-            self.state.freshness(s, now, self.max_age_s) == "live" for s in self.sources)
+            self.freshness(tt, s, now) == "live" for s in self.sources)
 
-    def all_alerts(self, lang: str, now: int) -> list[dict[str, Any]]:
-        return self.state.active_alerts(lang, now, self.max_age_s)
+    def all_alerts(self, tt: Timetable, lang: str, now: int) -> list[dict[str, Any]]:
+        """Every active alert of every live source, in `lang` (the contract's alert shape)."""
+        out: list[dict[str, Any]] = []
+        for source in self.sources:
+            snapshot = self.state.feed(source).snapshot
+            if snapshot is None or self.freshness(tt, source, now) != "live":
+                continue
+            for alert in snapshot.alerts.alerts:
+                if alert.is_active(now):
+                    shown = render_alert(alert, lang)
+                    out.append({"id": shown.id, "header": shown.header,
+                                "description": shown.description, "effect": shown.effect,
+                                "severity": shown.severity, "source": "gtfs-rt"})
+        return out
 
     def metrics(self, now: int) -> dict[str, tuple[str, list[tuple[dict[str, str], float]]]]:
         ages, matched, failures = [], [], []
         for source in self.sources:
-            ts = self.state.header_timestamp(source)
+            ts = self.header_timestamp(source)
             ages.append(({"source": source}, float(now - ts) if ts else -1.0))
-            stats = self.state.stats(source) or {}
-            tu = stats.get("trip_updates", {}) if isinstance(stats, dict) else {}
-            matched.append(({"source": source}, float(tu.get("matched", 0))))
+            stats = self.state.feed(source).stats
+            matched.append(({"source": source}, float(stats.trip_updates_matched)))
             failures.append(({"source": source}, float(self.health[source].failures)))
         return {
             "abfahrt_realtime_age_seconds": ("age of the applied realtime header timestamp "

@@ -1,0 +1,162 @@
+"""Pure pieces of the shell: parameters, search, themes, displays file, demo network, pillar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from displays.demo.network import build_demo_feed
+from displays.display_config import DisplayConfigError, default_displays_file, load_displays
+from displays.params import ParamError, negotiate_lang, parse_filter, parse_instant, parse_int
+from displays.pillar import build_pillar, fit, text_board
+from displays.stop_search import StopSearch, fold
+from displays.themes import THEMES, contrast_ratio, text_pairs
+from feeds import load_timetable
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(scope="module")
+def demo_tt(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("demo") / "demo.zip"
+    path.write_bytes(build_demo_feed(dt.date(2026, 11, 21)))
+    return load_timetable(path)
+
+
+def test_fold_is_german_aware() -> None:
+    assert fold("Höfchen/Listmann") == fold("hoefchen listmann") == "hofchen listmann"
+    assert fold("Hbf") == "hauptbahnhof"
+    assert fold("Mühldreieck") == fold("Muehldreieck")
+    assert fold("Große Bleiche") == "grosse bleiche"
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("hbf", "Hauptbahnhof"), ("hoefchen", "Höfchen/Listmann"), ("Höfchen", "Höfchen/Listmann"),
+    ("schiller", "Schillerplatz"), ("uni", "Universität"), ("buergerhaus", "Hechtsheim/Bürgerhaus"),
+])
+def test_search_finds_stations(demo_tt, query: str, expected: str) -> None:
+    names = [demo_tt.stop_name[m.index] for m in StopSearch(demo_tt).search(query)]
+    assert names and names[0] == expected
+
+
+def test_nearby_is_sorted_by_distance(demo_tt) -> None:
+    matches = StopSearch(demo_tt).nearby(50.0013, 8.2587, 800)
+    assert demo_tt.stop_name[matches[0].index] == "Hauptbahnhof"
+    distances = [m.distance_m for m in matches]
+    assert distances == sorted(distances) and all(d <= 800 for d in distances)
+
+
+def test_demo_network_has_night_bus_past_midnight_and_platforms(demo_tt) -> None:
+    hbf = demo_tt.find_stop("de:07315:1001")
+    assert demo_tt.stop_location_type[hbf] == 1
+    codes = sorted(demo_tt.stop_platform[p] for p in demo_tt.platforms_of(hbf))
+    assert codes == ["A", "C", "D", "L", "M"]
+    night = [r for r in range(len(demo_tt.st_dep)) if demo_tt.st_dep[r] >= 24 * 3600]
+    assert night, "the night bus runs past 24:00 on the previous service day"
+    routes = {demo_tt.routes[int(demo_tt.trip_route[demo_tt.st_trip[r]])].id for r in night}
+    assert "91" in routes
+    night_bus = [r for r in range(len(demo_tt.st_dep))
+                 if demo_tt.routes[int(demo_tt.trip_route[demo_tt.st_trip[r]])].id == "91"]
+    assert min(int(demo_tt.st_dep[r]) for r in night_bus) >= 24 * 3600
+    assert {r.type for r in demo_tt.routes} == {0, 3}
+
+
+def test_demo_calendar_is_valid_around_today(demo_tt) -> None:
+    first, last = demo_tt.calendar_range()
+    assert first <= dt.date(2026, 11, 21) - dt.timedelta(days=1)
+    assert last >= dt.date(2026, 11, 21) + dt.timedelta(days=300)
+
+
+@pytest.mark.parametrize("theme", sorted(THEMES))
+def test_theme_contrast(theme: str) -> None:
+    minimum = 7.0 if theme in ("contrast", "epaper") else 4.5
+    for what, fg, bg in text_pairs(THEMES[theme]):
+        assert contrast_ratio(fg, bg) >= minimum, (theme, what)
+
+
+def test_contrast_ratio_reference_values() -> None:
+    assert contrast_ratio("#000000", "#FFFFFF") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
+
+
+def test_params() -> None:
+    assert parse_instant("2026-03-29T06:30:00+02:00", BERLIN) == 1774758600
+    assert parse_instant("2026-03-29T06:30:00", BERLIN) == 1774758600
+    with pytest.raises(ParamError, match="at"):
+        parse_instant("yesterday", BERLIN)
+    assert parse_int({"window": "9999"}, "window", 60, 1, 240, cap=True) == 240
+    with pytest.raises(ParamError, match="limit"):
+        parse_int({"limit": "abc"}, "limit", None, 1, 100)
+    flt = parse_filter({"route": "50, 52", "direction": "1", "platform": "L"})
+    assert flt.routes == {"50", "52"} and flt.direction == 1 and flt.platforms == {"L"}
+    with pytest.raises(ParamError):
+        parse_filter({"direction": "2"})
+
+
+def test_language_negotiation() -> None:
+    assert negotiate_lang({}, None) == "de"
+    assert negotiate_lang({}, "en-GB,en;q=0.9,de;q=0.5") == "en"
+    assert negotiate_lang({}, "fr-FR, de;q=0.3, en;q=0.2") == "de"
+    assert negotiate_lang({"lang": "en"}, "de") == "en"
+    with pytest.raises(ParamError):
+        negotiate_lang({"lang": "xx"}, None)
+
+
+def test_demo_displays_file_and_errors(tmp_path: Path) -> None:
+    displays = load_displays(default_displays_file())
+    assert {"hbf-tram", "schillerplatz-50", "hoefchen-epaper"} <= set(displays)
+    assert displays["hbf-tram"].filter.platforms == {"L", "M"}
+    assert displays["schillerplatz-50"].filter.routes == {"50"}
+    assert displays["hoefchen-epaper"].theme == "epaper"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[displays.x]\nstops = ["a"]\ntheme = "neon"\n')
+    with pytest.raises(DisplayConfigError, match="theme"):
+        load_displays(bad)
+
+
+def _document(status: str = "live") -> dict:
+    dep = {"trip_id": "t", "service_date": "2026-11-21", "stop_id": "s", "stop_sequence": 10,
+           "route": {"id": "50", "short_name": "50", "long_name": None, "type": 0,
+                     "color": "E2001A", "text_color": "FFFFFF"},
+           "headsign": "Hechtsheim/Bürgerhaus", "scheduled": "2026-11-21T14:03:00+01:00",
+           "predicted": "2026-11-21T14:06:00+01:00", "delay_s": 180, "realtime": True,
+           "status": "scheduled", "platform": "L", "platform_changed": True, "on_request": False,
+           "approximate": False, "frequency": None, "wheelchair_accessible": True,
+           "occupancy": None, "alert_ids": []}
+    cancelled = dict(dep, trip_id="u", predicted=None, delay_s=None, status="cancelled",
+                     platform_changed=False, scheduled="2026-11-21T14:00:30+01:00")
+    return {"stop": {"id": "s", "name": "Hauptbahnhof"},
+            "generated_at": "2026-11-21T14:00:00+01:00",
+            "realtime": {"status": status, "feed_timestamp": None},
+            "departures": [cancelled, dep], "alerts": [
+                {"id": "a", "header": "Linie 80: Umleitung", "description": None,
+                 "effect": "DETOUR", "severity": "WARNING", "source": "operator"}]}
+
+
+def test_pillar_wording_german() -> None:
+    pillar = build_pillar(_document(), "de", BERLIN)
+    cancelled, delayed = pillar.rows
+    assert cancelled.status_text == "fällt aus"
+    assert delayed.when == "in 6 min" and delayed.delay == "+3"
+    assert delayed.platform_label == "Steig" and delayed.platform_changed
+    assert pillar.ticker == ("Linie 80: Umleitung",) and pillar.status_line is None
+    assert "Linie 50 Hechtsheim/Bürgerhaus, Steig L: in 6 min" in pillar.speech
+
+
+def test_pillar_stale_says_fahrplandaten_and_english() -> None:
+    pillar = build_pillar(_document("stale"), "de", BERLIN)
+    assert pillar.status_line == "Stand 14:00 – Fahrplandaten"
+    english = build_pillar(_document("unavailable"), "en", BERLIN)
+    assert english.rows[0].status_text == "cancelled"
+    assert english.status_line == "As of 14:00 – timetable data"
+
+
+def test_text_board_respects_width() -> None:
+    pillar = build_pillar(_document(), "de", BERLIN)
+    text = text_board(pillar, 24)
+    assert all(len(line) <= 24 for line in text.splitlines())
+    assert "fällt aus" in text and "Hechtsh" in text and "+3 in 6 min" in text
+    assert fit("Höfchen/Listmann", 8) == "Höfchen…"
