@@ -187,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_feed_info)
 
+    from displays.realtime_cli import add_rt_info_parser
+    add_rt_info_parser(sub)
+
     serve = sub.add_parser("serve", help="run the HTTP service (no arguments: the Mainz demo)")
     serve.add_argument("--feed", help="GTFS zip path or URL [ABFAHRT_FEED]")
     serve.add_argument("--realtime", action="append", default=[],

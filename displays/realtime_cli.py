@@ -1,0 +1,108 @@
+"""CLI glue for GTFS-RT: `departures --realtime FILE_OR_URL ...` and `rt-info`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import sys
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from displays.board import Board, build_board
+from displays.cli import UsageError, open_timetable, parse_at
+from feeds import Timetable
+from realtime.errors import RealtimeError
+from realtime.fetch import load_source
+from realtime.parse import parse_feed
+from realtime.records import RealtimeFeed
+from realtime.state import RealtimeState
+
+UTC = ZoneInfo("UTC")
+
+
+def read_realtime(source: str) -> RealtimeFeed:
+    """Return the decoded feed at a path or URL; bad input becomes a one-line UsageError."""
+    try:
+        return parse_feed(asyncio.run(load_source(source)))
+    except RealtimeError as exc:
+        raise UsageError(f"realtime feed {source}: {exc}") from exc
+
+
+def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = None
+                        ) -> RealtimeState:
+    """Return the state after applying each source once (in the order given)."""
+    state = RealtimeState()
+    for source in sources:
+        state = state.apply(source, read_realtime(source), tt, now=now)
+    return state
+
+
+def apply_realtime_files(tt: Timetable, stop: int, board: Board, args: argparse.Namespace
+                         ) -> Board:
+    """Return the board of `departures` recomputed with the --realtime feeds."""
+    state = load_realtime_state(tt, list(args.realtime))
+    return build_board(tt, stop, board.at, board.window_s, args.limit, realtime=state,
+                       max_age_s=args.max_age, lang=args.lang)
+
+
+def _iso(epoch: int, zone: ZoneInfo) -> str:
+    return dt.datetime.fromtimestamp(epoch, zone).isoformat()
+
+
+def cmd_rt_info(args: argparse.Namespace) -> int:
+    """Print a feed's header and entity counts; with --feed, how its trip updates matched."""
+    feed = read_realtime(args.source)
+    tt = open_timetable(args.feed) if args.feed else None
+    zone = tt.zone if tt is not None else UTC
+    header = feed.header
+    info: dict[str, Any] = {
+        "source": args.source,
+        "header": {"gtfs_realtime_version": header.version,
+                   "incrementality": str(header.incrementality),
+                   "timestamp": _iso(header.timestamp, zone),
+                   "feed_version": header.feed_version},
+        "entities": dict(feed.entity_counts),
+    }
+    if tt is not None:
+        now = parse_at(args.at, tt.zone) if args.at else None
+        stats = RealtimeState().apply(args.source, feed, tt, now=now).feed(args.source).stats
+        info["merge"] = stats.as_dict()
+    if args.json:
+        json.dump(info, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{args.source}")
+    print(f"  header: version {header.version}, {header.incrementality}, "
+          f"timestamp {info['header']['timestamp']}"
+          + (f", feed_version {header.feed_version}" if header.feed_version else ""))
+    print("  entities: " + ", ".join(f"{k} {v}" for k, v in feed.entity_counts if v))
+    if "merge" in info:
+        m = info["merge"]
+        tu = m["trip_updates"]
+        print(f"  trip updates matched: {tu['matched']}/{tu['total']}")
+        for reason, n in tu["rejected"].items():
+            print(f"    rejected {reason}: {n}")
+        for reason, n in m["stop_time_updates_dropped"].items():
+            print(f"    stop_time_updates dropped {reason}: {n}")
+        v = m["vehicles"]
+        if v["total"]:
+            print(f"  vehicles matched: {v['matched']}/{v['total']}")
+            for reason, n in v["rejected"].items():
+                print(f"    rejected {reason}: {n}")
+        if m["alerts"]:
+            print(f"  alerts: {m['alerts']}")
+        if m["note"]:
+            print(f"  note: {m['note']}")
+    return 0
+
+
+def add_rt_info_parser(sub: Any) -> None:
+    info = sub.add_parser("rt-info", help="header, entity counts and match statistics of a "
+                                          "GTFS-RT feed")
+    info.add_argument("source", help="GTFS-RT file or http(s) URL")
+    info.add_argument("--feed", help="static GTFS zip to match the trip updates against")
+    info.add_argument("--at", help="ISO 8601 instant used as 'now' (default: the header time)")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=cmd_rt_info)

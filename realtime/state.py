@@ -1,0 +1,102 @@
+"""The realtime state: the last good snapshot of every source, replaced whole on each feed.
+
+Immutable: `apply` returns a new state. A FULL_DATASET replaces everything the source said
+before (an empty one clears it, OTP PR #1849); a feed whose header timestamp is older than the
+applied one is ignored (load-balancer flapping, RTV E018). Resolution against the timetable
+happens here, once per feed, with the feed's header timestamp as "now".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from feeds import Timetable
+from realtime.alerts import AlertIndex, build_alert_index
+from realtime.instances import InstanceResolver
+from realtime.overlay import VehicleInfo
+from realtime.propagation import DEFAULT_EARLY_LIMIT_S
+from realtime.reasons import FeedStats, Tally
+from realtime.records import FeedHeader, Incrementality, RealtimeFeed
+from realtime.trip_updates import InstanceKey, TripUpdateIndex, resolve_trip_updates
+from realtime.vehicles import resolve_vehicles
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One applied feed, resolved against the timetable whose hash it carries."""
+
+    header: FeedHeader
+    feed_hash: str
+    trips: TripUpdateIndex = field(default_factory=TripUpdateIndex)
+    alerts: AlertIndex = field(default_factory=AlertIndex)
+    vehicles: Mapping[InstanceKey, VehicleInfo] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    source: str
+    snapshot: Snapshot | None = None     # None: nothing usable yet (status "unavailable")
+    stats: FeedStats = field(default_factory=FeedStats)
+    error: str | None = None             # the last failure; the snapshot was kept
+
+
+def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
+                 early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> tuple[Snapshot, FeedStats]:
+    """Resolve every entity of `feed` against `tt`; return the snapshot and its statistics."""
+    at = feed.header.timestamp if now is None else now
+    resolver = InstanceResolver(tt, at)
+    tally = Tally()
+    trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s)
+    vehicles = resolve_vehicles(feed.vehicles, resolver, tally)
+    snapshot = Snapshot(header=feed.header, feed_hash=tt.feed_hash, trips=trips,
+                        alerts=build_alert_index(feed.alerts), vehicles=vehicles)
+    note = None
+    if feed.header.incrementality is Incrementality.DIFFERENTIAL:
+        note = "DIFFERENTIAL feed applied as a full dataset (DIFFERENTIAL is unspecified)"
+    stats = FeedStats(
+        entities=dict(feed.entity_counts), trip_updates=len(feed.trip_updates),
+        trip_updates_matched=tally.matched, rejected=dict(tally.rejected),
+        stop_time_updates_dropped=dict(tally.dropped), vehicles=len(feed.vehicles),
+        vehicles_matched=tally.vehicles_matched,
+        vehicles_rejected=dict(tally.vehicles_rejected), alerts=len(feed.alerts), note=note)
+    return snapshot, stats
+
+
+@dataclass(frozen=True)
+class RealtimeState:
+    """The realtime sources of one timetable, in the order they were first applied."""
+
+    feeds: tuple[FeedState, ...] = ()
+
+    def feed(self, source: str) -> FeedState:
+        """Return the state of `source` (an empty one when it was never applied)."""
+        return next((f for f in self.feeds if f.source == source), FeedState(source))
+
+    def _with(self, new: FeedState) -> RealtimeState:
+        if any(f.source == new.source for f in self.feeds):
+            return RealtimeState(tuple(new if f.source == new.source else f for f in self.feeds))
+        return RealtimeState((*self.feeds, new))
+
+    def apply(self, source: str, feed: RealtimeFeed, tt: Timetable, *, now: int | None = None,
+              early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> RealtimeState:
+        """Return the state with `feed` as the new snapshot of `source`.
+
+        A header timestamp older than the applied one keeps the old snapshot; the returned
+        state then carries stats with applied=False.
+        """
+        current = self.feed(source)
+        old = current.snapshot
+        if (old is not None and old.feed_hash == tt.feed_hash
+                and feed.header.timestamp < old.header.timestamp):
+            stats = FeedStats(entities=dict(feed.entity_counts), applied=False,
+                              note=f"header timestamp {feed.header.timestamp} is older than "
+                                   f"the applied {old.header.timestamp}; kept the applied feed")
+            return self._with(FeedState(source, old, stats, current.error))
+        snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
+        return self._with(FeedState(source, snapshot, stats, None))
+
+    def with_failure(self, source: str, error: str) -> RealtimeState:
+        """Return the state noting a failed fetch of `source`; its last snapshot is kept."""
+        current = self.feed(source)
+        return self._with(FeedState(source, current.snapshot, current.stats, error))

@@ -1,0 +1,215 @@
+"""Resolve the TripUpdates of one feed against the timetable, once per feed (not per board).
+
+The result is looked up per departure when a board is merged: an overlay per trip instance,
+the rows moved to another platform (assigned_stop_id), and the departures of trips that are not
+in the static feed (NEW / ADDED, DUPLICATED).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from feeds import Departure, Timetable
+from feeds.departures import build_departure
+from feeds.timebase import parse_gtfs_date, parse_gtfs_time
+from realtime.added_trips import build_new_trip
+from realtime.instances import InstanceResolver, TripInstance
+from realtime.overlay import is_boardable, overlay_departure
+from realtime.propagation import (
+    DEFAULT_EARLY_LIMIT_S,
+    RowUpdate,
+    TripSchedule,
+    match_updates,
+    predict_rows,
+)
+from realtime.reasons import Reason, Tally
+from realtime.records import TripRelationship, TripUpdate
+
+InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
+
+
+@dataclass(frozen=True, slots=True)
+class TripOverlay:
+    status: str                          # "scheduled" | "cancelled" | "deleted"
+    rows: tuple[RowUpdate, ...] = ()     # one per stop_time of the trip, in trip order
+    headsign: str | None = None          # TripProperties.trip_headsign
+
+
+@dataclass(frozen=True, slots=True)
+class MovedRow:
+    """A scheduled stop_time whose platform was changed to another stop (assigned_stop_id)."""
+
+    instance: TripInstance
+    st_row: int
+
+
+@dataclass(frozen=True)
+class TripUpdateIndex:
+    overlays: Mapping[InstanceKey, TripOverlay] = field(default_factory=dict)
+    moved_in: Mapping[int, tuple[MovedRow, ...]] = field(default_factory=dict)
+    added: Mapping[int, tuple[Departure, ...]] = field(default_factory=dict)   # by stop
+    max_late_s: int = 0                  # largest positive delay: how far boards look back
+    max_early_s: int = 0                 # largest negative delay: how far boards look ahead
+
+
+def instance_schedule(tt: Timetable, inst: TripInstance, base: int | None = None
+                      ) -> TripSchedule:
+    """Return the scheduled stops of an instance as epochs (base defaults to its day's)."""
+    lo, hi = int(tt.trip_st_start[inst.trip]), int(tt.trip_st_end[inst.trip])
+    offset = (int(tt.day_base[inst.day]) if base is None else base) + inst.shift
+    return TripSchedule(
+        seqs=tt.st_seq[lo:hi].tolist(), stops=tt.st_stop[lo:hi].tolist(),
+        arrivals=[offset + t for t in tt.st_arr[lo:hi].tolist()],
+        departures=[offset + t for t in tt.st_dep[lo:hi].tolist()])
+
+
+class _Builder:
+    def __init__(self, tt: Timetable, resolver: InstanceResolver, tally: Tally,
+                 early_limit_s: int) -> None:
+        self.tt = tt
+        self.resolver = resolver
+        self.tally = tally
+        self.early_limit_s = early_limit_s
+        self.overlays: dict[InstanceKey, TripOverlay] = {}
+        self.moved: dict[int, list[MovedRow]] = {}
+        self.added: dict[int, list[Departure]] = {}
+        self.added_keys: set[tuple[str, str]] = set()
+        self.late = 0
+        self.early = 0
+
+    def reject(self, reason: Reason) -> None:
+        self.tally.rejected[reason] += 1
+
+    def add(self, tu: TripUpdate) -> None:
+        rel = tu.trip.relationship
+        known = tu.trip.trip_id is not None and self.tt.find_trip(tu.trip.trip_id) >= 0
+        props = tu.properties
+        if rel in (TripRelationship.NEW, TripRelationship.ADDED) and not known:
+            self._add_new(tu)
+        elif rel is TripRelationship.DUPLICATED or (
+                rel is TripRelationship.ADDED and props is not None
+                and props.start_date is not None and props.start_time is not None):
+            self._add_duplicated(tu)
+        elif rel in (TripRelationship.REPLACEMENT, TripRelationship.ADDED):
+            self.reject(Reason.UNSUPPORTED_RELATIONSHIP)
+        else:
+            self._add_scheduled(tu)
+
+    def _add_scheduled(self, tu: TripUpdate) -> None:
+        inst = self.resolver.resolve(tu.trip)
+        if isinstance(inst, Reason):
+            self.reject(inst)
+            return
+        if inst.key in self.overlays:
+            self.reject(Reason.DUPLICATE_TRIP_UPDATE)   # at most one TripUpdate per instance
+            return
+        rel = tu.trip.relationship
+        if rel is TripRelationship.CANCELED:
+            overlay = TripOverlay("cancelled")
+        elif rel is TripRelationship.DELETED:
+            overlay = TripOverlay("deleted")
+        else:
+            rows = self._predict(tu, instance_schedule(self.tt, inst))
+            if isinstance(rows, Reason):
+                self.reject(rows)
+                return
+            overlay = TripOverlay("scheduled", rows,
+                                  tu.properties.trip_headsign if tu.properties else None)
+            lo = int(self.tt.trip_st_start[inst.trip])
+            for i, row in enumerate(rows):
+                if row.stop >= 0 and row.stop != int(self.tt.st_stop[lo + i]):
+                    self.moved.setdefault(row.stop, []).append(MovedRow(inst, lo + i))
+        self.overlays[inst.key] = overlay
+        self.tally.matched += 1
+
+    def _predict(self, tu: TripUpdate, sched: TripSchedule) -> tuple[RowUpdate, ...] | Reason:
+        dropped: list[Reason] = []
+        pairs = match_updates(tu.stop_time_updates, sched, self.tt.find_stop, dropped)
+        if isinstance(pairs, Reason):
+            return pairs
+        rows = predict_rows(sched, pairs, tu.delay, self.tt.find_stop, dropped,
+                            self.early_limit_s)
+        if isinstance(rows, Reason):
+            return rows
+        for reason in dropped:
+            self.tally.dropped[reason] += 1
+        for row, planned in zip(rows, sched.departures, strict=True):
+            if row.predicted is not None:
+                self.late = max(self.late, row.predicted - planned)
+                self.early = max(self.early, planned - row.predicted)
+        return rows
+
+    def _add_duplicated(self, tu: TripUpdate) -> None:
+        """A copy of a static trip at TripProperties start_date/start_time (RT-ref L264)."""
+        tt = self.tt
+        trip = tt.find_trip(tu.trip.trip_id) if tu.trip.trip_id is not None else -1
+        props = tu.properties
+        if trip < 0:
+            self.reject(Reason.UNKNOWN_TRIP)
+            return
+        if props is None or props.start_date is None or props.start_time is None:
+            self.reject(Reason.UNKNOWN_INSTANCE)
+            return
+        try:
+            day = tt.day_index(parse_gtfs_date(props.start_date))
+            start = parse_gtfs_time(props.start_time)
+        except ValueError:
+            self.reject(Reason.UNKNOWN_INSTANCE)
+            return
+        lo = int(tt.trip_st_start[trip])
+        base = self.resolver.base(day) + start - int(tt.st_dep[lo])
+        inst = TripInstance(trip, day)
+        sched = instance_schedule(tt, inst, base)
+        rows = self._predict(tu, sched)
+        if isinstance(rows, Reason):
+            self.reject(rows)
+            return
+        new_id = props.trip_id or f"{tu.trip.trip_id}@{props.start_date}T{props.start_time}"
+        if (new_id, props.start_date) in self.added_keys:
+            self.reject(Reason.DUPLICATE_TRIP_UPDATE)
+            return
+        self.added_keys.add((new_id, props.start_date))
+        last = int(tt.trip_st_end[trip]) - 1
+        for i, row in enumerate(rows):
+            st_row = lo + i
+            if st_row == last or int(tt.st_pickup[st_row]) == 1 or not is_boardable(row):
+                continue
+            dep = build_departure(tt, day, sched.departures[i], st_row, -1)
+            dep = replace(dep, trip_id=new_id, status="added", realtime=True,
+                          trip_index=-1, st_row=-1)
+            dep = overlay_departure(tt, dep, row, props.trip_headsign)
+            stop = row.stop if row.stop >= 0 else int(tt.st_stop[st_row])
+            self.added.setdefault(stop, []).append(dep)
+        self.tally.matched += 1
+
+    def _add_new(self, tu: TripUpdate) -> None:
+        trip_id = tu.trip.trip_id or tu.entity_id
+        if (trip_id, tu.trip.start_date or "") in self.added_keys:
+            self.reject(Reason.DUPLICATE_TRIP_UPDATE)
+            return
+        deps = build_new_trip(self.tt, tu, trip_id)
+        if isinstance(deps, Reason):
+            self.reject(deps)
+            return
+        self.added_keys.add((trip_id, tu.trip.start_date or ""))
+        for stop, dep in deps:
+            self.added.setdefault(stop, []).append(dep)
+        self.tally.matched += 1
+
+    def build(self) -> TripUpdateIndex:
+        return TripUpdateIndex(
+            overlays=self.overlays,
+            moved_in={s: tuple(v) for s, v in self.moved.items()},
+            added={s: tuple(v) for s, v in self.added.items()},
+            max_late_s=self.late, max_early_s=self.early)
+
+
+def resolve_trip_updates(tt: Timetable, updates: tuple[TripUpdate, ...],
+                         resolver: InstanceResolver, tally: Tally,
+                         early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> TripUpdateIndex:
+    """Return the lookups a board merge needs; count what could not be applied in `tally`."""
+    builder = _Builder(tt, resolver, tally, early_limit_s)
+    for tu in updates:
+        builder.add(tu)
+    return builder.build()
