@@ -59,8 +59,9 @@ def simulate_feed(tt: Timetable, now: int) -> dict[str, Any]:
         date = tt.day_of(day).strftime("%Y%m%d")
         descriptor = {"tripId": trip_id, "startDate": date, "routeId": route.id}
         hbf = _hbf_row(tt, trip)
-        soon_at_hbf = hbf is not None and now < int(tt.day_base[day]) + int(tt.st_dep[hbf]) \
-            < now + 1800
+        # the showcase cancellation and platform change pick the next trip due at Hauptbahnhof
+        soon_at_hbf = hbf is not None and now + 120 < int(tt.day_base[day]) + int(tt.st_dep[hbf]) \
+            < now + 3600
         if not cancelled and route.id == "52" and soon_at_hbf:
             cancelled = True
             entities.append({"id": f"sim-cancel-{trip_id}", "tripUpdate": {

@@ -1,0 +1,83 @@
+"""Several instances on one real Redis: one leader computes, all serve the same boards."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from displays.app import create_app
+from displays.appkeys import RUNTIME
+from displays.jobs import refresh_boards
+from displays.settings import Settings
+from realtime.state import RealtimeState
+
+Client = TestClient[Any, Any]
+
+
+def redis_settings(tmp_path: Path, redis_url: str, prefix: str, name: str) -> Settings:
+    return Settings(data_dir=tmp_path / name, redis_url=redis_url, redis_prefix=prefix,
+                    leader_ttl_s=3)
+
+
+async def wait_for(predicate: Any, timeout: float = 8.0) -> bool:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        if await predicate():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_two_instances_one_leader_same_etags(aiohttp_client: Any, tmp_path: Path,
+                                                   redis_url: str, redis_prefix: str) -> None:
+    first: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
+    second: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
+    leaders = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
+    assert sorted(leaders) == [False, True]
+    leader, follower = (first, second) if leaders[0] else (second, first)
+
+    tags = []
+    for client in (leader, follower):
+        response = await client.get("/api/v1/displays/hbf-tram")
+        assert response.status == 200
+        tags.append(response.headers["ETag"])
+    assert tags[0] == tags[1]
+    html = [await (await c.get("/displays/hbf-tram")).read() for c in (leader, follower)]
+    assert html[0] == html[1]
+
+    # the leader's boards change (realtime dropped): the follower learns it through pub/sub
+    leader_rt = leader.app[RUNTIME]
+    leader_rt.realtime.state = RealtimeState()
+    leader_rt.realtime.parsed.clear()
+    assert await refresh_boards(leader_rt) > 0
+    new_tag = (await leader.get("/api/v1/displays/hbf-tram")).headers["ETag"]
+    assert new_tag != tags[0]
+
+    async def follower_updated() -> bool:
+        return (await follower.get("/api/v1/displays/hbf-tram")).headers["ETag"] == new_tag
+    assert await wait_for(follower_updated)
+    follower_doc = await (await follower.get("/api/v1/displays/hbf-tram")).json()
+    assert follower_doc["realtime"]["status"] == "unavailable"
+
+
+async def test_follower_takes_over_when_the_leader_stops(aiohttp_client: Any, tmp_path: Path,
+                                                         redis_url: str, redis_prefix: str
+                                                         ) -> None:
+    first: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
+    second: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
+    status = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
+    leader, follower = (first, second) if status[0] else (second, first)
+    await leader.close()
+
+    async def took_over() -> bool:
+        return bool((await (await follower.get("/api/v1/status")).json())["leader"])
+    assert await wait_for(took_over, timeout=6.0)
+    board = await follower.get("/api/v1/displays/uni-en")
+    assert board.status == 200

@@ -1,0 +1,174 @@
+"""The service through its HTTP interface: the real app over the demo network, in process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import jsonschema
+from aiohttp.test_utils import TestClient
+
+from displays.openapi import openapi_document
+
+HBF = "de:07315:1001"
+Client = TestClient[Any, Any]
+
+
+def schema_validator(name: str) -> jsonschema.Draft202012Validator:
+    document = openapi_document()
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+def assert_valid(name: str, body: Any) -> None:
+    errors = list(schema_validator(name).iter_errors(body))
+    assert not errors, [e.message for e in errors[:3]]
+
+
+async def test_health_and_readiness(client: Client) -> None:
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    assert (await ready.json())["status"] in ("ready", "degraded")
+
+
+async def test_stop_search_is_german_aware(client: Client) -> None:
+    for query, name in (("hbf", "Hauptbahnhof"), ("hoefchen", "Höfchen/Listmann")):
+        response = await client.get("/api/v1/stops", params={"q": query})
+        body = await response.json()
+        assert response.status == 200
+        assert body["stops"][0]["name"] == name
+        assert_valid("StopList", body)
+    hbf = (await (await client.get("/api/v1/stops", params={"q": "hbf"})).json())["stops"][0]
+    assert {p["platform"] for p in hbf["platforms"]} == {"A", "C", "D", "L", "M"}
+
+
+async def test_nearby(client: Client) -> None:
+    response = await client.get("/api/v1/stops/nearby",
+                                params={"lat": "50.0013", "lon": "8.2587", "radius": "300"})
+    body = await response.json()
+    assert response.status == 200 and body["stops"][0]["id"] == HBF
+    assert_valid("StopList", body)
+    bad = await client.get("/api/v1/stops/nearby", params={"lat": "95", "lon": "8"})
+    assert bad.status == 400 and "lat" in (await bad.json())["error"]["message"]
+
+
+async def test_departures_contract_etag_and_304(client: Client) -> None:
+    response = await client.get(f"/api/v1/stops/{HBF}/departures")
+    assert response.status == 200
+    body = await response.json()
+    assert_valid("Board", body)
+    assert body["stop"] == {"id": HBF, "name": "Hauptbahnhof"}
+    etag = response.headers["ETag"]
+    assert re.fullmatch(r'W/"[0-9a-f]+"', etag)
+    max_age = int(re.search(r"max-age=(\d+)", response.headers["Cache-Control"]).group(1))
+    assert 1 <= max_age <= 20
+    assert "Accept-Language" in response.headers["Vary"]
+    again = await client.get(f"/api/v1/stops/{HBF}/departures", headers={"If-None-Match": etag})
+    assert again.status == 304
+    assert again.headers["ETag"] == etag and "Cache-Control" in again.headers
+    assert await again.read() == b""
+
+
+async def test_departures_at_window_limit_and_filters(client: Client) -> None:
+    at = dt.datetime.now(dt.UTC).replace(hour=13, minute=0, second=0, microsecond=0)
+    params = {"at": at.isoformat(), "window": "30", "limit": "5"}
+    body = await (await client.get(f"/api/v1/stops/{HBF}/departures", params=params)).json()
+    assert_valid("Board", body)
+    times = [d["predicted"] or d["scheduled"] for d in body["departures"]]
+    epochs = [dt.datetime.fromisoformat(t).timestamp() for t in times]
+    assert len(epochs) == 5 and epochs == sorted(epochs)
+    assert all(at.timestamp() <= e < at.timestamp() + 1800 for e in epochs)
+    only_50 = await (await client.get(f"/api/v1/stops/{HBF}/departures",
+                                      params={"at": at.isoformat(), "route": "50"})).json()
+    assert only_50["departures"] and {d["route"]["id"] for d in only_50["departures"]} == {"50"}
+    platform = await (await client.get(f"/api/v1/stops/{HBF}/departures",
+                                       params={"at": at.isoformat(), "platform": "A"})).json()
+    assert {d["platform"] for d in platform["departures"]} == {"A"}
+    capped = await client.get(f"/api/v1/stops/{HBF}/departures", params={"window": "100000"})
+    assert capped.status == 200
+
+
+async def test_bad_requests_and_unknown_ids(client: Client) -> None:
+    for params in ({"at": "garbage"}, {"direction": "5"}, {"lang": "fr"}, {"limit": "x"}):
+        response = await client.get(f"/api/v1/stops/{HBF}/departures", params=params)
+        assert response.status == 400, params
+        assert (await response.json())["error"]["message"]
+    for path in ("/api/v1/stops/nope/departures", "/api/v1/displays/nope", "/stops/nope",
+                 "/displays/nope.txt", "/api/v1/stops/" + "x" * 5000 + "/departures"):
+        response = await client.get(path)
+        assert response.status == 404, path
+    html_404 = await client.get("/stops/../../etc/passwd")
+    assert html_404.status == 404
+
+
+async def test_pillar_html_is_accessible_german_and_english(client: Client) -> None:
+    response = await client.get(f"/stops/{HBF}")
+    html = await response.text()
+    assert response.status == 200 and response.content_type == "text/html"
+    assert '<html lang="de">' in html and '<meta http-equiv="refresh"' in html
+    assert '<th scope="col">Linie</th>' in html and "<table" in html
+    assert "Demodaten" in html
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script>" not in html and "onclick" not in html
+    english = await (await client.get(f"/stops/{HBF}", params={"lang": "en"})).text()
+    assert '<html lang="en">' in english and '<th scope="col">Line</th>' in english
+    negotiated = await (await client.get(f"/stops/{HBF}",
+                                         headers={"Accept-Language": "en-US,en;q=0.8"})).text()
+    assert '<html lang="en">' in negotiated
+
+
+async def test_text_board_has_maximum_line_width(client: Client) -> None:
+    response = await client.get(f"/stops/{HBF}.txt", params={"width": "24"})
+    text = await response.text()
+    assert response.status == 200 and response.content_type == "text/plain"
+    assert text.splitlines()[0].startswith("Hauptbahnhof")
+    assert all(len(line) <= 24 for line in text.splitlines())
+
+
+async def test_displays_record_last_contact(client: Client) -> None:
+    before = await (await client.get("/api/v1/displays")).json()
+    assert_valid("DisplayList", before)
+    tram = next(d for d in before["displays"] if d["id"] == "hbf-tram")
+    assert tram["online"] is False and tram["last_contact"] is None
+    page = await client.get("/displays/hbf-tram")
+    assert page.status == 200
+    html = await page.text()
+    assert "Straßenbahn" in html
+    board = await (await client.get("/api/v1/displays/hbf-tram")).json()
+    assert_valid("Board", board)
+    assert {d["platform"] for d in board["departures"]} <= {"L", "M"}
+    assert board["display"]["id"] == "hbf-tram"
+    after = await (await client.get("/api/v1/displays")).json()
+    tram = next(d for d in after["displays"] if d["id"] == "hbf-tram")
+    assert tram["online"] is True and tram["last_contact"] is not None
+    epaper = await client.get("/displays/hoefchen-epaper")
+    assert 'href="/theme/epaper.css"' in await epaper.text()
+    line = await (await client.get("/api/v1/displays/schillerplatz-50")).json()
+    assert {d["route"]["id"] for d in line["departures"]} <= {"50"}
+
+
+async def test_gzip_for_large_bodies(client: Client) -> None:
+    response = await client.get(f"/api/v1/stops/{HBF}/departures",
+                                headers={"Accept-Encoding": "gzip"}, auto_decompress=False)
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+async def test_status_metrics_openapi_cors(client: Client) -> None:
+    await client.get(f"/api/v1/stops/{HBF}/departures")
+    status = await client.get("/api/v1/status")
+    body = await status.json()
+    assert_valid("Status", body)
+    assert body["static"]["feed_hash"] and body["demo"] is True
+    assert body["realtime"][0]["source"] == "simulation"
+    assert status.headers["Access-Control-Allow-Origin"] == "*"
+    metrics = await (await client.get("/metrics")).text()
+    assert 'abfahrt_http_requests_total{route="/api/v1/stops/{stop_id}/departures",status="200"}' \
+        in metrics
+    assert "abfahrt_realtime_age_seconds" in metrics
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    assert spec["openapi"].startswith("3.") and "/api/v1/stops/{stop_id}/departures" in spec["paths"]
+    jsonschema.Draft202012Validator.check_schema({"components": spec["components"]})
