@@ -24,6 +24,7 @@ from displays.jobs import poll_realtime, set_feed_status, start_scheduler
 from displays.keys import Keys
 from displays.leader import LeaderLock
 from displays.metrics import Metrics
+from displays.rate_limit import RateLimiter
 from displays.realtime_hub import RealtimeHub
 from displays.render import make_environment
 from displays.runtime import FeedStatus, Runtime
@@ -69,7 +70,8 @@ def create_app(settings: Settings) -> web.Application:
         return env.get_template("error.html").render(
             lang="de", status=status, message=message).encode("utf-8")
 
-    app = web.Application(middlewares=[make_middleware(metrics, render_error)],
+    limiter = RateLimiter(settings.rate_limit_per_min)
+    app = web.Application(middlewares=[make_middleware(metrics, render_error, limiter)],
                           client_max_size=64 * 1024)
     app[JINJA] = env
     app[ops.METRICS] = metrics

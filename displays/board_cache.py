@@ -45,7 +45,8 @@ class CachedBoard:
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
                    computed_at=int(data["computed_at"]))
 
-    def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]) -> tuple[str, bytes]:
+    def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
+                  ) -> tuple[str, bytes]:
         """Return (etag, body) of a rendering, made once per board version and variant."""
         found = self.renderings.get(variant)
         if found is None:
@@ -57,7 +58,7 @@ class CachedBoard:
 
 
 def document_etag(document: dict[str, Any]) -> str:
-    """Return a weak ETag of a board document, ignoring `generated_at` (it changes every refresh)."""
+    """Return a weak ETag of a board document, ignoring `generated_at` (new every refresh)."""
     stable = {k: v for k, v in document.items() if k != "generated_at"}
     return f'W/"{hashlib.blake2b(encode(stable), digest_size=10).hexdigest()}"'
 

@@ -12,6 +12,7 @@ from aiohttp import web
 from displays.board_cache import CachedBoard
 from displays.metrics import Metrics
 from displays.params import ParamError
+from displays.rate_limit import RateLimiter, retry_after
 from displays.render import gzipped, json_body
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,8 @@ def etag_matches(request: web.Request, etag: str) -> bool:
 
 
 def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
-                max_age: int, gz: bytes | None = None, vary: str = "Accept-Encoding, Accept-Language"
-                ) -> web.Response:
+                max_age: int, gz: bytes | None = None,
+                vary: str = "Accept-Encoding, Accept-Language") -> web.Response:
     """Return 304 when the client has this version, else the body (gzip when accepted)."""
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max(max_age, 0)}, "
                f"stale-if-error=300", "Vary": vary}
@@ -52,7 +53,7 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
                     render: Callable[[], bytes], content_type: str, max_age: int
                     ) -> web.Response:
     etag, body = board.rendering(variant, render)
-    gz = board.rendering(variant + ("gzip",), lambda: gzipped(body) or b"")[1] or None
+    gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
                        max_age=max_age, gz=gz)
 
@@ -68,7 +69,14 @@ def error_json(status: int, message: str, headers: dict[str, str] | None = None
     return json_response({"error": {"status": status, "message": message}}, status, headers)
 
 
-def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes]
+def is_limited(path: str) -> bool:
+    """Read endpoints are rate limited per client; configured displays never are."""
+    return not path.startswith(("/displays/", "/static/", "/theme/", "/healthz", "/readyz",
+                                "/metrics"))
+
+
+def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
+                    limiter: RateLimiter | None = None
                     ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -78,6 +86,12 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes]
         api = request.path.startswith(("/api/", "/gtfs-rt/"))
         try:
             try:
+                if limiter is not None and is_limited(request.path):
+                    wait = limiter.check(request.remote or "unknown")
+                    if wait:
+                        raise web.HTTPTooManyRequests(
+                            text="too many requests, slow down",
+                            headers={"Retry-After": retry_after(wait)})
                 response = await handler(request)
             except ParamError as exc:
                 raise web.HTTPBadRequest(text=str(exc)) from exc
@@ -86,8 +100,7 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes]
                 raise
             message = exc.text or exc.reason
             if api or exc.content_type == "application/json":
-                response = error_json(exc.status, message, dict(exc.headers) if exc.status in
-                                      (401, 405, 429) else None)
+                response = error_json(exc.status, message)
             else:
                 response = web.Response(body=render_error(exc.status, message),
                                         status=exc.status, content_type="text/html",

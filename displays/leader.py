@@ -6,6 +6,7 @@ in one Lua script); when the leader dies, another instance takes the lock within
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from redis.asyncio import Redis
@@ -58,8 +59,6 @@ class LeaderLock:
 
     async def release(self) -> None:
         if self.held:
-            try:
+            with contextlib.suppress(RedisError, OSError):
                 await self.redis.eval(_RELEASE, 1, self.key, self.instance_id)
-            except (RedisError, OSError):
-                pass
             self.held = False

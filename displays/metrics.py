@@ -31,7 +31,8 @@ class Metrics:
         out = ["# HELP abfahrt_http_requests_total HTTP requests by route and status",
                "# TYPE abfahrt_http_requests_total counter"]
         for (route, status), n in sorted(self.requests.items()):
-            out.append(f'abfahrt_http_requests_total{{route="{_esc(route)}",status="{status}"}} {n}')
+            labels = f'route="{_esc(route)}",status="{status}"'
+            out.append(f"abfahrt_http_requests_total{{{labels}}} {n}")
         out += ["# HELP abfahrt_http_request_duration_seconds request latency by route",
                 "# TYPE abfahrt_http_request_duration_seconds histogram"]
         for route, counts in sorted(self.latency.items()):

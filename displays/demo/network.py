@@ -68,9 +68,11 @@ class Line:
 
 LINES = (
     Line("50", "50", "Finthen – Hauptbahnhof – Hechtsheim", 0, "E2001A", "FFFFFF",
-         ("1010", "1009", "1001", "1002", "1007", "1008"), ("L", "M"), 3, 10, 5 * 60, 23 * 60 + 50, 1),
+         ("1010", "1009", "1001", "1002", "1007", "1008"), ("L", "M"), 3, 10, 5 * 60,
+         23 * 60 + 50, 1),
     Line("51", "51", "Finthen – Hauptbahnhof – Lerchenberg", 0, "F39200", "000000",
-         ("1010", "1001", "1004", "1011", "1012", "1013"), ("M", "L"), 3, 15, 5 * 60 + 5, 23 * 60, 1),
+         ("1010", "1001", "1004", "1011", "1012", "1013"), ("M", "L"), 3, 15, 5 * 60 + 5,
+         23 * 60, 1),
     Line("52", "52", "Bretzenheim – Hauptbahnhof – Hechtsheim", 0, "7A1D90", "FFFFFF",
          ("1014", "1015", "1001", "1002", "1008"), ("L", "M"), 4, 20, 5 * 60 + 12, 22 * 60, 1),
     Line("54", "54", "Hauptbahnhof – Universität – Friedrich-von-Pfeiffer-Weg", 3, "0069B4",
@@ -110,21 +112,24 @@ def _hms(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
-def build_demo_feed(today: dt.date) -> bytes:
-    """Return the demo GTFS zip, valid from `today - 3 days` for a year."""
-    start, end = today - dt.timedelta(days=3), today + dt.timedelta(days=365)
+def _stops() -> list[list[object]]:
+    """Stations with the platforms the lines use (platform D at Hauptbahnhof has no ramp)."""
     stops: list[list[object]] = [["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type",
                                   "parent_station", "platform_code", "wheelchair_boarding"]]
-    platforms: set[tuple[str, str]] = set()
-    for line in LINES:
-        for station in line.stops:
-            for outbound in (True, False):
-                platforms.add(_platform_for(line, station, outbound))
+    platforms = {_platform_for(line, station, outbound)
+                 for line in LINES for station in line.stops for outbound in (True, False)}
     for suffix, (name, lat, lon) in STATIONS.items():
         sid = f"de:07315:{suffix}"
         stops.append([sid, name, lat, lon, 1, "", "", 1])
         for pid, code in sorted(p for p in platforms if p[0].startswith(sid + ":")):
             stops.append([pid, name, lat, lon, 0, sid, code, 1 if code != "D" else 2])
+    return stops
+
+
+def build_demo_feed(today: dt.date) -> bytes:
+    """Return the demo GTFS zip, valid from `today - 3 days` for a year."""
+    start, end = today - dt.timedelta(days=3), today + dt.timedelta(days=365)
+    stops = _stops()
     routes: list[list[object]] = [["route_id", "agency_id", "route_short_name", "route_long_name",
                                    "route_type", "route_color", "route_text_color"]]
     trips: list[list[object]] = [["route_id", "service_id", "trip_id", "trip_headsign",

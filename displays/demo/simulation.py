@@ -44,7 +44,8 @@ def running_instances(tt: Timetable, now: int, before_s: int = 600, ahead_s: int
 
 def _hbf_row(tt: Timetable, trip: int) -> int | None:
     for row in tt.trip_rows(trip):
-        if tt.stop_id(int(tt.st_stop[row])).startswith(HBF_PREFIX) and row < tt.trip_st_end[trip] - 1:
+        last = row == tt.trip_st_end[trip] - 1
+        if not last and tt.stop_id(int(tt.st_stop[row])).startswith(HBF_PREFIX):
             return row
     return None
 
@@ -53,7 +54,7 @@ def simulate_feed(tt: Timetable, now: int) -> dict[str, Any]:
     """Return a FULL_DATASET FeedMessage (GTFS-RT JSON mapping) for the demo network at `now`."""
     entities: list[dict[str, Any]] = []
     cancelled = moved = False
-    for trip, day, first in running_instances(tt, now):
+    for trip, day, _first in running_instances(tt, now):
         trip_id = tt.trip_id(trip)
         route = tt.routes[int(tt.trip_route[trip])]
         date = tt.day_of(day).strftime("%Y%m%d")

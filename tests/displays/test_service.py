@@ -172,3 +172,19 @@ async def test_status_metrics_openapi_cors(client: Client) -> None:
     spec = await (await client.get("/api/v1/openapi.json")).json()
     assert spec["openapi"].startswith("3.") and "/api/v1/stops/{stop_id}/departures" in spec["paths"]
     jsonschema.Draft202012Validator.check_schema({"components": spec["components"]})
+
+
+async def test_abusive_client_gets_429_while_displays_keep_polling(
+        aiohttp_client: Any, tmp_path: Any) -> None:
+    from displays.app import create_app
+    from displays.settings import Settings
+    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path,
+                                                      rate_limit_per_min=60)))
+    statuses = [(await client.get("/api/v1/stops", params={"q": "hbf"})).status
+                for _ in range(40)]
+    assert statuses[0] == 200 and 429 in statuses
+    limited = await client.get("/api/v1/stops", params={"q": "hbf"})
+    assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert (await limited.json())["error"]["status"] == 429
+    for _ in range(30):
+        assert (await client.get("/displays/hbf-tram")).status == 200
