@@ -115,3 +115,14 @@ def test_core_never_reads_the_clock() -> None:
     offenders = [f"{p.name}:{n}" for p in sorted(root.glob("*.py"))
                  for n, line in enumerate(p.read_text().splitlines(), 1) if clock.search(line)]
     assert offenders == []
+
+
+def test_times_are_in_agency_timezone_not_stop_timezone(load_feed: LoadFeed) -> None:
+    """A1.8: stop_timezone affects display only; 06:30:00 on Sun 2026-03-29 stays 06:30 CEST."""
+    feed = dst_nights()
+    for stop in feed.stops:
+        stop["stop_timezone"] = "America/New_York"
+    tt = load_feed(feed)
+    assert tt.timezone == "Europe/Berlin"
+    deps = board(tt, "A", 1774758600, 1774758601)
+    assert summary(deps) == [("sun-0630", "2026-03-29", 1774758600)]
