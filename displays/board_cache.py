@@ -101,7 +101,7 @@ class BoardCache:
         self._redis_ok()
         if raw is None:
             return None
-        board = CachedBoard.from_bytes(raw)
+        board = CachedBoard.from_bytes(raw if isinstance(raw, bytes) else raw.encode())
         self.hot[key] = board
         return board
 

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from displays.board_cache import CachedBoard
 from displays.metrics import Metrics
@@ -76,8 +77,7 @@ def is_limited(path: str) -> bool:
 
 
 def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
-                    limiter: RateLimiter | None = None
-                    ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
+                    limiter: RateLimiter | None = None) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()

@@ -31,8 +31,8 @@ class Metrics:
         out = ["# HELP abfahrt_http_requests_total HTTP requests by route and status",
                "# TYPE abfahrt_http_requests_total counter"]
         for (route, status), n in sorted(self.requests.items()):
-            labels = f'route="{_esc(route)}",status="{status}"'
-            out.append(f"abfahrt_http_requests_total{{{labels}}} {n}")
+            tag = f'route="{_esc(route)}",status="{status}"'
+            out.append(f"abfahrt_http_requests_total{{{tag}}} {n}")
         out += ["# HELP abfahrt_http_request_duration_seconds request latency by route",
                 "# TYPE abfahrt_http_request_duration_seconds histogram"]
         for route, counts in sorted(self.latency.items()):

@@ -19,9 +19,9 @@ from displays.demo.simulation import simulate_feed
 from displays.keys import Keys
 from displays.settings import Settings
 from feeds import Timetable
+from realtime.alerts import render_alert
 from realtime.errors import RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
-from realtime.alerts import render_alert
 from realtime.freshness import feed_freshness
 from realtime.parse import encode_feed_dict, parse_feed
 from realtime.records import RealtimeFeed
@@ -134,7 +134,7 @@ class RealtimeHub:
         try:
             data = await self.redis.get(self.keys.realtime_raw(source))
             if data is not None:
-                self._apply_bytes(source, data, tt)
+                self._apply_bytes(source, data if isinstance(data, bytes) else data.encode(), tt)
         except (RedisError, OSError, RealtimeError) as exc:
             log.warning("could not load shared realtime %s: %s", source, exc)
 

@@ -92,5 +92,5 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
             continue
         if key not in Settings.__dataclass_fields__:
             raise SettingsError(f"unknown setting {key!r}")
-        values[key] = tuple(value) if isinstance(value, list) else value  # type: ignore[arg-type]
+        values[key] = tuple(value) if isinstance(value, list) else value
     return Settings(**values)  # type: ignore[arg-type]

@@ -164,7 +164,7 @@ def build_demo_feed(today: dt.date) -> bytes:
     for service, flags in zip(("WD", "SA", "SO"), weekdays, strict=True):
         calendar.append([service, *flags.split(","), start.strftime("%Y%m%d"),
                          end.strftime("%Y%m%d")])
-    files = {
+    files: dict[str, list[list[object]]] = {
         "agency.txt": [["agency_id", "agency_name", "agency_url", "agency_timezone",
                         "agency_lang"],
                        [AGENCY, "Mainzer Mobilität (DEMODATEN)", "https://example.invalid/demo",

@@ -27,7 +27,7 @@ def _pick(key: str, n: int) -> int:
 def running_instances(tt: Timetable, now: int, before_s: int = 600, ahead_s: int = 5400
                       ) -> list[tuple[int, int, int]]:
     """Return (trip, day, first departure epoch) of trips running in [now - before, now + ahead]."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     day_now = int(np.searchsorted(tt.day_base, now, side="right")) - 1
     for day in range(max(day_now - 1, 0), min(day_now + 1, tt.n_days - 1) + 1):
         base = int(tt.day_base[day])
