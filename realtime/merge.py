@@ -109,6 +109,8 @@ def stop_scope(tt: Timetable, stop: int) -> StopScope:
                                               tt.trip_direction[served].tolist(), strict=True)}
     routes = [tt.routes[r] for r in {r for r, _ in pairs}]
     agencies = {a for a in (agency_of(tt, r.agency_id) for r in routes) if a is not None}
+    if len(tt.agencies) == 1 and tt.agencies[0].id:
+        agencies.add(tt.agencies[0].id)          # one operator: its alerts reach every stop
     return StopScope(
         stop_ids=frozenset(ids), routes=frozenset(r.id for r in routes),
         route_directions=frozenset((tt.routes[r].id, d) for r, d in pairs if d >= 0),
