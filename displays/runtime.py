@@ -15,8 +15,8 @@ from displays.board_cache import BoardCache, CachedBoard, document_etag
 from displays.boards import compute_board, display_document
 from displays.display_config import BoardFilter, Display
 from displays.document import board_document
-from displays.stop_search import StopSearch
 from displays.settings import Settings
+from displays.stop_search import StopSearch
 from feeds import Timetable
 
 log = logging.getLogger(__name__)
