@@ -107,9 +107,11 @@ def pick_text(translations: tuple[Translation, ...], lang: str) -> str | None:
 
 
 def render_alert(alert: Alert, lang: str) -> ActiveAlert:
+    """Return the alert's texts in `lang`; an empty text is no text (null in JSON)."""
     return ActiveAlert(
-        id=alert.entity_id, header=pick_text(alert.header, lang),
-        description=pick_text(alert.description, lang), url=pick_text(alert.url, lang),
+        id=alert.entity_id, header=pick_text(alert.header, lang) or None,
+        description=pick_text(alert.description, lang) or None,
+        url=pick_text(alert.url, lang) or None,
         effect=alert.effect, severity=alert.severity, cause=alert.cause)
 
 
