@@ -96,10 +96,10 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         displays_file = settings.displays_file or (default_displays_file() if settings.demo
                                                    else None)
         displays = load_displays(displays_file) if displays_file else {}
-        cache = BoardCache(redis, keys)
+        instance_id = uuid.uuid4().hex[:12]
+        cache = BoardCache(redis, keys, origin=instance_id)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
-                     cache=cache, feed_status=FeedStatus(source=label),
-                     instance_id=uuid.uuid4().hex[:12])
+                     cache=cache, feed_status=FeedStatus(source=label), instance_id=instance_id)
         set_feed_status(rt, tt)
         rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None

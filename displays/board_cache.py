@@ -66,9 +66,11 @@ def document_etag(document: dict[str, Any]) -> str:
 class BoardCache:
     """In-process boards, optionally backed by Redis with pub/sub invalidation."""
 
-    def __init__(self, redis: Redis | None = None, keys: Keys | None = None) -> None:
+    def __init__(self, redis: Redis | None = None, keys: Keys | None = None,
+                 origin: str = "") -> None:
         self.redis = redis
         self.keys = keys or Keys()
+        self.origin = origin              # this instance; its own publications are skipped
         self.hot: dict[str, CachedBoard] = {}
         self.degraded = False
         self.hits = 0
@@ -121,7 +123,7 @@ class BoardCache:
                     for board in boards:
                         pipe.set(self.keys.board(board.key), board.to_bytes(), ex=BOARD_TTL_S)
                     for board in changed:
-                        pipe.publish(self.keys.boards_channel, board.key)
+                        pipe.publish(self.keys.boards_channel, f"{self.origin} {board.key}")
                     await pipe.execute()
                 self._redis_ok()
             except (RedisError, OSError) as exc:
@@ -152,7 +154,9 @@ class BoardCache:
                     channel = message["channel"].decode()
                     data = message["data"].decode()
                     if channel == self.keys.boards_channel:
-                        self.invalidate(data)
+                        origin, _, key = data.partition(" ")
+                        if origin != self.origin:
+                            self.invalidate(key)
                     elif on_realtime is not None:
                         result = on_realtime(data)
                         if asyncio.iscoroutine(result):

@@ -12,9 +12,11 @@ from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from redis.exceptions import RedisError
 
 from displays.board_cache import CachedBoard, now_epoch
 from displays.demo.network import today_in, write_demo_feed
+from displays.keys import RECENT_TTL_S
 from displays.leader import LeaderLock
 from displays.runtime import Runtime
 from feeds import FeedError, Timetable, load_timetable
@@ -119,6 +121,40 @@ async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: di
     return await asyncio.to_thread(load_timetable, path, rt.settings.cache_dir)
 
 
+async def sync_contacts(rt: Runtime) -> None:
+    """Share what this instance saw (display polls, asked stops) through Redis, read the rest.
+
+    So the leader refreshes stops asked for on any instance, and /api/v1/displays shows the
+    last contact of a pillar whichever instance it polled.
+    """
+    redis = rt.cache.redis
+    if redis is None:
+        return
+    keys = rt.cache.keys
+    now = now_epoch()
+    try:
+        async with redis.pipeline(transaction=False) as pipe:
+            if rt.display_seen:
+                pipe.hset(keys.displays_seen, mapping={k: str(v) for k, v in
+                                                       rt.display_seen.items()})
+            if rt.recent_stops:
+                pipe.zadd(keys.recent_stops, dict(rt.recent_stops), gt=True)
+            pipe.zremrangebyscore(keys.recent_stops, 0, now - RECENT_TTL_S)
+            pipe.hgetall(keys.displays_seen)
+            pipe.zrangebyscore(keys.recent_stops, now - rt.settings.recent_stop_ttl_s, "+inf",
+                               withscores=True)
+            *_, seen, recent = await pipe.execute()
+    except (RedisError, OSError) as exc:
+        log.warning("could not share display contacts through redis: %s", exc)
+        return
+    for display, stamp in seen.items():
+        key, value = display.decode(), int(stamp)
+        rt.display_seen[key] = max(rt.display_seen.get(key, 0), value)
+    for board_key, score in recent:
+        key = board_key.decode()
+        rt.recent_stops[key] = max(rt.recent_stops.get(key, 0), int(score))
+
+
 def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None
                     ) -> AsyncIOScheduler:
     settings = rt.settings
@@ -136,6 +172,9 @@ def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLoc
                           id="leader", **common)
     scheduler.add_job(poll_realtime, "interval", seconds=settings.realtime_interval_s,
                       args=(rt, session), id="realtime", **common)
+    if rt.cache.redis is not None:
+        scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts",
+                          **common)
     scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
                       args=(rt, session, static_state), id="static", **common)
     scheduler.start()

@@ -12,7 +12,7 @@ from typing import Any
 BOARD_TTL_S = 600            # a board nobody refreshes disappears after 10 min
 RECENT_TTL_S = 3600          # the "recently asked stops" set is trimmed to this age
 LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
-BOARDS_CHANNEL = "boards"    # pub/sub: a board key changed ("*" = all)
+BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
 REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
 
 
@@ -73,6 +73,16 @@ class Keys:
 
     def rate(self, bucket: str) -> str:
         return f"{self.prefix}rate:{bucket}"
+
+    # ---- operator notices (displays/notices) ---------------------------------------------
+    @property
+    def notices_version(self) -> str:
+        """Counter: incremented with every notice write, so other instances reload notices."""
+        return self.prefix + "notices:version"
+
+    def session(self, session_id: str) -> str:
+        """JSON of an operator page session (expires with SESSION_TTL_S)."""
+        return f"{self.prefix}session:{session_id}"
 
 
 def encode(value: Any) -> bytes:

@@ -81,3 +81,24 @@ async def test_follower_takes_over_when_the_leader_stops(aiohttp_client: Any, tm
     assert await wait_for(took_over, timeout=6.0)
     board = await follower.get("/api/v1/displays/uni-en")
     assert board.status == 200
+
+
+async def test_contacts_and_asked_stops_are_shared(aiohttp_client: Any, tmp_path: Path,
+                                                   redis_url: str, redis_prefix: str) -> None:
+    from displays.jobs import sync_contacts
+    first: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
+    second: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
+    status = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
+    leader, follower = (first, second) if status[0] else (second, first)
+    assert (await follower.get("/displays/hoefchen-epaper")).status == 200
+    assert (await follower.get("/api/v1/stops/de:07315:1016/departures")).status == 200
+    await sync_contacts(follower.app[RUNTIME])
+    await sync_contacts(leader.app[RUNTIME])
+    listed = await (await leader.get("/api/v1/displays")).json()
+    epaper = next(d for d in listed["displays"] if d["id"] == "hoefchen-epaper")
+    assert epaper["online"] is True
+    assert "stop:de:de:07315:1016" in leader.app[RUNTIME].recent_stops
+    await refresh_boards(leader.app[RUNTIME])
+    assert "stop:de:de:07315:1016" in leader.app[RUNTIME].cache.hot
