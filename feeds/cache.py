@@ -67,15 +67,20 @@ def load_cached(cache_dir: Path, feed_hash: str) -> Timetable | None:
     """Return the cached timetable for `feed_hash`, or None when absent, stale or corrupt."""
     path = cache_path(cache_dir, feed_hash)
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return None
-    digest, payload = raw[:32], raw[32:]
-    if hashlib.sha256(payload).digest() != digest:
+        # streamed: the digest is checked and the arrays read without a copy of the whole file
+        with path.open("rb") as fh:
+            digest = fh.read(32)
+            hasher = hashlib.sha256()
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                hasher.update(chunk)
+            if len(digest) != 32 or hasher.digest() != digest:
+                return None
+            fh.seek(32)
+            with np.load(fh, allow_pickle=False) as npz:
+                data = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, EOFError):
         return None
     try:
-        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
-            data = {k: npz[k] for k in npz.files}
         meta = json.loads(json.loads(data.pop("_meta").tobytes().decode("utf-8"))[0])
         if meta.get("format") != FORMAT or meta.get("feed_hash") != feed_hash:
             return None
