@@ -30,12 +30,24 @@ def read_realtime(source: str) -> RealtimeFeed:
         raise UsageError(f"realtime feed {source}: {exc}") from exc
 
 
+def source_name(feed: RealtimeFeed, path: str) -> str:
+    """Name a feed by what it carries ("trip_update", "alert", "trip_update+alert", …).
+
+    Snapshots of one feed (the same kinds of entity) are one source, so giving a series of
+    files keeps the newest header, as a poller would; a feed with no entities stands alone.
+    """
+    kinds = [kind for kind, n in feed.entity_counts if n and kind in
+             ("trip_update", "vehicle", "alert")]
+    return "+".join(kinds) if kinds else path
+
+
 def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = None
                         ) -> RealtimeState:
-    """Return the state after applying each source once (in the order given)."""
+    """Return the state after applying each file or URL in the order given."""
     state = RealtimeState()
-    for source in sources:
-        state = state.apply(source, read_realtime(source), tt, now=now)
+    for path in sources:
+        feed = read_realtime(path)
+        state = state.apply(source_name(feed, path), feed, tt, now=now)
     return state
 
 

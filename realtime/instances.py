@@ -18,6 +18,10 @@ from feeds.timebase import parse_gtfs_date, parse_gtfs_time, service_day_base
 from realtime.reasons import Reason
 from realtime.records import TripDescriptor
 
+# Without start_date, an instance more than this far from "now" is not the one meant: a trip
+# that does not run today must not take tomorrow's instance (motis#1190).
+MAX_INSTANCE_GAP_S = 6 * 3600
+
 
 @dataclass(frozen=True, slots=True)
 class TripInstance:
@@ -126,8 +130,8 @@ class InstanceResolver:
             gap = max(base + first_dep - self.now, self.now - (base + last_arr), 0)
             if best is None or gap < best[0]:
                 best = (gap, day)
-        if best is None:
-            return Reason.NO_SERVICE_ON_DATE
+        if best is None or best[0] > MAX_INSTANCE_GAP_S:
+            return Reason.NO_SERVICE_ON_DATE    # not today's trip: never attach it to another day
         return TripInstance(trip, best[1])
 
     def _resolve_frequency(self, trip: int, rows: list[int], first_dep: int, start: int,
