@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,25 +62,62 @@ def _decode(raw: bytes) -> tuple[str, bool]:
         return raw.decode("latin-1"), True
 
 
-def _members(path: Path) -> dict[str, bytes]:
-    """Return the used GTFS files of a zip or folder by table name (nested zips tolerated)."""
-    found: dict[str, bytes] = {}
+def _raw_members(path: Path) -> Iterator[tuple[str, bytes]]:
+    """Yield (table name, bytes) of the used GTFS files of a zip or folder, one at a time."""
     if path.is_dir():
         for name in USED_FILES:
             file = path / f"{name}.txt"
             if file.is_file():
-                found[name] = file.read_bytes()
-        return found
+                yield name, file.read_bytes()
+        return
+    seen: set[str] = set()
     try:
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                stem = Path(info.filename).stem
+                stem = Path(info.filename).stem   # files in a sub-folder are tolerated
                 if (not info.is_dir() and info.filename.endswith(".txt")
-                        and stem in USED_FILES and stem not in found):
-                    found[stem] = zf.read(info)
+                        and stem in USED_FILES and stem not in seen):
+                    seen.add(stem)
+                    yield stem, zf.read(info)
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise FeedUnavailable(f"{path}: not a readable GTFS zip ({exc})") from exc
-    return found
+
+
+def _extract(path: Path, folder: Path) -> tuple[set[str], list[str]]:
+    """Write the used files as clean UTF-8 into `folder`; return (non-empty tables, recoded).
+
+    One member is held in memory at a time, which keeps the peak of large feeds down.
+    """
+    present: set[str] = set()
+    recoded: list[str] = []
+    for name, raw in _raw_members(path):
+        text, was_recoded = _decode(raw)
+        if was_recoded:
+            recoded.append(f"{name}.txt")
+        if text.strip():
+            present.add(name)
+        target = folder / f"{name}.txt"
+        if not was_recoded and not raw.startswith(b"\xef\xbb\xbf"):
+            target.write_bytes(raw)           # already clean UTF-8: no re-encoding
+        else:
+            target.write_text(text, encoding="utf-8")
+        del raw, text
+    return present, recoded
+
+
+def _read_with_gtfs_kit(folder: Path) -> tuple[Any, list[str]]:
+    """Return (gtfs-kit Feed, blanked-cell notes) for a folder of clean UTF-8 files."""
+    try:
+        return gtfs_kit.read_feed(folder, dist_units="km"), []
+    except (ValueError, TypeError):
+        # a typed column holds text ("N" as direction_id): blank such cells and read again
+        blanked = _blank_untyped_cells(folder)
+        try:
+            return gtfs_kit.read_feed(folder, dist_units="km"), blanked
+        except Exception as exc:  # pandas raises many kinds for broken CSV
+            raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
+    except Exception as exc:
+        raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
 
 
 def read_tables(path: Path) -> Tables:
@@ -87,31 +125,15 @@ def read_tables(path: Path) -> Tables:
     if not path.exists():
         raise FeedUnavailable(f"{path}: no such file")
     content_hash = hash_feed(path)
-    members = _members(path)
-    for name in REQUIRED_FILES:
-        if not members.get(name, b"").strip():
-            raise FeedInvalid(f"{name}.txt", "required file is missing or empty")
-    if not (members.get("calendar", b"").strip() or members.get("calendar_dates", b"").strip()):
-        raise FeedInvalid("calendar.txt", "neither calendar.txt nor calendar_dates.txt is present")
-    recoded: list[str] = []
-    blanked: list[str] = []
     with tempfile.TemporaryDirectory(prefix="abfahrt-feed-") as tmp:
-        for name, raw in members.items():
-            text, was_recoded = _decode(raw)
-            if was_recoded:
-                recoded.append(f"{name}.txt")
-            (Path(tmp) / f"{name}.txt").write_text(text, encoding="utf-8")
-        try:
-            feed = gtfs_kit.read_feed(tmp, dist_units="km")
-        except (ValueError, TypeError):
-            # a typed column holds text ("N" as direction_id): blank such cells and read again
-            blanked = _blank_untyped_cells(Path(tmp))
-            try:
-                feed = gtfs_kit.read_feed(tmp, dist_units="km")
-            except Exception as exc:  # pandas raises many kinds for broken CSV
-                raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
-        except Exception as exc:
-            raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
+        present, recoded = _extract(path, Path(tmp))
+        for name in REQUIRED_FILES:
+            if name not in present:
+                raise FeedInvalid(f"{name}.txt", "required file is missing or empty")
+        if not present & {"calendar", "calendar_dates"}:
+            raise FeedInvalid("calendar.txt",
+                              "neither calendar.txt nor calendar_dates.txt is present")
+        feed, blanked = _read_with_gtfs_kit(Path(tmp))
     frames = {name: getattr(feed, name, None) for name in USED_FILES}
     return Tables(content_hash=content_hash, frames=frames, recoded=tuple(recoded),
                   blanked=tuple(blanked))
