@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from typing import Any
@@ -231,6 +232,9 @@ def build_timetable(tables: Tables) -> Timetable:
 
     first_day, active = build_service_matrix(service_list, cal_rows, cal_exc)
     zone = ZoneInfo(timezone)
+    day_base = build_day_bases(first_day, active.shape[1], zone)
+    dst_note = _dst_note(first_day, day_base, active, trip_service,
+                         st_cols["trip"][st_cols["dep"] < 4 * 3600], zone)
     max_dep = int(index.dep.max()) if index.dep.size else 0
     feed_info = tables.get("feed_info")
     version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
@@ -246,13 +250,39 @@ def build_timetable(tables: Tables) -> Timetable:
         freq_trip=freq[0], freq_start=freq[1], freq_end=freq[2], freq_headway=freq[3],
         freq_exact=freq[4],
         service_ids=service_ids, first_day=first_day, service_active=active,
-        day_base=build_day_bases(first_day, active.shape[1], zone),
+        day_base=day_base,
         ix_ptr=index.ptr, ix_dep=index.dep, ix_st=index.st, ix_freq=index.freq,
         max_span_days=max_dep // 86_400 + 1,  # +1: a 23 h DST day
         texts=tuple(texts),
         excluded=dict(excluded), source_counts=_source_counts(tables),
-        notes=tuple(f"{f}: not UTF-8, read as Latin-1" for f in tables.recoded) + tables.blanked,
+        notes=tuple(f"{f}: not UTF-8, read as Latin-1" for f in tables.recoded)
+        + tables.blanked + dst_note,
     )
+
+
+def _dst_note(first_day: dt.date, day_base: npt.NDArray[np.int64],
+              active: npt.NDArray[np.bool_], trip_service: npt.NDArray[np.int32],
+              early_trips: npt.NDArray[np.int32], zone: ZoneInfo) -> tuple[str, ...]:
+    """Flag trips with times in [00:00, 04:00) on DST change days (gtfs-semantics A1.1).
+
+    On those days "noon minus 12 h" is not midnight, so such times read an hour off to anyone
+    who assumes midnight; producers disagree (google/transit#325). Night buses are better
+    expressed as 24:xx+ on the previous service day.
+    """
+    early = np.unique(early_trips)
+    notes = []
+    for day in range(len(day_base)):
+        date = first_day + dt.timedelta(days=day)
+        midnight = int(dt.datetime(date.year, date.month, date.day, tzinfo=zone).timestamp())
+        if midnight == int(day_base[day]) or early.size == 0:
+            continue
+        services = trip_service[early]
+        running = int(np.count_nonzero(active[services[services >= 0], day]))
+        if running:
+            notes.append(f"{running} trip(s) with times 00:00–04:00 run on {date.isoformat()}, "
+                         "a DST change day: times count from noon minus 12 h (GTFS), not "
+                         "midnight")
+    return tuple(notes)
 
 
 def _source_counts(tables: Tables) -> dict[str, int]:

@@ -21,7 +21,7 @@ import numpy as np
 from feeds.model import Agency, Route
 from feeds.timetable import Timetable
 
-FORMAT = 3          # bump when Timetable's fields or meaning change
+FORMAT = 4          # bump when Timetable's fields or meaning change
 _META = ("feed_hash", "timezone", "feed_version", "max_span_days", "excluded", "source_counts")
 _TEXTS = ("stop_name", "stop_platform", "texts", "notes")
 
