@@ -75,11 +75,13 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
     fs.last_check = now_epoch()
     try:
         tt = await fetch_and_build(rt, session, state)
-    except FeedError as exc:
-        if fs.error != str(exc):
+    except Exception as exc:   # a published feed is untrusted input
+        # not only FeedError: a malformed CSV can still raise from pandas (KeyError, ParserError)
+        error = str(exc) if isinstance(exc, FeedError) else f"{type(exc).__name__}: {exc}"
+        if fs.error != error:
             log.error("static feed check failed, keeping version %s: %s",
-                      fs.version or fs.feed_hash, exc)
-        fs.error = str(exc)
+                      fs.version or fs.feed_hash, error)
+        fs.error = error
         return False
     if fs.error:
         log.info("static feed recovered")
