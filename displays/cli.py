@@ -200,6 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--displays", help="displays file (TOML) [ABFAHRT_DISPLAYS]")
     serve.add_argument("--data-dir", help="data folder (default ./data) [ABFAHRT_DATA_DIR]")
     serve.set_defaults(func=cmd_serve)
+
+    # operator notices: `abfahrt tokens create|list|revoke` (displays/notices/cli.py)
+    from displays.notices.cli import add_tokens_parser
+    add_tokens_parser(sub, _Parser)
     return parser
 
 

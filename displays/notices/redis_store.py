@@ -1,0 +1,108 @@
+"""The notice store on Redis (several instances, one Redis): hashes for notices and tokens, a
+list for the audit log, all under the deployment's key prefix (displays.keys).
+
+Durable only when Redis persists: run it with `appendonly yes` (README, "Operator notices").
+A notice and its audit record are written in one MULTI/EXEC transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from displays.keys import Keys, decode, encode
+from displays.notices.store import Record, StoreUnavailable
+
+log = logging.getLogger("abfahrt.notices")
+
+
+class RedisStore:
+    def __init__(self, redis: Redis, keys: Keys, own_client: bool = False) -> None:
+        self.redis = redis
+        self.keys = keys
+        self.own_client = own_client
+
+    async def _call(self, coro: Any) -> Any:
+        try:
+            return await coro
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"redis: {exc}") from exc
+
+    async def check_persistence(self) -> bool:
+        """Log a warning when Redis does not write an append-only file (notices would not
+        survive a Redis restart). CONFIG may be disabled on managed Redis: then stay quiet."""
+        try:
+            reply = await self.redis.config_get("appendonly")
+        except (RedisError, OSError):
+            return True
+        values = {(k.decode() if isinstance(k, bytes) else str(k)):
+                  (v.decode() if isinstance(v, bytes) else str(v)) for k, v in reply.items()}
+        value = values.get("appendonly")
+        if value == "yes":
+            return True
+        log.warning("redis has appendonly=%s: operator notices and tokens are lost when Redis "
+                    "restarts; configure 'appendonly yes'", value)
+        return False
+
+    async def _table(self, key: str) -> dict[str, Record]:
+        raw = await self._call(self.redis.hgetall(key))
+        return {(k.decode() if isinstance(k, bytes) else k): decode(v) for k, v in raw.items()}
+
+    async def load_notices(self) -> dict[str, Record]:
+        return await self._table(self.keys.notices)
+
+    async def save_notice(self, record: Record, audit: Record) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.notices, record["id"], encode(record))
+            pipe.rpush(self.keys.audit, encode(audit))
+            pipe.incr(self.keys.notices_version)
+            await self._call(pipe.execute())
+
+    async def notices_version(self) -> int:
+        raw = await self._call(self.redis.get(self.keys.notices_version))
+        return int(raw or 0)
+
+    async def load_tokens(self) -> dict[str, Record]:
+        return await self._table(self.keys.tokens)
+
+    async def get_token(self, token_id: str) -> Record | None:
+        raw = await self._call(self.redis.hget(self.keys.tokens, token_id))
+        return decode(raw) if raw is not None else None
+
+    async def save_token(self, record: Record, audit: Record) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.tokens, record["id"], encode(record))
+            pipe.rpush(self.keys.audit, encode(audit))
+            await self._call(pipe.execute())
+
+    async def load_audit(self) -> list[Record]:
+        raw = await self._call(self.redis.lrange(self.keys.audit, 0, -1))
+        return [decode(item) for item in raw]
+
+    async def get_session(self, session_id: str) -> Record | None:
+        raw = await self._call(self.redis.get(self.keys.session(session_id)))
+        return decode(raw) if raw is not None else None
+
+    async def save_session(self, session_id: str, data: Record, ttl_s: int) -> None:
+        await self._call(self.redis.set(self.keys.session(session_id), encode(data), ex=ttl_s))
+
+    async def delete_session(self, session_id: str) -> None:
+        await self._call(self.redis.delete(self.keys.session(session_id)))
+
+    async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
+        now = int(time.time())
+        window = now // window_s
+        key = self.keys.rate(f"{bucket}:{window}")
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window_s + 1)
+            count, _ = await self._call(pipe.execute())
+        return int(count), (window + 1) * window_s - now
+
+    async def close(self) -> None:
+        if self.own_client:
+            await self.redis.aclose()

@@ -1,0 +1,79 @@
+"""`abfahrt tokens`: the token is printed once as the last word; files or Redis, like serve."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from redis.asyncio import Redis
+
+from displays.cli import main
+from displays.keys import Keys
+from displays.notices.auth import principal_for
+from displays.notices.redis_store import RedisStore
+from displays.notices.store import FileStore
+
+
+def tokens(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["tokens", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_create_list_revoke_in_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                     ) -> None:
+    where = ["--data-dir", str(tmp_path)]
+    code, out, _ = tokens(capsys, "create", "--name", "Leitstelle", "--role", "admin", *where)
+    assert code == 0
+    token = out.split()[-1]
+    store = FileStore(tmp_path / "notices")
+    principal = asyncio.run(principal_for(store, token))
+    assert principal is not None and principal.name == "Leitstelle"
+    assert token not in (tmp_path / "notices" / "tokens.json").read_text()
+    code, out, _ = tokens(capsys, "list", "--json", *where)
+    [listed] = json.loads(out)["tokens"]
+    assert listed["id"] == principal.token_id and "sha256" not in listed
+    assert token.split(".")[2] not in out
+    code, out, _ = tokens(capsys, "revoke", principal.token_id, *where)
+    assert code == 0 and asyncio.run(principal_for(store, token)) is None
+    audit = [a["action"] for a in asyncio.run(store.load_audit())]
+    assert audit == ["token-create", "token-revoke"]
+
+
+def test_bad_arguments_are_one_line_errors(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    where = ["--data-dir", str(tmp_path)]
+    code, _, err = tokens(capsys, "create", "--name", "x", "--role", "root", *where)
+    assert code == 2 and err.count("\n") == 1 and "--role" in err
+    code, _, err = tokens(capsys, "create", "--name", " ", "--role", "admin", *where)
+    assert code == 2 and "--name" in err
+    code, _, err = tokens(capsys, "revoke", "nope", *where)
+    assert code == 2 and "nope" in err
+
+
+async def test_create_in_redis_via_environment(tmp_path: Path, redis_url: str,
+                                               redis_prefix: str) -> None:
+    env = {**os.environ, "REDIS_URL": redis_url, "ABFAHRT_REDIS_PREFIX": redis_prefix}
+    result = subprocess.run([sys.executable, "-m", "displays.cli", "tokens", "create",
+                             "--name", "IT", "--role", "operator"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.split()[-1]
+    store = RedisStore(Redis.from_url(redis_url), Keys(redis_prefix), own_client=True)
+    try:
+        principal = await principal_for(store, token)
+        assert principal is not None and principal.role.value == "operator"
+        assert not (tmp_path / "data").exists()                 # nothing went to files
+    finally:
+        await store.redis.delete(*await store.redis.keys(f"{redis_prefix}*"))
+        await store.close()
+
+
+def test_unreachable_redis_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = tokens(capsys, "list", "--redis", "redis://127.0.0.1:1/0")
+    assert code == 2 and "token store" in err
