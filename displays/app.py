@@ -80,6 +80,10 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.cleanup_ctx.append(_service_context(settings))
+    # ---- operator notices (displays/notices): routes, store, rt.notices -------------------
+    from displays.notices import setup_notices
+    setup_notices(app, settings)
+    # ---- end operator notices ---------------------------------------------------------------
     return app
 
 

@@ -99,6 +99,113 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+# ---- operator notices (displays/notices) ----------------------------------------------------
+_TEXTS = {"type": "object", "properties": {"de": {"type": "string"}, "en": {"type": "string"}},
+          "additionalProperties": False}
+_NOTICE_FIELDS: dict[str, Any] = {
+    "text": {**_TEXTS, "description": "plain text (never HTML); de required, ≤ 2000 characters"},
+    "header": {**_TEXTS, "description": "optional, ≤ 200 characters; default: first text line"},
+    "audio_text": {**_TEXTS, "description": "what the audio readout says"},
+    "targets": {"type": "object", "additionalProperties": False, "properties": {
+        "all": {"type": "boolean"}, "stops": {"type": "array", "items": {"type": "string"}},
+        "routes": {"type": "array", "items": {"type": "object", "required": ["id"],
+                   "properties": {"id": {"type": "string"},
+                                  "direction": {"type": ["integer", "null"],
+                                                "enum": [0, 1, None]}}}},
+        "displays": {"type": "array", "items": {"type": "string"}}}},
+    "valid_from": {"type": "string", "format": "date-time",
+                   "description": "default: now; without offset: Europe/Berlin"},
+    "valid_until": {"type": ["string", "null"], "format": "date-time",
+                    "description": "exclusive; null = no end"},
+    "weekdays": {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": 7}},
+    "daily": {"type": ["object", "null"], "required": ["from", "until"],
+              "properties": {"from": {"type": "string"}, "until": {"type": "string"}}},
+    "priority": {"type": "integer", "minimum": 1, "maximum": 5,
+                 "description": "1 = most urgent (default 3)"},
+    "display": {"type": "string", "enum": ["ticker", "takeover", "alternate"]},
+    "cause": {"type": "string"}, "effect": {"type": "string"},
+    "severity": {"type": "string", "enum": ["UNKNOWN_SEVERITY", "INFO", "WARNING", "SEVERE"]},
+    "url": {"type": ["string", "null"], "pattern": "^https://"},
+    "status": {"type": "string", "enum": ["draft", "published", "withdrawn"]},
+}
+SCHEMAS.update({
+    "NoticeInput": {"type": "object", "required": ["text", "targets"],
+                    "properties": _NOTICE_FIELDS, "additionalProperties": False},
+    "Notice": {"type": "object", "required": ["id", "text", "targets", "valid_from",
+                                              "valid_until", "priority", "display"],
+               "properties": {**_NOTICE_FIELDS, "id": {"type": "string"},
+                              "author": {"type": "string"},
+                              "created": {"type": "string", "format": "date-time"},
+                              "updated": {"type": "string", "format": "date-time"}}},
+    "NoticeList": {"type": "object", "required": ["notices"],
+                   "properties": {"notices": {"type": "array", "items": _ref("Notice")}}},
+    "AuditList": {"type": "object", "required": ["audit"], "properties": {"audit": {
+        "type": "array", "items": {"type": "object", "required": ["at", "action", "actor"],
+                                   "properties": {"at": {"type": "string"},
+                                                  "action": {"type": "string"},
+                                                  "actor": {"type": "object"},
+                                                  "before": {"type": ["object", "null"]},
+                                                  "after": {"type": ["object", "null"]}}}}}},
+    "ValidationError": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "message", "field", "errors"],
+        "properties": {"status": {"type": "integer"}, "message": {"type": "string"},
+                       "field": {"type": "string"},
+                       "errors": {"type": "array", "items": {"type": "object"}}}}}},
+})
+
+
+def _notice_paths() -> dict[str, Any]:
+    def answer(schema: str, description: str = "OK") -> dict[str, Any]:
+        return {"description": description,
+                "content": {"application/json": {"schema": _ref(schema)}}}
+
+    secured: list[dict[str, list[str]]] = [{"bearer": []}]
+    errors = {"401": _ERROR, "403": _ERROR, "429": _ERROR, "503": _ERROR}
+    invalid = answer("ValidationError", "invalid input; `field` names the first bad field")
+    body = {"required": True, "content": {"application/json": {"schema": _ref("NoticeInput")},
+                                          "application/merge-patch+json": {"schema": {
+                                              "type": "object"}}}}
+    notice_id = _param("notice_id", "path", {"type": "string"}, "notice id")
+    return {
+        "/api/v1/notices": {
+            "get": {"summary": "Active and scheduled notices (public fields without a token; "
+                               "drafts too with one, everything with ?all=1)",
+                    "parameters": [_param("all", "query", {"type": "string"},
+                                          "1: also withdrawn and expired (token required)")],
+                    "responses": {"200": answer("NoticeList"), "401": _ERROR}},
+            "post": {"summary": "Create a notice (operator or admin)", "security": secured,
+                     "requestBody": body, "responses": {
+                         "201": answer("Notice", "created"), "400": _ERROR, "413": _ERROR,
+                         "422": invalid, **errors}}},
+        "/api/v1/notices/{notice_id}": {
+            "parameters": [notice_id],
+            "get": {"summary": "One notice", "responses": {"200": answer("Notice"),
+                                                            "404": _ERROR}},
+            "patch": {"summary": "Change a notice (JSON merge patch, RFC 7396)",
+                      "security": secured, "requestBody": body, "responses": {
+                          "200": answer("Notice"), "404": _ERROR, "413": _ERROR,
+                          "422": invalid, **errors}},
+            "delete": {"summary": "Withdraw a notice (the record and its audit stay)",
+                       "security": secured, "responses": {"200": answer("Notice"),
+                                                          "404": _ERROR, **errors}}},
+        "/api/v1/audit": {"get": {
+            "summary": "Every notice and token write, newest first (admin)",
+            "security": secured, "parameters": [
+                _param("notice", "query", {"type": "string"}, "only this notice"),
+                _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000},
+                       "at most this many (default 100)")],
+            "responses": {"200": answer("AuditList"), **errors}}},
+        "/gtfs-rt/alerts.pb": {"get": {
+            "summary": "GTFS-RT ServiceAlerts (FULL_DATASET): operator notices and upstream "
+                       "alerts; ?format=json for the protobuf JSON mapping",
+            "parameters": [_param("format", "query", {"type": "string", "enum": ["json"]},
+                                  "json instead of protobuf")],
+            "responses": {"200": {"description": "FeedMessage", "content": {
+                "application/x-protobuf": {}, "application/json": {}}}}}},
+    }
+# ---- end operator notices -------------------------------------------------------------------
+
+
 def _get(summary: str, schema: str, params: list[dict[str, Any]] | None = None,
          extra: dict[str, Any] | None = None) -> dict[str, Any]:
     responses: dict[str, Any] = {
@@ -156,6 +263,9 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/alerts": _get("Active alerts and operator notices", "AlertList", [lang]),
             "/api/v1/status": _get("Feed versions, realtime freshness, merge statistics",
                                    "Status"),
+            **_notice_paths(),                                  # operator notices
         },
-        "components": {"schemas": SCHEMAS},
+        "components": {"schemas": SCHEMAS, "securitySchemes": {  # bearer: operator notices
+            "bearer": {"type": "http", "scheme": "bearer",
+                       "description": "abfahrt tokens create --name NAME --role operator|admin"}}},
     }

@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace, action: Callable[[NoticeStore], Awaitable[int
         raise UsageError(f"cannot use the token store: {exc}") from exc
 
 
-def _audit(action: str, record: dict[str, Any], now: int) -> dict[str, Any]:
+def token_audit(action: str, record: dict[str, Any], now: int) -> dict[str, Any]:
     return {"id": record["id"] + f"-{now}", "at": iso(now, ZONE), "action": action,
             "actor": {"token_id": None, "name": f"cli:{getpass.getuser()}", "role": "admin"},
             "via": "cli", "token_id": record["id"], "after": public_token(record)}
@@ -90,7 +90,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     async def action(store: NoticeStore) -> int:
         now = int(time.time())
         token, record = new_token(args.name, Role(args.role), iso(now, ZONE))
-        await store.save_token(record, _audit("token-create", record, now))
+        await store.save_token(record, token_audit("token-create", record, now))
         print(f"Created {args.role} token {record['id']} for {args.name!r}. It is shown only "
               f"once; store it now:")
         print(token)
@@ -127,7 +127,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
             return 0
         now = int(time.time())
         record = {**record, "revoked": iso(now, ZONE)}
-        await store.save_token(record, _audit("token-revoke", record, now))
+        await store.save_token(record, token_audit("token-revoke", record, now))
         print(f"revoked token {args.token_id} ({record['name']})")
         return 0
     return _run(args, action)

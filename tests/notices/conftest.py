@@ -18,6 +18,7 @@ from displays.app import create_app
 from displays.demo.network import write_demo_feed
 from displays.display_config import default_displays_file, load_displays
 from displays.notices.auth import Role, new_token
+from displays.notices.cli import token_audit
 from displays.notices.model import Notice, RouteTarget, Targets
 from displays.notices.store import open_store
 from displays.notices.validation import Catalog
@@ -82,7 +83,8 @@ async def add_tokens(settings: Settings) -> tuple[str, str]:
     try:
         for name, role in (("Leitstelle", Role.ADMIN), ("Disposition", Role.OPERATOR)):
             token, record = new_token(name, role, "2026-03-01T00:00:00+01:00")
-            await store.save_token(record, {"action": "token-create", "token_id": record["id"]})
+            await store.save_token(record, token_audit("token-create", record,
+                                                       local("2026-03-01 00:00")))
             tokens.append(token)
     finally:
         await store.close()

@@ -1,0 +1,197 @@
+"""The notices API (/api/v1/notices, /api/v1/audit) and the open-data alerts feed
+(/gtfs-rt/alerts.pb). Thin handlers: authenticate, rate-limit writes, call the service.
+
+Every answer here carries `Cache-Control: no-store` (except the public feed); errors are JSON
+`{"error": {"status", "message"}}`, and a 422 adds `field` and `errors: [{field, message}]`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from displays import board_cache
+from displays.appkeys import RUNTIME
+from displays.http import error_json, json_response
+from displays.notices.auth import (
+    Principal,
+    Scope,
+    check_rate,
+    optional_principal,
+    require,
+)
+from displays.notices.export import build_alerts_feed
+from displays.notices.model import Notice, Status
+from displays.notices.service import NoticeNotFound, NoticeService
+from displays.notices.store import StoreUnavailable
+from displays.notices.validation import NoticeInvalid
+from displays.runtime import Runtime
+from realtime.records import Alert
+
+routes = web.RouteTableDef()
+log = logging.getLogger("abfahrt.notices")
+NOTICES: web.AppKey[NoticeService] = web.AppKey("notices", NoticeService)
+NO_STORE = {"Cache-Control": "no-store"}
+PASSED_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def invalid_response(exc: NoticeInvalid) -> web.Response:
+    body = {"error": {"status": 422, "message": str(exc), "field": exc.field,
+                      "errors": [{"field": f, "message": m} for f, m in exc.errors]}}
+    return json_response(body, 422, dict(NO_STORE))
+
+
+def answered(handler: Handler) -> Handler:
+    """Turn domain and HTTP errors into JSON answers that keep `no-store` and auth headers."""
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except NoticeInvalid as exc:
+            return invalid_response(exc)
+        except NoticeNotFound as exc:
+            return error_json(404, f"no notice {str(exc)[:64]!r}", dict(NO_STORE))
+        except StoreUnavailable as exc:
+            log.error("notice store unavailable: %s", exc)
+            return error_json(503, "the notice store is unavailable; nothing was changed",
+                              {**NO_STORE, "Retry-After": "10"})
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            headers = {k: exc.headers[k] for k in PASSED_HEADERS if k in exc.headers}
+            return error_json(exc.status, exc.text or exc.reason, {**NO_STORE, **headers})
+    return wrapper
+
+
+def service_of(request: web.Request) -> NoticeService:
+    return request.app[NOTICES]
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request body as JSON (413 beyond the app's client_max_size, 400 when not JSON)."""
+    raw = await request.read()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise web.HTTPBadRequest(text="body: not valid JSON (UTF-8)") from None
+
+
+async def writer(request: web.Request) -> tuple[NoticeService, Principal]:
+    service = service_of(request)
+    principal = await require(service.store, request, Scope.NOTICES)
+    await check_rate(service.store, f"write:{principal.token_id}",
+                     request.app[RUNTIME].settings.write_rate_limit_per_min)
+    return service, principal
+
+
+def is_public(notice: Notice, at: int) -> bool:
+    return notice.status is Status.PUBLISHED and not notice.is_over(at)
+
+
+@routes.post("/api/v1/notices")
+@answered
+async def create_notice(request: web.Request) -> web.Response:
+    service, principal = await writer(request)
+    notice = await service.create(await read_json(request), principal, "api")
+    return json_response(service.to_dict(notice), 201, {
+        **NO_STORE, "Location": f"/api/v1/notices/{notice.id}"})
+
+
+@routes.get("/api/v1/notices")
+@answered
+async def list_notices(request: web.Request) -> web.Response:
+    """Active and scheduled notices; with a token also drafts, and with `?all=1` everything."""
+    service = service_of(request)
+    principal = await optional_principal(service.store, request)
+    now = board_cache.now_epoch()
+    if principal is None:
+        items = [service.to_dict(n, public=True) for n in service.current(now)
+                 if is_public(n, now)]
+    else:
+        everything = request.query.get("all") in ("1", "true")
+        items = [service.to_dict(n) for n in service.current(now, include_over=everything)]
+    return json_response({"notices": items}, headers=dict(NO_STORE))
+
+
+@routes.get("/api/v1/notices/{notice_id}")
+@answered
+async def get_notice(request: web.Request) -> web.Response:
+    service = service_of(request)
+    principal = await optional_principal(service.store, request)
+    notice = service.get(request.match_info["notice_id"])
+    if principal is None:
+        if not is_public(notice, board_cache.now_epoch()):
+            raise NoticeNotFound(notice.id)
+        return json_response(service.to_dict(notice, public=True), headers=dict(NO_STORE))
+    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+
+
+@routes.patch("/api/v1/notices/{notice_id}")
+@answered
+async def patch_notice(request: web.Request) -> web.Response:
+    service, principal = await writer(request)
+    service.get(request.match_info["notice_id"])          # 404 before reading the body
+    notice = await service.update(request.match_info["notice_id"], await read_json(request),
+                                  principal, "api")
+    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+
+
+@routes.delete("/api/v1/notices/{notice_id}")
+@answered
+async def withdraw_notice(request: web.Request) -> web.Response:
+    """Withdraw: the notice leaves every board, the record and its audit trail stay."""
+    service, principal = await writer(request)
+    notice = await service.withdraw(request.match_info["notice_id"], principal, "api")
+    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+
+
+@routes.get("/api/v1/audit")
+@answered
+async def audit_log(request: web.Request) -> web.Response:
+    """Every write, newest first: who, when, what, before and after (admins only)."""
+    service = service_of(request)
+    await require(service.store, request, Scope.AUDIT)
+    try:
+        limit = min(max(int(request.query.get("limit", "100")[:9]), 1), 1000)
+    except ValueError:
+        raise web.HTTPBadRequest(text="limit: a whole number from 1 to 1000") from None
+    wanted = request.query.get("notice")
+    records = [r for r in reversed(await service.store.load_audit())
+               if wanted is None or r.get("notice_id") == wanted]
+    return json_response({"audit": records[:limit]}, headers=dict(NO_STORE))
+
+
+def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
+    """The alerts of every live GTFS-RT source the realtime hub holds."""
+    hub = rt.realtime
+    if hub is None:
+        return []
+    out: list[Alert] = []
+    for source in hub.sources:
+        snapshot = hub.state.feed(source).snapshot
+        if snapshot is not None and hub.freshness(rt.tt, source, now) == "live":
+            out.extend(snapshot.alerts.alerts)
+    return out
+
+
+@routes.get("/gtfs-rt/alerts.pb")
+async def alerts_feed(request: web.Request) -> web.Response:
+    """Open data: operator notices and upstream alerts as a GTFS-RT ServiceAlerts feed."""
+    from realtime.parse import encode_feed_dict
+
+    rt = request.app[RUNTIME]
+    service = service_of(request)
+    now = board_cache.now_epoch()
+    feed = build_alerts_feed(service.notices.values(), rt.tt, rt.displays, now,
+                             upstream_alerts(rt, now))
+    headers = {"Cache-Control": "public, max-age=15"}
+    if request.query.get("format") == "json":
+        return json_response(feed, headers=headers)
+    return web.Response(body=encode_feed_dict(feed), content_type="application/x-protobuf",
+                        headers=headers)

@@ -1,0 +1,238 @@
+"""The operator page (/operator): sign in with a token, see active, scheduled and draft
+notices, create one with a form (preview first), withdraw one.
+
+Server-rendered Jinja2 (autoescaped), no script at all; every form carries the session's CSRF
+token; every answer is `Cache-Control: no-store`. German, English with `?lang=en`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from aiohttp import web
+from multidict import MultiDict, MultiMapping
+
+from displays import board_cache
+from displays.appkeys import JINJA, RUNTIME
+from displays.notices.alerts import header_and_description
+from displays.notices.api import NO_STORE, NOTICES
+from displays.notices.auth import principal_for
+from displays.notices.matching import is_active
+from displays.notices.model import Cause, DisplayType, Effect, Notice, Severity, Status
+from displays.notices.operator_form import choices, form_body, form_values, preview_board
+from displays.notices.operator_text import words
+from displays.notices.service import NoticeNotFound, NoticeService
+from displays.notices.sessions import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_TTL_S,
+    Session,
+    csrf_ok,
+    open_session,
+    session_of,
+    set_cookie,
+)
+from displays.notices.store import StoreUnavailable
+from displays.notices.validation import NoticeInvalid
+
+routes = web.RouteTableDef()
+LOGIN_ATTEMPTS_PER_MIN = 10
+
+
+async def _form(request: web.Request) -> MultiDict[str]:
+    """The posted form's text fields (413 beyond client_max_size; uploads are ignored)."""
+    posted = await request.post()
+    return MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
+
+
+def _lang(request: web.Request, form: MultiMapping[str] | None = None) -> str:
+    raw = (form.get("lang") if form is not None else None) or request.query.get("lang")
+    return "en" if raw == "en" else "de"
+
+
+def _page(request: web.Request, template: str, lang: str, status: int = 200,
+          headers: dict[str, str] | None = None, **context: Any) -> web.Response:
+    body = request.app[JINJA].get_template(template).render(lang=lang, t=words(lang), **context)
+    return web.Response(text=body, status=status, content_type="text/html",
+                        headers={**NO_STORE, **(headers or {})})
+
+
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=303, headers={**NO_STORE, "Location": location})
+
+
+def _login_page(request: web.Request, lang: str, message: str | None = None,
+                status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    nonce = secrets.token_urlsafe(16)
+    response = _page(request, "operator_login.html", lang, status, headers, message=message,
+                     login_nonce=nonce)
+    set_cookie(response, request, LOGIN_COOKIE, nonce, 900)
+    return response
+
+
+def _when(epoch: int | None, request: web.Request) -> str | None:
+    if epoch is None:
+        return None
+    return dt.datetime.fromtimestamp(epoch, request.app[RUNTIME].tt.zone).strftime(
+        "%d.%m.%Y %H:%M")
+
+
+def _where(request: web.Request, notice: Notice, t: dict[str, Any]) -> str:
+    rt = request.app[RUNTIME]
+    tt = rt.tt
+    parts = [t["all"]] if notice.targets.all else []
+    for stop_id in notice.targets.stops:
+        index = tt.find_stop(stop_id)
+        parts.append(tt.stop_name[index] if index >= 0 else stop_id)
+    for route in notice.targets.routes:
+        index = tt.find_route(route.id)
+        name = (tt.routes[index].short_name or route.id) if index >= 0 else route.id
+        parts.append(name + (f" ({t['direction']} {route.direction})"
+                             if route.direction is not None else ""))
+    parts += [rt.displays[d].name if d in rt.displays else d for d in notice.targets.displays]
+    return ", ".join(parts)
+
+
+def _item(request: web.Request, notice: Notice, lang: str) -> dict[str, Any]:
+    t = words(lang)
+    header, description = header_and_description(notice, lang)
+    return {"id": notice.id, "header": header, "description": description,
+            "where": _where(request, notice, t), "from": _when(notice.valid_from, request),
+            "until": _when(notice.valid_until, request), "display": t[notice.display.value],
+            "priority": notice.priority, "author": notice.author,
+            "status": t[notice.status.value]}
+
+
+def _dashboard(request: web.Request, session: Session, lang: str, *, status: int = 200,
+               form: MultiMapping[str] | None = None, errors: list[tuple[str, str]] | None = None,
+               preview: Any = None, message: str | None = None,
+               headers: dict[str, str] | None = None) -> web.Response:
+    rt = request.app[RUNTIME]
+    service = request.app[NOTICES]
+    now = board_cache.now_epoch()
+    groups: dict[str, list[dict[str, Any]]] = {"active": [], "scheduled": [], "drafts": []}
+    for notice in service.current(now):
+        group = ("drafts" if notice.status is Status.DRAFT else
+                 "active" if is_active(notice, now, rt.tt.zone) else "scheduled")
+        groups[group].append(_item(request, notice, lang))
+    return _page(request, "operator.html", lang, status, headers, session=session,
+                 groups=groups, choices=choices(rt, service), values=form_values(form),
+                 errors=errors or [], preview=preview, message=message,
+                 enums={"display": [d.value for d in DisplayType],
+                        "cause": [c.value for c in Cause], "effect": [e.value for e in Effect],
+                        "severity": [s.value for s in Severity]})
+
+
+async def _signed_in(request: web.Request, form: MultiMapping[str]
+                     ) -> tuple[NoticeService, Session] | web.Response:
+    """The service and session of a form post, or the page to answer instead."""
+    service = request.app[NOTICES]
+    lang = _lang(request, form)
+    try:
+        session = await session_of(service.store, request)
+    except StoreUnavailable:
+        raise web.HTTPServiceUnavailable(text="notice store unavailable") from None
+    if session is None:
+        return _login_page(request, lang, words(lang)["expired"], 403)
+    if not csrf_ok(session.csrf, form.get("csrf")):
+        return _dashboard(request, session, lang, status=403, message=words(lang)["csrf"])
+    return service, session
+
+
+async def _rate_limited(request: web.Request, service: NoticeService, session: Session,
+                        lang: str) -> web.Response | None:
+    per_min = request.app[RUNTIME].settings.write_rate_limit_per_min
+    count, left = await service.store.hit(f"write:{session.principal.token_id}", 60)
+    if count <= per_min:
+        return None
+    return _dashboard(request, session, lang, status=429, message=words(lang)["too_many"],
+                      headers={"Retry-After": str(max(1, left))})
+
+
+@routes.get("/operator")
+async def operator_page(request: web.Request) -> web.Response:
+    service = request.app[NOTICES]
+    lang = _lang(request)
+    session = await session_of(service.store, request)
+    if session is None:
+        return _login_page(request, lang)
+    done = request.query.get("done")
+    message = {"created": words(lang)["created"],
+               "withdrawn": words(lang)["withdrawn_msg"]}.get(done or "")
+    return _dashboard(request, session, lang, message=message)
+
+
+@routes.post("/operator/login")
+async def sign_in(request: web.Request) -> web.Response:
+    service = request.app[NOTICES]
+    form = await _form(request)
+    lang = _lang(request, form)
+    t = words(lang)
+    if not csrf_ok(request.cookies.get(LOGIN_COOKIE, ""), form.get("login")):
+        return _login_page(request, lang, t["csrf"], 403)
+    count, left = await service.store.hit(f"login:{request.remote}", 60)
+    if count > LOGIN_ATTEMPTS_PER_MIN:
+        return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
+    principal = await principal_for(service.store, str(form.get("token", "")))
+    if principal is None:
+        return _login_page(request, lang, t["bad_token"], 403)
+    session = await open_session(service.store, principal)
+    response = _redirect(f"/operator?lang={lang}")
+    set_cookie(response, request, SESSION_COOKIE, session.id, SESSION_TTL_S)
+    response.del_cookie(LOGIN_COOKIE, path="/operator")
+    return response
+
+
+@routes.post("/operator/logout")
+async def sign_out(request: web.Request) -> web.Response:
+    form = await _form(request)
+    checked = await _signed_in(request, form)
+    if isinstance(checked, web.Response):
+        return checked
+    service, session = checked
+    await service.store.delete_session(session.id)
+    response = _redirect(f"/operator?lang={_lang(request, form)}")
+    response.del_cookie(SESSION_COOKIE, path="/operator")
+    return response
+
+
+@routes.post("/operator/notices")
+async def create_from_form(request: web.Request) -> web.Response:
+    form = await _form(request)
+    checked = await _signed_in(request, form)
+    if isinstance(checked, web.Response):
+        return checked
+    service, session = checked
+    lang = _lang(request, form)
+    body = form_body(form)
+    try:
+        if form.get("action") == "preview":
+            now = board_cache.now_epoch()
+            candidate = service.validate_new(body, session.principal, now)
+            preview = preview_board(request.app[RUNTIME], service, candidate, lang, now)
+            return _dashboard(request, session, lang, form=form, preview=preview)
+        if (limited := await _rate_limited(request, service, session, lang)) is not None:
+            return limited
+        await service.create(body, session.principal, "operator")
+    except NoticeInvalid as exc:
+        return _dashboard(request, session, lang, status=422, form=form, errors=exc.errors)
+    return _redirect(f"/operator?lang={lang}&done=created")
+
+
+@routes.post("/operator/notices/{notice_id}/withdraw")
+async def withdraw_from_form(request: web.Request) -> web.Response:
+    form = await _form(request)
+    checked = await _signed_in(request, form)
+    if isinstance(checked, web.Response):
+        return checked
+    service, session = checked
+    lang = _lang(request, form)
+    if (limited := await _rate_limited(request, service, session, lang)) is not None:
+        return limited
+    try:
+        await service.withdraw(request.match_info["notice_id"], session.principal, "operator")
+    except NoticeNotFound:
+        raise web.HTTPNotFound(text="no such notice") from None
+    return _redirect(f"/operator?lang={lang}&done=withdrawn")

@@ -1,0 +1,215 @@
+"""The notices API over the real app: auth, validation, boards, ETags, audit, limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.transit import gtfs_realtime_pb2 as pb
+
+from displays.notices.api import NOTICES
+from tests.notices.conftest import HBF, HOEFCHEN, SCHILLER, Service, add_tokens, eventually
+
+NOTICE = {"text": {"de": "Baustelle am Schillerplatz\nErsatzhaltestelle in der Ludwigsstraße",
+                   "en": "Works at Schillerplatz"},
+          "targets": {"stops": [SCHILLER]}, "display": "takeover", "priority": 1,
+          "cause": "CONSTRUCTION", "effect": "STOP_MOVED", "severity": "WARNING"}
+
+
+async def post(svc: Service, body: Any, role: str = "operator") -> Any:
+    return await svc.client.post("/api/v1/notices", json=body, headers=svc.auth(role))
+
+
+async def board(svc: Service, path: str) -> tuple[str, dict[str, Any]]:
+    response = await svc.client.get(path)
+    assert response.status == 200
+    return response.headers["ETag"], await response.json()
+
+
+def operator_ids(document: dict[str, Any]) -> list[str]:
+    return [a["id"] for a in document["alerts"] if a["source"] == "operator"]
+
+
+async def test_post_shows_on_matching_boards_only(service: Service) -> None:
+    stop_path = f"/api/v1/stops/{SCHILLER}/departures"
+    etag_before, _ = await board(service, "/api/v1/displays/schillerplatz-50")
+    response = await post(service, NOTICE)
+    assert response.status == 201
+    created = await response.json()
+    assert response.headers["Location"] == f"/api/v1/notices/{created['id']}"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert created["status"] == "published" and created["author"] == "Disposition"
+    assert created["valid_until"] is None and created["valid_from"].endswith(("+01:00",
+                                                                             "+02:00"))
+    _, document = await board(service, stop_path)
+    [alert] = [a for a in document["alerts"] if a["source"] == "operator"]
+    assert alert == {"id": created["id"], "header": "Baustelle am Schillerplatz",
+                     "description": "Ersatzhaltestelle in der Ludwigsstraße",
+                     "effect": "STOP_MOVED", "severity": "WARNING", "source": "operator",
+                     "display": "takeover", "priority": 1}
+    _, english = await board(service, stop_path + "?lang=en")
+    assert [a["header"] for a in english["alerts"] if a["source"] == "operator"] == [
+        "Works at Schillerplatz"]
+    etag_after, display = await board(service, "/api/v1/displays/schillerplatz-50")
+    assert etag_after != etag_before and operator_ids(display) == [created["id"]]
+    _, other = await board(service, "/api/v1/displays/hoefchen-epaper")
+    assert operator_ids(other) == []
+    for stop in (HBF, HOEFCHEN, f"{SCHILLER}:1"):
+        _, document = await board(service, f"/api/v1/stops/{stop}/departures")
+        assert operator_ids(document) == ([created["id"]] if stop.startswith(SCHILLER) else [])
+
+
+async def test_pillar_html_and_text_show_it(service: Service) -> None:
+    await post(service, NOTICE)
+    html = await (await service.client.get("/displays/schillerplatz-50")).text()
+    assert 'class="takeover"' in html and "Baustelle am Schillerplatz" in html
+    text = await (await service.client.get(f"/stops/{SCHILLER}.txt")).text()
+    assert "Baustelle am Schillerplatz" in text
+    other = await (await service.client.get("/displays/hoefchen-epaper")).text()
+    assert "Baustelle" not in other
+
+
+async def test_withdraw_removes_it_and_keeps_the_record(service: Service) -> None:
+    created = await (await post(service, NOTICE)).json()
+    etag_shown, _ = await board(service, "/api/v1/displays/schillerplatz-50")
+    response = await service.client.delete(f"/api/v1/notices/{created['id']}",
+                                           headers=service.auth())
+    assert response.status == 200 and (await response.json())["status"] == "withdrawn"
+    etag_gone, document = await board(service, "/api/v1/displays/schillerplatz-50")
+    assert etag_gone != etag_shown and operator_ids(document) == []
+    kept = await service.client.get(f"/api/v1/notices/{created['id']}", headers=service.auth())
+    assert (await kept.json())["status"] == "withdrawn"
+    public = await service.client.get(f"/api/v1/notices/{created['id']}")
+    assert public.status == 404
+    everything = await service.client.get("/api/v1/notices?all=1", headers=service.auth())
+    assert [n["id"] for n in (await everything.json())["notices"]] == [created["id"]]
+
+
+async def test_patch_is_a_merge_patch(service: Service) -> None:
+    created = await (await post(service, NOTICE)).json()
+    url = f"/api/v1/notices/{created['id']}"
+    response = await service.client.patch(url, json={"text": {"en": None}, "priority": 4,
+                                                     "id": "ignored"}, headers=service.auth())
+    assert response.status == 200
+    patched = await response.json()
+    assert patched["text"] == {"de": NOTICE["text"]["de"]} and patched["priority"] == 4
+    assert patched["id"] == created["id"] and patched["created"] == created["created"]
+    bad = await service.client.patch(url, json={"valid_until": "2000-01-01T00:00:00+01:00"},
+                                     headers=service.auth())
+    assert bad.status == 422 and (await bad.json())["error"]["field"] == "valid_until"
+    unchanged = await (await service.client.get(url, headers=service.auth())).json()
+    assert unchanged["priority"] == 4 and unchanged["valid_until"] is None   # nothing lost
+    missing = await service.client.patch("/api/v1/notices/op-nope", json={},
+                                         headers=service.auth())
+    assert missing.status == 404
+
+
+async def test_public_list_hides_drafts_and_private_fields(service: Service) -> None:
+    await post(service, NOTICE)
+    await post(service, {**NOTICE, "status": "draft"})
+    await post(service, {**NOTICE, "valid_from": "2099-01-01T00:00:00+01:00"})
+    public = (await (await service.client.get("/api/v1/notices")).json())["notices"]
+    assert len(public) == 2                                    # active and future, no draft
+    assert all("author" not in n and "status" not in n for n in public)
+    private = (await (await service.client.get("/api/v1/notices",
+                                               headers=service.auth())).json())["notices"]
+    assert sorted(n["status"] for n in private) == ["draft", "published", "published"]
+
+
+async def test_auth_errors(service: Service) -> None:
+    missing = await service.client.post("/api/v1/notices", json=NOTICE)
+    assert missing.status == 401 and missing.headers["WWW-Authenticate"].startswith("Bearer")
+    wrong = await service.client.post("/api/v1/notices", json=NOTICE,
+                                      headers={"Authorization": "Bearer abf.x.y"})
+    assert wrong.status == 401 and 'error="invalid_token"' in wrong.headers["WWW-Authenticate"]
+    basic = await service.client.get("/api/v1/notices", headers={"Authorization": "Basic eA=="})
+    assert basic.status == 401
+    query = await service.client.post(f"/api/v1/notices?access_token={service.operator}",
+                                      json=NOTICE)
+    assert query.status == 401                                  # never from the URL
+    audit = await service.client.get("/api/v1/audit", headers=service.auth("operator"))
+    assert audit.status == 403 and "insufficient_scope" in audit.headers["WWW-Authenticate"]
+    assert (await audit.json())["error"]["status"] == 403
+    assert (await service.client.get("/api/v1/audit")).status == 401
+
+
+async def test_audit_log_has_who_when_before_after(service: Service) -> None:
+    created = await (await post(service, NOTICE)).json()
+    url = f"/api/v1/notices/{created['id']}"
+    await service.client.patch(url, json={"priority": 2}, headers=service.auth())
+    await service.client.delete(url, headers=service.auth("admin"))
+    response = await service.client.get(f"/api/v1/audit?notice={created['id']}",
+                                        headers=service.auth("admin"))
+    assert response.headers["Cache-Control"] == "no-store"
+    records = (await response.json())["audit"]
+    assert [r["action"] for r in records] == ["withdraw", "update", "create"]   # newest first
+    withdraw, update, create = records
+    assert create["before"] is None and create["after"]["priority"] == 1
+    assert update["before"]["priority"] == 1 and update["after"]["priority"] == 2
+    assert withdraw["actor"]["name"] == "Leitstelle" and withdraw["actor"]["role"] == "admin"
+    assert update["actor"]["name"] == "Disposition" and "T" in update["at"]
+
+
+async def test_validation_and_body_limits(service: Service) -> None:
+    bad = await post(service, {"text": {"de": "x"}, "targets": {"routes": [{"id": "99"}]}})
+    assert bad.status == 422
+    error = (await bad.json())["error"]
+    assert error["field"] == "targets.routes[0].id" and "99" in error["message"]
+    huge = await service.client.post("/api/v1/notices", data=b"{" + b" " * 70_000 + b"}",
+                                     headers={**service.auth(),
+                                              "Content-Type": "application/json"})
+    assert huge.status == 413 and huge.content_type == "application/json"
+    assert (await huge.json())["error"]["status"] == 413
+    garbage = await service.client.post("/api/v1/notices", data=b"{nope",
+                                        headers=service.auth())
+    assert garbage.status == 400
+    listing = await service.client.get("/api/v1/notices", headers=service.auth())
+    assert (await listing.json())["notices"] == []                 # nothing half-stored
+
+
+async def test_writes_are_rate_limited_per_token(aiohttp_client: Any, tmp_path: Any) -> None:
+    from displays.settings import Settings
+    from tests.notices.conftest import start_service
+    svc = await start_service(aiohttp_client, Settings(data_dir=tmp_path,
+                                                       write_rate_limit_per_min=2))
+    assert [(await post(svc, NOTICE)).status for _ in range(2)] == [201, 201]
+    limited = await post(svc, NOTICE)
+    assert limited.status == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert (await post(svc, NOTICE, role="admin")).status == 201      # another token
+
+
+async def test_gtfs_rt_feed_carries_notices(service: Service) -> None:
+    created = await (await post(service, NOTICE)).json()
+    response = await service.client.get("/gtfs-rt/alerts.pb")
+    assert response.status == 200 and response.content_type == "application/x-protobuf"
+    message = pb.FeedMessage()
+    message.ParseFromString(await response.read())
+    assert message.header.gtfs_realtime_version == "2.0"
+    [entity] = [e for e in message.entity if e.id == created["id"]]
+    assert entity.alert.informed_entity[0].stop_id == SCHILLER
+    as_json = await (await service.client.get("/gtfs-rt/alerts.pb?format=json")).json()
+    assert created["id"] in [e["id"] for e in as_json["entity"]]
+
+
+async def test_alerts_endpoint_lists_active_notices(service: Service) -> None:
+    created = await (await post(service, NOTICE)).json()
+    alerts = (await (await service.client.get("/api/v1/alerts")).json())["alerts"]
+    assert created["id"] in [a["id"] for a in alerts]
+
+
+async def test_redis_backed_service_shares_notices(redis_service: Service,
+                                                   aiohttp_client: Any) -> None:
+    from displays.app import create_app
+    created = await (await post(redis_service, NOTICE)).json()
+    second = await aiohttp_client(create_app(redis_service.settings))   # another instance
+    listing = await second.get("/api/v1/notices")
+    assert created["id"] in [n["id"] for n in (await listing.json())["notices"]]
+    tokens = await add_tokens(redis_service.settings)
+    withdrawn = await second.delete(f"/api/v1/notices/{created['id']}",
+                                    headers={"Authorization": f"Bearer {tokens[1]}"})
+    assert withdrawn.status == 200
+    first = redis_service.client.app[NOTICES]
+
+    async def first_sees_it() -> bool:
+        return first.notices[created["id"]].status.value == "withdrawn"
+    first.reload_s = 0.1
+    assert await eventually(first_sees_it)

@@ -1,0 +1,122 @@
+"""The operator page: sign in with a token, session cookie, CSRF, create, preview, withdraw."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.notices.conftest import SCHILLER, Service
+
+
+def hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert match is not None, f"no hidden field {name}"
+    return match[1]
+
+
+async def sign_in(svc: Service, token: str) -> str:
+    """Sign in through the form; return the dashboard HTML."""
+    login = await svc.client.get("/operator")
+    response = await svc.client.post("/operator/login", data={
+        "login": hidden(await login.text(), "login"), "token": token, "lang": "de"},
+        allow_redirects=False)
+    assert response.status == 303, await response.text()
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/operator" in cookie
+    assert token not in cookie and token.split(".")[2] not in cookie
+    page = await svc.client.get("/operator")
+    assert page.status == 200
+    return await page.text()
+
+
+def form(csrf: str, **extra: Any) -> dict[str, Any]:
+    return {"csrf": csrf, "lang": "de", "text_de": "Aufzug am Schillerplatz außer Betrieb",
+            "stops": SCHILLER, "priority": "2", "display": "ticker", "cause": "TECHNICAL_PROBLEM",
+            "effect": "ACCESSIBILITY_ISSUE", "severity": "INFO", "status": "published",
+            "action": "create", **extra}
+
+
+async def test_login_page_is_safe_and_uncached(service: Service) -> None:
+    response = await service.client.get("/operator")
+    html = await response.text()
+    assert response.status == 200 and response.headers["Cache-Control"] == "no-store"
+    assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "<script" not in html and " style=" not in html and 'lang="de"' in html
+    english = await (await service.client.get("/operator?lang=en")).text()
+    assert 'lang="en"' in english and "Sign in" in english
+
+
+async def test_wrong_token_and_login_csrf(service: Service) -> None:
+    login = await service.client.get("/operator")
+    nonce = hidden(await login.text(), "login")
+    wrong = await service.client.post("/operator/login", data={"login": nonce, "token": "abf.x.y"})
+    assert wrong.status == 403
+    assert "abfahrt_operator" not in wrong.headers.get("Set-Cookie", "")
+    forged = await service.client.post("/operator/login", data={"login": "forged",
+                                                                "token": service.operator})
+    assert forged.status == 403
+    assert "abfahrt_operator" not in {c.key for c in service.client.session.cookie_jar}
+
+
+async def test_create_preview_and_withdraw(service: Service) -> None:
+    html = await sign_in(service, service.operator)
+    assert "Disposition" in html and "Schillerplatz" in html
+    csrf = hidden(html, "csrf")
+    preview = await service.client.post("/operator/notices", data=form(csrf, action="preview"))
+    preview_html = await preview.text()
+    assert preview.status == 200 and "Vorschau der Anzeige" in preview_html
+    assert "Aufzug am Schillerplatz außer Betrieb" in preview_html
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+    created = await service.client.post("/operator/notices", data=form(csrf),
+                                        allow_redirects=False)
+    assert created.status == 303
+    [notice] = (await (await service.client.get("/api/v1/notices")).json())["notices"]
+    assert notice["targets"]["stops"] == [SCHILLER] and notice["priority"] == 2
+    board = await (await service.client.get(f"/api/v1/stops/{SCHILLER}/departures")).json()
+    assert notice["id"] in [a["id"] for a in board["alerts"]]
+    page = await (await service.client.get("/operator")).text()
+    assert "Aufzug am Schillerplatz" in page and "/withdraw" in page
+    withdrawn = await service.client.post(f"/operator/notices/{notice['id']}/withdraw",
+                                          data={"csrf": csrf}, allow_redirects=False)
+    assert withdrawn.status == 303
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+    audit = await (await service.client.get("/api/v1/audit",
+                                            headers=service.auth("admin"))).json()
+    assert [(r["action"], r["via"]) for r in audit["audit"][:2]] == [
+        ("withdraw", "operator"), ("create", "operator")]
+
+
+async def test_csrf_is_required(service: Service) -> None:
+    html = await sign_in(service, service.operator)
+    csrf = hidden(html, "csrf")
+    for token in ("", "x" * len(csrf)):
+        response = await service.client.post("/operator/notices", data=form(token))
+        assert response.status == 403
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+
+
+async def test_invalid_form_keeps_the_input(service: Service) -> None:
+    csrf = hidden(await sign_in(service, service.operator), "csrf")
+    response = await service.client.post("/operator/notices", data=form(
+        csrf, url="javascript:alert(1)", text_en="Lift out of order"))
+    html = await response.text()
+    assert response.status == 422 and "<code>url</code>" in html
+    assert "Lift out of order" in html and "Aufzug am Schillerplatz" in html
+    assert 'href="javascript:' not in html
+
+
+async def test_without_session_nothing_is_written(service: Service) -> None:
+    response = await service.client.post("/operator/notices", data=form("x"))
+    assert response.status == 403
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+
+
+async def test_sign_out_ends_the_session(service: Service) -> None:
+    html = await sign_in(service, service.operator)
+    out = await service.client.post("/operator/logout", data={"csrf": hidden(html, "csrf")},
+                                    allow_redirects=False)
+    assert out.status == 303
+    page = await (await service.client.get("/operator")).text()
+    assert 'name="token"' in page                               # the sign-in form again
