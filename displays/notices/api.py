@@ -83,6 +83,11 @@ async def read_json(request: web.Request) -> Any:
 
 
 async def writer(request: web.Request) -> tuple[NoticeService, Principal]:
+    """The service and the authorised caller of a write (413 for a too large body first)."""
+    declared = request.content_length or 0
+    if declared > request.client_max_size:
+        raise web.HTTPRequestEntityTooLarge(max_size=request.client_max_size,
+                                            actual_size=declared)
     service = service_of(request)
     principal = await require(service.store, request, Scope.NOTICES)
     await check_rate(service.store, f"write:{principal.token_id}",

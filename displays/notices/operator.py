@@ -85,7 +85,9 @@ def _where(request: web.Request, notice: Notice, t: dict[str, Any]) -> str:
     parts = [t["all"]] if notice.targets.all else []
     for stop_id in notice.targets.stops:
         index = tt.find_stop(stop_id)
-        parts.append(tt.stop_name[index] if index >= 0 else stop_id)
+        platform = tt.stop_platform[index] if index >= 0 else ""
+        name = tt.stop_name[index] if index >= 0 else stop_id
+        parts.append(f"{name} ({t['platform']} {platform})" if platform else name)
     for route in notice.targets.routes:
         index = tt.find_route(route.id)
         name = (tt.routes[index].short_name or route.id) if index >= 0 else route.id

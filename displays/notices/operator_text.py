@@ -31,7 +31,7 @@ TEXT: dict[str, dict[str, str]] = {
         "created": "Hinweis gespeichert.", "withdrawn_msg": "Hinweis zurückgezogen.",
         "errors": "Bitte korrigieren:", "preview_of": "Vorschau der Anzeige",
         "from": "ab", "until": "bis", "open_end": "unbefristet", "by": "von",
-        "where": "Ziel", "language": "English",
+        "where": "Ziel", "language": "English", "prio": "Priorität", "platform": "Steig",
     },
     "en": {
         "title": "Operator notices", "sign_in": "Sign in", "sign_out": "Sign out",
@@ -59,7 +59,7 @@ TEXT: dict[str, dict[str, str]] = {
         "created": "Notice saved.", "withdrawn_msg": "Notice withdrawn.",
         "errors": "Please correct:", "preview_of": "Preview of the board",
         "from": "from", "until": "until", "open_end": "no end", "by": "by",
-        "where": "Target", "language": "Deutsch",
+        "where": "Target", "language": "Deutsch", "prio": "priority", "platform": "platform",
     },
 }
 WEEKDAYS = {"de": ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],

@@ -159,6 +159,9 @@ async def test_validation_and_body_limits(service: Service) -> None:
                                               "Content-Type": "application/json"})
     assert huge.status == 413 and huge.content_type == "application/json"
     assert (await huge.json())["error"]["status"] == 413
+    anonymous = await service.client.post("/api/v1/notices", data=b"[" + b"1," * 40_000 + b"1]",
+                                          headers={"Content-Type": "application/json"})
+    assert anonymous.status == 413                    # declared size checked before auth
     garbage = await service.client.post("/api/v1/notices", data=b"{nope",
                                         headers=service.auth())
     assert garbage.status == 400
