@@ -55,7 +55,13 @@ SCHEMAS: dict[str, Any] = {
               "properties": {"id": {"type": "string"}, "header": _STR_OR_NULL,
                              "description": _STR_OR_NULL, "effect": _STR_OR_NULL,
                              "severity": _STR_OR_NULL,
-                             "source": {"type": "string", "enum": ["gtfs-rt", "operator"]}}},
+                             "source": {"type": "string", "enum": ["gtfs-rt", "operator"]},
+                             "display": {"type": "string",
+                                         "enum": ["ticker", "takeover", "alternate"],
+                                         "description": "operator notices: how pillars show it"},
+                             "priority": {"type": "integer", "description": "1 = most urgent"},
+                             "audio": {"type": "string",
+                                       "description": "operator notices: the readout text"}}},
     "Board": {
         "type": "object", "required": ["stop", "generated_at", "realtime", "departures", "alerts"],
         "properties": {

@@ -44,8 +44,6 @@ def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, la
              theme: str, rows: int | None, refresh: int, width: int) -> web.Response:
     now = now_epoch()
     pillar_args = (board.document, lang, rt.tt.zone, rt.settings.countdown_horizon_min, rows)
-    takeover = tuple(a.get("header") or "" for a in board.document["alerts"]
-                     if a.get("display") == "takeover")
     if fmt == "txt":
         return serve_rendering(
             request, board, ("txt", lang, str(rows), str(width)),
@@ -55,8 +53,7 @@ def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, la
         request, board, ("html", lang, theme, str(rows), str(refresh)),
         lambda: render_board_html(request.app[JINJA], build_pillar(*pillar_args), theme=theme,
                                   refresh=refresh, demo=rt.settings.demo,
-                                  route_colours=THEMES[theme].route_colours,
-                                  takeover=takeover),
+                                  route_colours=THEMES[theme].route_colours),
         "text/html", max_age(rt, board, now))
 
 

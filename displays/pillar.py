@@ -39,12 +39,22 @@ class Row:
 
 
 @dataclass(frozen=True)
+class Message:
+    """An alert or notice as a pillar shows it outside the ticker."""
+
+    header: str
+    description: str | None
+
+
+@dataclass(frozen=True)
 class Pillar:
     title: str
     lang: str
     clock: str
     rows: tuple[Row, ...]
     ticker: tuple[str, ...]
+    takeover: tuple[Message, ...]   # full-screen notices: shown instead of the departures
+    alternate: tuple[Message, ...]  # notices shown in turn with the departures
     status_line: str | None     # "Stand 14:32 – Fahrplandaten" when realtime is not live
     live: bool
     speech: str                 # the readout for blind riders
@@ -77,10 +87,11 @@ def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_m
         approximate=dep["approximate"], realtime=dep["realtime"], epoch=effective)
 
 
-def _speech(title: str, rows: tuple[Row, ...], lang: str) -> str:
+def _speech(title: str, rows: tuple[Row, ...], lang: str, notices: list[str]) -> str:
+    """The readout: the stop, operator notices first (their audio text), then departures."""
+    parts = [f"{title}."] + [n if n.endswith(".") else f"{n}." for n in notices]
     if not rows:
-        return f"{title}. {label(lang, 'no_departures')}."
-    parts = [f"{title}."]
+        return " ".join([*parts, f"{label(lang, 'no_departures')}."])
     word_line = label(lang, "line")
     for row in rows[:5]:
         if row.status == "cancelled":
@@ -102,10 +113,21 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
     title = document.get("display", {}).get("name") or document["stop"]["name"]
     live = document["realtime"]["status"] == "live"
     status_line = None if live else label(lang, "schedule_only", time=clock(at, tz))
-    ticker = tuple(a["header"] or a["description"] or "" for a in document["alerts"])
+    by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
+    for alert in document["alerts"]:
+        header = alert.get("header") or alert.get("description") or ""
+        if header:
+            kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
+            detail = alert.get("description") if alert.get("header") else None
+            by_kind[kind].append(Message(header, detail))
+    spoken = [a.get("audio") or a.get("header") or "" for a in document["alerts"]
+              if a.get("source") == "operator"]
     return Pillar(title=title, lang=lang, clock=clock(at, tz), rows=built,
-                  ticker=tuple(t for t in ticker if t), status_line=status_line, live=live,
-                  speech=_speech(title, built, lang), generated_at=document["generated_at"])
+                  ticker=tuple(m.header for m in by_kind["ticker"]),
+                  takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
+                  status_line=status_line, live=live,
+                  speech=_speech(title, built, lang, [s for s in spoken if s]),
+                  generated_at=document["generated_at"])
 
 
 def fit(text: str, width: int) -> str:
@@ -117,13 +139,16 @@ def fit(text: str, width: int) -> str:
 def text_board(pillar: Pillar, width: int) -> str:
     """Render a pillar as plain text lines of at most `width` characters (LED matrices)."""
     lines = [fit(f"{pillar.title}  {pillar.clock}", width)]
-    for row in pillar.rows:
+    for message in (*pillar.takeover, *pillar.alternate):
+        lines += [fit(message.header, width)] + ([fit(message.description, width)]
+                                                 if message.description else [])
+    for row in () if pillar.takeover else pillar.rows:
         tail = row.status_text or row.when
         if row.delay and row.status == "scheduled":
             tail = f"{row.delay} {tail}"
         head = fit(f"{row.line:<4}{row.destination}", max(width - len(tail) - 1, 1))
         lines.append(fit(f"{head:<{width - len(tail) - 1}} {tail}", width))
-    if not pillar.rows:
+    if not pillar.rows and not pillar.takeover:
         lines.append(fit(label(pillar.lang, "no_departures"), width))
     lines.extend(fit(t, width) for t in pillar.ticker)
     if pillar.status_line:

@@ -26,11 +26,11 @@ def make_environment() -> jinja2.Environment:
 
 
 def render_board_html(env: jinja2.Environment, pillar: Pillar, *, theme: str, refresh: int,
-                      demo: bool, route_colours: bool, takeover: tuple[str, ...] = ()) -> bytes:
+                      demo: bool, route_colours: bool) -> bytes:
     template = env.get_template("board.html")
     return template.render(
         p=pillar, lang=pillar.lang, theme=theme, refresh=refresh, demo=demo,
-        route_colours=route_colours, takeover=takeover,
+        route_colours=route_colours,
         t=lambda key, **kw: label(pillar.lang, key, **kw),
     ).encode("utf-8")
 

@@ -48,4 +48,4 @@ def notice_alert(notice: Notice, lang: str) -> dict[str, Any]:
     return {"id": notice.id, "header": header, "description": description,
             "effect": notice.effect.value, "severity": notice.severity.value,
             "source": "operator", "display": notice.display.value,
-            "priority": notice.priority}
+            "priority": notice.priority, "audio": audio_text(notice, lang)}

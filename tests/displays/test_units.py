@@ -160,3 +160,26 @@ def test_text_board_respects_width() -> None:
     assert all(len(line) <= 24 for line in text.splitlines())
     assert "fällt aus" in text and "Hechtsh" in text and "+3 in 6 min" in text
     assert fit("Höfchen/Listmann", 8) == "Höfchen…"
+
+
+def test_pillar_sorts_notices_by_display_type() -> None:
+    document = _document()
+    document["alerts"] = [
+        {"id": "t", "header": "Haltestelle verlegt", "description": "50 m weiter",
+         "effect": "STOP_MOVED", "severity": "WARNING", "source": "operator",
+         "display": "takeover", "audio": "Achtung, die Haltestelle ist verlegt"},
+        {"id": "a", "header": "Linie 54: Umleitung", "description": None, "effect": "DETOUR",
+         "severity": "INFO", "source": "operator", "display": "alternate"},
+        {"id": "g", "header": "Aufzug defekt", "description": None, "effect": "OTHER_EFFECT",
+         "severity": "INFO", "source": "gtfs-rt"},
+    ]
+    pillar = build_pillar(document, "de", BERLIN)
+    assert [(m.header, m.description) for m in pillar.takeover] == [
+        ("Haltestelle verlegt", "50 m weiter")]
+    assert [m.header for m in pillar.alternate] == ["Linie 54: Umleitung"]
+    assert pillar.ticker == ("Aufzug defekt",)
+    assert pillar.speech.startswith("Hauptbahnhof. Achtung, die Haltestelle ist verlegt. "
+                                    "Linie 54: Umleitung.")
+    text = text_board(pillar, 40)
+    assert "Haltestelle verlegt" in text and "50 m weiter" in text
+    assert "Hechtsheim" not in text, "a takeover replaces the departures"

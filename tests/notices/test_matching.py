@@ -144,4 +144,5 @@ def test_alert_shape() -> None:
     alert = notice_alert(make_notice(priority=2, display=DisplayType.TAKEOVER), "de")
     assert alert == {"id": "op-test", "header": "Hinweis", "description": None,
                      "effect": "UNKNOWN_EFFECT", "severity": "UNKNOWN_SEVERITY",
-                     "source": "operator", "display": "takeover", "priority": 2}
+                     "source": "operator", "display": "takeover", "priority": 2,
+                     "audio": "Hinweis"}
