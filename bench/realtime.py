@@ -22,13 +22,13 @@ from typing import Any
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
-from google.protobuf.json_format import MessageToDict  # noqa: E402
-from google.transit import gtfs_realtime_pb2 as pb  # noqa: E402
+from google.protobuf.json_format import MessageToDict
+from google.transit import gtfs_realtime_pb2 as pb
 
-from displays.board import build_board  # noqa: E402
-from feeds import Timetable, load_timetable  # noqa: E402
-from realtime.parse import parse_feed  # noqa: E402
-from realtime.state import RealtimeState  # noqa: E402
+from displays.board import build_board
+from feeds import Timetable, load_timetable
+from realtime.parse import parse_feed
+from realtime.state import RealtimeState
 
 ROOT = Path(__file__).resolve().parents[1]
 

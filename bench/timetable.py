@@ -18,6 +18,13 @@ Baselines on the same boards: gtfs-kit build_stop_timetable(feed, stop_id, [yest
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# `python bench/timetable.py` puts bench/ first on sys.path, where bench/http.py would shadow
+# the standard library's http (imported by gtfs-kit's dependencies): drop that entry first.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import csv
 import gc
@@ -27,12 +34,10 @@ import os
 import random
 import resource
 import subprocess
-import sys
 import tempfile
 import time
 import zipfile
 from bisect import bisect_left
-from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]

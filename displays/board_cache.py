@@ -58,8 +58,13 @@ class CachedBoard:
 
 
 def document_etag(document: dict[str, Any]) -> str:
-    """Return a weak ETag of a board document, ignoring `generated_at` (new every refresh)."""
-    stable = {k: v for k, v in document.items() if k != "generated_at"}
+    """Return a weak ETag of what a board says, so a poll gets 304 while nothing changed.
+
+    Ignored: `generated_at` (new every refresh) and the feed's header timestamp (new every
+    poll of a live feed). The realtime status, every departure and every alert count.
+    """
+    stable = {k: v for k, v in document.items() if k not in ("generated_at", "realtime")}
+    stable["realtime_status"] = document.get("realtime", {}).get("status")
     return f'W/"{hashlib.blake2b(encode(stable), digest_size=10).hexdigest()}"'
 
 

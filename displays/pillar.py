@@ -58,7 +58,7 @@ class Pillar:
     status_line: str | None     # "Stand 14:32 – Fahrplandaten" when realtime is not live
     live: bool
     speech: str                 # the readout for blind riders
-    generated_at: str
+    minute: str                 # the board's instant to the minute (ISO), shown in the page
 
 
 def _epoch(iso: str) -> int:
@@ -127,7 +127,7 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
                   takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
                   status_line=status_line, live=live,
                   speech=_speech(title, built, lang, [s for s in spoken if s]),
-                  generated_at=document["generated_at"])
+                  minute=dt.datetime.fromtimestamp(at - at % 60, tz).isoformat())
 
 
 def fit(text: str, width: int) -> str:

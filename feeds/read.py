@@ -110,14 +110,38 @@ def _read_with_gtfs_kit(folder: Path) -> tuple[Any, list[str]]:
     try:
         return gtfs_kit.read_feed(folder, dist_units="km"), []
     except (ValueError, TypeError):
+        pass
+    except Exception as exc:  # pandas raises many kinds for broken CSV
+        raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
+    try:
         # a typed column holds text ("N" as direction_id): blank such cells and read again
         blanked = _blank_untyped_cells(folder)
-        try:
-            return gtfs_kit.read_feed(folder, dist_units="km"), blanked
-        except Exception as exc:  # pandas raises many kinds for broken CSV
-            raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
+        return gtfs_kit.read_feed(folder, dist_units="km"), blanked
     except Exception as exc:
         raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
+
+
+# columns without which a file cannot describe departures (GTFS "Required" fields we use)
+REQUIRED_COLUMNS = {
+    "agency": ("agency_timezone",),
+    "stops": ("stop_id",),
+    "routes": ("route_id",),
+    "trips": ("route_id", "service_id", "trip_id"),
+    "stop_times": ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"),
+    "calendar": ("service_id", "start_date", "end_date"),
+    "calendar_dates": ("service_id", "date", "exception_type"),
+    "frequencies": ("trip_id", "start_time", "end_time", "headway_secs"),
+}
+
+
+def _check_columns(frames: dict[str, Any]) -> None:
+    for name, columns in REQUIRED_COLUMNS.items():
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        for column in columns:
+            if column not in frame.columns:
+                raise FeedInvalid(f"{name}.txt", "required column is missing", field=column)
 
 
 def read_tables(path: Path) -> Tables:
@@ -135,6 +159,7 @@ def read_tables(path: Path) -> Tables:
                               "neither calendar.txt nor calendar_dates.txt is present")
         feed, blanked = _read_with_gtfs_kit(Path(tmp))
     frames = {name: getattr(feed, name, None) for name in USED_FILES}
+    _check_columns(frames)
     return Tables(content_hash=content_hash, frames=frames, recoded=tuple(recoded),
                   blanked=tuple(blanked))
 

@@ -15,7 +15,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_ruff_is_clean() -> None:
-    result = run("ruff", "check", "feeds", "realtime", "displays", "bench")
+    result = run("ruff", "check", "feeds", "realtime", "displays", "bench", "tests")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -2,13 +2,10 @@
 // without it (meta refresh); no inline script, so the Content-Security-Policy stays strict.
 (function () {
   "use strict";
-  var table = document.querySelector("table.departures");
+  // The page carries absolute departure epochs; the pillar's own (NTP) clock counts down.
   var lang = document.documentElement.lang || "de";
-  var base = table ? Date.parse(table.getAttribute("data-generated")) : NaN;
-  var started = Date.now();
   function tick() {
-    if (isNaN(base)) { return; }
-    var now = (base + (Date.now() - started)) / 1000;
+    var now = Date.now() / 1000;
     document.querySelectorAll(".countdown[data-epoch]").forEach(function (el) {
       var minutes = Math.floor((parseInt(el.getAttribute("data-epoch"), 10) - now) / 60);
       if (minutes > 20 || !/min|sofort|now/.test(el.textContent)) { return; }

@@ -170,7 +170,8 @@ async def test_status_metrics_openapi_cors(client: Client) -> None:
         in metrics
     assert "abfahrt_realtime_age_seconds" in metrics
     spec = await (await client.get("/api/v1/openapi.json")).json()
-    assert spec["openapi"].startswith("3.") and "/api/v1/stops/{stop_id}/departures" in spec["paths"]
+    assert spec["openapi"].startswith("3.")
+    assert "/api/v1/stops/{stop_id}/departures" in spec["paths"]
     jsonschema.Draft202012Validator.check_schema({"components": spec["components"]})
 
 

@@ -183,3 +183,31 @@ def test_pillar_sorts_notices_by_display_type() -> None:
     text = text_board(pillar, 40)
     assert "Haltestelle verlegt" in text and "50 m weiter" in text
     assert "Hechtsheim" not in text, "a takeover replaces the departures"
+
+
+def test_document_etag_ignores_refresh_instant_and_feed_timestamp() -> None:
+    from displays.board_cache import document_etag
+    first = _document()
+    later = _document()
+    later["generated_at"] = "2026-11-21T14:00:20+01:00"
+    later["realtime"] = {"status": "live", "feed_timestamp": "2026-11-21T14:00:15+01:00"}
+    assert document_etag(first) == document_etag(later)
+    stale = _document("stale")
+    assert document_etag(stale) != document_etag(first)
+    moved = _document()
+    moved["departures"][1]["predicted"] = "2026-11-21T14:07:00+01:00"
+    assert document_etag(moved) != document_etag(first)
+
+
+def test_pillar_html_is_identical_within_a_minute() -> None:
+    from displays.render import make_environment, render_board_html
+    env = make_environment()
+
+    def html(generated: str) -> bytes:
+        document = _document()
+        document["generated_at"] = generated
+        return render_board_html(env, build_pillar(document, "de", BERLIN), theme="lcd",
+                                 refresh=30, demo=False, route_colours=True)
+
+    assert html("2026-11-21T14:00:05+01:00") == html("2026-11-21T14:00:25+01:00")
+    assert html("2026-11-21T14:00:05+01:00") != html("2026-11-21T14:01:05+01:00")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from feeds import FeedInvalid, FeedUnavailable, load_timetable
+from feeds.read import read_tables
 from tests.feeds.boards import board
 from tests.feeds.conftest import LoadFeed
 from tests.gtfs_builder import GtfsBuilder, csv_text, write_gtfs_zip
@@ -247,3 +248,31 @@ def test_text_in_a_numeric_column_is_blanked_and_noted(load_feed: LoadFeed) -> N
     tt = load_feed(feed)
     _good_trip_still_runs(tt)
     assert any("trips.txt: direction_id" in note for note in tt.notes)
+
+
+def test_missing_required_column_names_file_and_field(tmp_path: Path) -> None:
+    path = write_gtfs_zip(tmp_path / "nocol.zip", {
+        "agency": "agency_name,agency_url,agency_timezone\nX,https://x.example,Europe/Berlin\n",
+        "stops": "stop_id,stop_name,stop_lat,stop_lon\nA,A,50,8\nB,B,50,8\n",
+        "routes": "route_id,route_type\nR,3\n",
+        "trips": "route_id,service_id,trip_id\nR,S,T\n",
+        "stop_times": "arrival_time,departure_time,stop_id,stop_sequence\n"
+                      "06:00:00,06:00:00,A,1\n06:10:00,06:10:00,B,2\n",
+        "calendar_dates": "service_id,date,exception_type\nS,20260101,1\n",
+    })
+    with pytest.raises(FeedInvalid, match=r"stop_times\.txt, field trip_id: required column"):
+        read_tables(path)
+
+
+def test_binary_garbage_in_a_member_is_a_clear_error(tmp_path: Path) -> None:
+    path = write_gtfs_zip(tmp_path / "binary.zip", {
+        "agency": "agency_name,agency_url,agency_timezone\nX,https://x.example,Europe/Berlin\n",
+        "stops": "stop_id,stop_name,stop_lat,stop_lon\nA,A,50,8\n",
+        "routes": "route_id,route_type\nR,3\n",
+        "trips": bytes(range(256)) * 40,
+        "stop_times": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                      "T,06:00:00,06:00:00,A,1\n",
+        "calendar_dates": "service_id,date,exception_type\nS,20260101,1\n",
+    })
+    with pytest.raises(FeedInvalid):
+        read_tables(path)
