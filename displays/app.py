@@ -71,7 +71,8 @@ def create_app(settings: Settings) -> web.Application:
             lang="de", status=status, message=message).encode("utf-8")
 
     limiter = RateLimiter(settings.rate_limit_per_min)
-    app = web.Application(middlewares=[make_middleware(metrics, render_error, limiter)],
+    middleware = make_middleware(metrics, render_error, limiter, settings.trusted_proxies)
+    app = web.Application(middlewares=[middleware],
                           client_max_size=64 * 1024)
     app[JINJA] = env
     app[ops.METRICS] = metrics

@@ -76,8 +76,22 @@ def is_limited(path: str) -> bool:
                                 "/metrics"))
 
 
+def client_key(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
+    """The client address: behind a trusted reverse proxy, the last hop it did not add."""
+    remote = request.remote or "unknown"
+    if remote not in trusted_proxies:
+        return remote
+    hops = [h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",")
+            if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted_proxies:
+            return hop[:64]
+    return remote
+
+
 def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
-                    limiter: RateLimiter | None = None) -> Middleware:
+                    limiter: RateLimiter | None = None,
+                    trusted_proxies: tuple[str, ...] = ()) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
@@ -87,7 +101,7 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
         try:
             try:
                 if limiter is not None and is_limited(request.path):
-                    wait = limiter.check(request.remote or "unknown")
+                    wait = limiter.check(client_key(request, trusted_proxies))
                     if wait:
                         raise web.HTTPTooManyRequests(
                             text="too many requests, slow down",

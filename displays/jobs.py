@@ -50,6 +50,7 @@ async def refresh_boards(rt: Runtime) -> int:
             boards.append(rt.default_stop_board(stop, lang, now))
     changed = await rt.cache.put(boards)
     rt.refresh_count += 1
+    rt.last_refresh_at = now
     rt.last_refresh_ms = (time.perf_counter() - started) * 1000
     log.info("refresh boards=%d changed=%d ms=%.1f", len(boards), len(changed),
              rt.last_refresh_ms)
@@ -63,6 +64,12 @@ async def poll_realtime(rt: Runtime, session: aiohttp.ClientSession) -> None:
     if rt.realtime is not None:
         await rt.realtime.poll_all(session, rt.tt, now_epoch())
     await refresh_boards(rt)
+
+
+async def refresh_if_due(rt: Runtime) -> None:
+    """Refresh boards when the realtime job has not (e.g. it waits on a hanging upstream)."""
+    if rt.is_leader and now_epoch() - rt.last_refresh_at >= rt.settings.realtime_interval_s:
+        await refresh_boards(rt)
 
 
 async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
@@ -174,6 +181,8 @@ def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLoc
                           id="leader", **common)
     scheduler.add_job(poll_realtime, "interval", seconds=settings.realtime_interval_s,
                       args=(rt, session), id="realtime", **common)
+    scheduler.add_job(refresh_if_due, "interval", seconds=max(1, settings.realtime_interval_s // 2),
+                      args=(rt,), id="refresh", **common)
     if rt.cache.redis is not None:
         scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts",
                           **common)

@@ -7,6 +7,7 @@ GTFS-RT message and feeds its bytes through the same parse → apply path as a r
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,8 +67,8 @@ class RealtimeHub:
 
     # ---- leader: fetch and apply ---------------------------------------------------------
     async def poll_all(self, session: aiohttp.ClientSession, tt: Timetable, now: int) -> None:
-        for source in self.sources:
-            await self.poll(session, tt, source, now)
+        """Poll every source at once, so one hanging upstream does not delay the others."""
+        await asyncio.gather(*(self.poll(session, tt, source, now) for source in self.sources))
 
     async def poll(self, session: aiohttp.ClientSession, tt: Timetable, source: str, now: int
                    ) -> None:

@@ -51,6 +51,7 @@ class Runtime:
     recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
     refresh_count: int = 0
     last_refresh_ms: float = 0.0
+    last_refresh_at: int = 0
     started_at: int = field(default_factory=lambda: int(time.time()))
 
     def swap_timetable(self, tt: Timetable) -> None:

@@ -40,6 +40,7 @@ class Settings:
     max_feed_bytes: int = 50 * 1024 * 1024
     cors_origins: tuple[str, ...] = ("*",)
     rate_limit_per_min: int = 600             # per client address, read endpoints
+    trusted_proxies: tuple[str, ...] = ()     # reverse proxies whose X-Forwarded-For is believed
     write_rate_limit_per_min: int = 30        # per token, notice writes
 
     @property
@@ -53,6 +54,19 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+
+def _float(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key}={value} must be between {low} and {high}")
+    return value
 
 
 def _int(env: Mapping[str, str], key: str, default: int, low: int = 1, high: int = 10**9) -> int:
@@ -86,6 +100,13 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "max_age_s": _int(env, "ABFAHRT_MAX_AGE", 300, 1, 86400),
         "leader_ttl_s": _int(env, "ABFAHRT_LEADER_TTL", 15, 2, 3600),
         "rate_limit_per_min": _int(env, "ABFAHRT_RATE_LIMIT", 600, 1),
+        "trusted_proxies": tuple(p.strip() for p in
+                                 (env.get("ABFAHRT_TRUSTED_PROXIES") or "").split(",")
+                                 if p.strip()),
+        "fetch_timeout_s": _float(env, "ABFAHRT_FETCH_TIMEOUT", 10.0, 0.5, 300.0),
+        "max_feed_bytes": _int(env, "ABFAHRT_MAX_FEED_BYTES", 50 * 1024 * 1024, 1024),
+        "countdown_horizon_min": _int(env, "ABFAHRT_COUNTDOWN_HORIZON", 20, 0, 240),
+        "display_offline_after_s": _int(env, "ABFAHRT_DISPLAY_OFFLINE_AFTER", 300, 10),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:

@@ -189,3 +189,17 @@ async def test_abusive_client_gets_429_while_displays_keep_polling(
     assert (await limited.json())["error"]["status"] == 429
     for _ in range(30):
         assert (await client.get("/displays/hbf-tram")).status == 200
+
+
+async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> None:
+    from displays.appkeys import RUNTIME
+    from displays.board_cache import now_epoch
+    from displays.jobs import refresh_if_due
+    rt = client.app[RUNTIME]
+    count = rt.refresh_count
+    rt.last_refresh_at = now_epoch()
+    await refresh_if_due(rt)
+    assert rt.refresh_count == count, "a refresh that is not due is skipped"
+    rt.last_refresh_at = now_epoch() - rt.settings.realtime_interval_s
+    await refresh_if_due(rt)
+    assert rt.refresh_count == count + 1

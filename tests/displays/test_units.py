@@ -211,3 +211,29 @@ def test_pillar_html_is_identical_within_a_minute() -> None:
 
     assert html("2026-11-21T14:00:05+01:00") == html("2026-11-21T14:00:25+01:00")
     assert html("2026-11-21T14:00:05+01:00") != html("2026-11-21T14:01:05+01:00")
+
+
+def test_settings_from_environment_name_the_bad_key() -> None:
+    from displays.settings import SettingsError, load_settings
+    settings = load_settings({"ABFAHRT_FETCH_TIMEOUT": "2.5", "ABFAHRT_TRUSTED_PROXIES":
+                              "10.0.0.1, 10.0.0.2", "ABFAHRT_COUNTDOWN_HORIZON": "15",
+                              "ABFAHRT_REALTIME": "https://a.example/tu.pb /x/alerts.pb"},
+                             port=9000)
+    assert settings.fetch_timeout_s == 2.5 and settings.port == 9000
+    assert settings.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert settings.realtime == ("https://a.example/tu.pb", "/x/alerts.pb")
+    assert settings.countdown_horizon_min == 15 and not settings.simulate_realtime
+    with pytest.raises(SettingsError, match="ABFAHRT_MAX_AGE"):
+        load_settings({"ABFAHRT_MAX_AGE": "soon"})
+    with pytest.raises(SettingsError, match="ABFAHRT_PORT"):
+        load_settings({"ABFAHRT_PORT": "70000"})
+
+
+def test_client_key_believes_only_trusted_proxies() -> None:
+    from aiohttp.test_utils import make_mocked_request
+
+    from displays.http import client_key
+    request = make_mocked_request("GET", "/", headers={"X-Forwarded-For": "1.2.3.4, 10.0.0.1"})
+    # make_mocked_request has no peer: remote is None -> "unknown"
+    assert client_key(request, ()) == "unknown"
+    assert client_key(request, ("unknown", "10.0.0.1")) == "1.2.3.4"
