@@ -47,7 +47,9 @@ def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, la
     if fmt == "txt":
         return serve_rendering(
             request, board, ("txt", lang, str(rows), str(width)),
-            lambda: text_board(build_pillar(*pillar_args), width).encode("utf-8"),
+            lambda: text_board(build_pillar(*pillar_args), width,
+                               (label(lang, "demo"),) if rt.settings.demo else ()
+                               ).encode("utf-8"),
             "text/plain", max_age(rt, board, now))
     return serve_rendering(
         request, board, ("html", lang, theme, str(rows), str(refresh)),

@@ -136,8 +136,11 @@ def fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def text_board(pillar: Pillar, width: int) -> str:
-    """Render a pillar as plain text lines of at most `width` characters (LED matrices)."""
+def text_board(pillar: Pillar, width: int, notes: tuple[str, ...] = ()) -> str:
+    """Render a pillar as plain text lines of at most `width` characters (LED matrices).
+
+    `notes` are extra last lines (the demo label).
+    """
     lines = [fit(f"{pillar.title}  {pillar.clock}", width)]
     for message in (*pillar.takeover, *pillar.alternate):
         lines += [fit(message.header, width)] + ([fit(message.description, width)]
@@ -153,4 +156,5 @@ def text_board(pillar: Pillar, width: int) -> str:
     lines.extend(fit(t, width) for t in pillar.ticker)
     if pillar.status_line:
         lines.append(fit(pillar.status_line, width))
+    lines.extend(fit(note, width) for note in notes)
     return "\n".join(lines) + "\n"
