@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
-from displays.board import build_board
+from displays.board import Board, build_board
 from displays.document import board_document
+from displays.params import ParamError, parse_instant
 from displays.wording import clock, countdown, label
 from feeds import FeedError, Timetable, load_timetable
 
@@ -49,16 +50,13 @@ def open_timetable(source: str, cache: bool = True) -> Timetable:
 
 
 def parse_at(text: str | None, zone: ZoneInfo) -> int:
-    """Return the epoch of an ISO 8601 instant; a value without offset is agency local time."""
+    """Return the epoch of an ISO 8601 instant (default now); without offset: agency time."""
     if text is None:
         return int(dt.datetime.now(dt.UTC).timestamp())
     try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"--at: not an ISO 8601 date-time: {text!r}") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=zone)
-    return int(value.timestamp())
+        return parse_instant(text, zone)
+    except ParamError as exc:
+        raise UsageError(f"--{exc}") from exc
 
 
 def _positive(name: str, upper: int) -> type:
@@ -79,10 +77,12 @@ def cmd_departures(args: argparse.Namespace) -> int:
     if stop < 0:
         raise UsageError(f"unknown stop {args.stop!r} in feed {args.feed}")
     at = parse_at(args.at, tt.zone)
-    board = build_board(tt, stop, at, args.window * 60, args.limit)
+    state = None
     if args.realtime:
-        from displays.realtime_cli import apply_realtime_files
-        board = apply_realtime_files(tt, stop, board, args)
+        from displays.realtime_cli import load_realtime_state
+        state = load_realtime_state(tt, list(args.realtime))
+    board = build_board(tt, stop, at, args.window * 60, args.limit, realtime=state,
+                        max_age_s=args.max_age, lang=args.lang)
     if args.json:
         json.dump(board_document(board), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -91,9 +91,7 @@ def cmd_departures(args: argparse.Namespace) -> int:
     return 0
 
 
-def render_terminal_board(board: object, lang: str) -> str:
-    from displays.board import Board
-    assert isinstance(board, Board)
+def render_terminal_board(board: Board, lang: str) -> str:
     zone = ZoneInfo(board.timezone)
     lines = [f"{board.stop_name} — {clock(board.at, zone)}"]
     header = (f"{label(lang, 'line'):<6} {label(lang, 'destination'):<32} "

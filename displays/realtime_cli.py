@@ -10,7 +10,6 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.board import Board, build_board
 from displays.cli import UsageError, open_timetable, parse_at
 from feeds import Timetable
 from realtime.errors import RealtimeError
@@ -49,14 +48,6 @@ def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = Non
         feed = read_realtime(path)
         state = state.apply(source_name(feed, path), feed, tt, now=now)
     return state
-
-
-def apply_realtime_files(tt: Timetable, stop: int, board: Board, args: argparse.Namespace
-                         ) -> Board:
-    """Return the board of `departures` recomputed with the --realtime feeds."""
-    state = load_realtime_state(tt, list(args.realtime))
-    return build_board(tt, stop, board.at, board.window_s, args.limit, realtime=state,
-                       max_age_s=args.max_age, lang=args.lang)
 
 
 def _iso(epoch: int, zone: ZoneInfo) -> str:
