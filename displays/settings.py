@@ -31,7 +31,7 @@ class Settings:
     window_min: int = 60
     max_window_min: int = 240
     max_limit: int = 100
-    board_limit: int = 20
+    board_limit: int | None = None            # like the CLI: every departure of the window
     countdown_horizon_min: int = 20           # beyond it a board shows the clock time
     recent_stop_ttl_s: int = 600              # stops asked for within this are kept fresh
     display_offline_after_s: int = 300

@@ -204,3 +204,33 @@ async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> N
     rt.last_refresh_at = now_epoch() - rt.settings.realtime_interval_s
     await refresh_if_due(rt)
     assert rt.refresh_count == count + 1
+
+
+async def test_api_answers_the_same_document_as_the_cli(aiohttp_client: Any, tmp_path: Any,
+                                                       shared_data: Any, capsys: Any) -> None:
+    """The contract: `abfahrt departures … --json` and the HTTP API return the same document."""
+    import asyncio
+    import json as jsonlib
+
+    from displays.app import create_app
+    from displays.cli import main
+    from displays.settings import Settings
+    feed = shared_data / "caltrain-2023" / "gtfs.zip"
+    updates = shared_data / "caltrain-2023" / "trip-updates-20231108T010534Z.pb"
+    service = await aiohttp_client(create_app(Settings(
+        feed=str(feed), realtime=(str(updates),), data_dir=tmp_path)))
+    at = "2023-11-07T17:06:00-08:00"
+    for stop, extra in (("san_francisco", {}), ("70012", {"limit": "3"}),
+                        ("70011", {"window": "120", "lang": "en"})):
+        api = await (await service.get(f"/api/v1/stops/{stop}/departures",
+                                       params={"at": at, **extra})).json()
+        args = ["departures", "--feed", str(feed), "--realtime", str(updates), "--stop", stop,
+                "--at", at, "--json"]
+        for key, value in extra.items():
+            args += [f"--{key}", value]
+        assert await asyncio.to_thread(main, args) == 0     # the CLI runs its own loop
+        cli = jsonlib.loads(capsys.readouterr().out)
+        assert api == cli
+        assert cli["realtime"]["status"] == "live"
+        if stop == "san_francisco":
+            assert any(d["realtime"] and d["predicted"] for d in cli["departures"])
