@@ -24,6 +24,15 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+CORS_PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, PATCH, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, Accept-Language, Authorization, "
+                                    "Content-Type",
+    "Access-Control-Max-Age": "86400",
+}
+
+
 def etag_matches(request: web.Request, etag: str) -> bool:
     """Weak comparison of If-None-Match against our ETag (RFC 9110 §13.1.2)."""
     header = request.headers.get("If-None-Match")
@@ -98,6 +107,9 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
         route = request.match_info.route.resource
         name = route.canonical if route is not None else "unmatched"
         api = request.path.startswith(("/api/", "/gtfs-rt/"))
+        if api and request.method == "OPTIONS":
+            # CORS preflight: apps send If-None-Match / Accept-Language / Authorization
+            return web.Response(status=204, headers=CORS_PREFLIGHT)
         try:
             try:
                 if limiter is not None and is_limited(request.path):
@@ -112,31 +124,40 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            message = exc.text or exc.reason
-            if api or exc.content_type == "application/json":
-                response = error_json(exc.status, message)
-            else:
-                response = web.Response(body=render_error(exc.status, message),
-                                        status=exc.status, content_type="text/html",
-                                        charset="utf-8")
-            for key in ("WWW-Authenticate", "Retry-After", "Allow"):
-                if key in exc.headers:
-                    response.headers[key] = exc.headers[key]
+            response = error_response(exc, api, render_error)
         except Exception:
             log.exception("unhandled error on %s", request.path)
-            response = (error_json(500, "internal error") if api else
-                        web.Response(body=render_error(500, "Interner Fehler / internal error"),
-                                     status=500, content_type="text/html", charset="utf-8"))
-        headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        if response.content_type == "text/html":
-            headers.setdefault("Content-Security-Policy", CSP)
-            headers.setdefault("Referrer-Policy", "no-referrer")
-            headers.setdefault("X-Frame-Options", "DENY")
-        if api:
-            headers.setdefault("Access-Control-Allow-Origin", "*")
-            headers.setdefault("Access-Control-Expose-Headers", "ETag")
+            response = error_response(web.HTTPInternalServerError(
+                text="internal error / interner Fehler"), api, render_error)
+        add_security_headers(response, api)
         metrics.observe(name, response.status, time.perf_counter() - started)
         return response
 
     return middleware
+
+
+def error_response(exc: web.HTTPException, api: bool,
+                   render_error: Callable[[int, str], bytes]) -> web.Response:
+    """JSON errors for the API, a rendered page for everything else; keep the auth headers."""
+    message = exc.text or exc.reason
+    if api or exc.content_type == "application/json":
+        response = error_json(exc.status, message)
+    else:
+        response = web.Response(body=render_error(exc.status, message), status=exc.status,
+                                content_type="text/html", charset="utf-8")
+    for key in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if key in exc.headers:
+            response.headers[key] = exc.headers[key]
+    return response
+
+
+def add_security_headers(response: web.StreamResponse, api: bool) -> None:
+    headers = response.headers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.content_type == "text/html":
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+    if api:
+        headers.setdefault("Access-Control-Allow-Origin", "*")
+        headers.setdefault("Access-Control-Expose-Headers", "ETag")

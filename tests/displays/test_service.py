@@ -234,3 +234,14 @@ async def test_api_answers_the_same_document_as_the_cli(aiohttp_client: Any, tmp
         assert cli["realtime"]["status"] == "live"
         if stop == "san_francisco":
             assert any(d["realtime"] and d["predicted"] for d in cli["departures"])
+
+
+async def test_cors_preflight_for_conditional_app_polls(client: Client) -> None:
+    response = await client.options(f"/api/v1/stops/{HBF}/departures", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "if-none-match"})
+    assert response.status == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
+    page = await client.options(f"/stops/{HBF}")
+    assert page.status == 405, "pillar pages are not an API: no CORS"
