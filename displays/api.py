@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -57,18 +58,35 @@ def max_age(rt: Runtime, board: CachedBoard, now: int) -> int:
     return max(1, min(interval, board.computed_at + interval - now))
 
 
-async def cached_stop_board(rt: Runtime, stop: int, lang: str, now: int) -> CachedBoard:
-    """Return the default board of a stop from the cache, computing it on first ask."""
-    key = stop_board_key(rt.tt.stop_id(stop), lang)
-    rt.recent_stops[key] = now
+async def current_board(rt: Runtime, key: str, now: int,
+                        compute: Callable[[int], CachedBoard]) -> CachedBoard:
+    """Return a cached board, computing it when missing or two refreshes old.
+
+    The leader stores what it computes; a follower keeps it to itself (the leader's version
+    replaces it on the next refresh).
+    """
     board = await rt.cache.get(key)
     if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
-        board = rt.default_stop_board(stop, lang, now)
+        board = compute(now)
         if rt.is_leader:
             await rt.cache.put([board])
         else:
             rt.cache.hot[key] = board
     return board
+
+
+async def cached_stop_board(rt: Runtime, stop: int, lang: str, now: int) -> CachedBoard:
+    """Return the default board of a stop (and keep it fresh for a while: it was asked for)."""
+    key = stop_board_key(rt.tt.stop_id(stop), lang)
+    rt.recent_stops[key] = now
+    return await current_board(rt, key, now, lambda t: rt.default_stop_board(stop, lang, t))
+
+
+def serve_board_json(request: web.Request, rt: Runtime, board: CachedBoard, now: int
+                     ) -> web.Response:
+    """The board document; its ETag ignores the refresh instant, so polls mostly get 304."""
+    return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
+                           "application/json", max_age(rt, board, now), etag=board.etag)
 
 
 @routes.get("/api/v1/stops")
@@ -102,9 +120,7 @@ async def stop_departures(request: web.Request) -> web.Response:
     now = now_epoch()
     custom = any(k in q for k in ("at", "window", "limit", "route", "direction", "platform"))
     if not custom:
-        board = await cached_stop_board(rt, stop, lang, now)
-        return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
-                               "application/json", max_age(rt, board, now))
+        return serve_board_json(request, rt, await cached_stop_board(rt, stop, lang, now), now)
     at = parse_instant(q["at"], rt.tt.zone) if "at" in q else now
     window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min,
                        cap=True) or rt.settings.window_min
@@ -136,9 +152,7 @@ async def list_displays(request: web.Request) -> web.Response:
 async def display_json(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     board = await display_board_or_404(rt, request.match_info["display_id"])
-    now = now_epoch()
-    return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
-                           "application/json", max_age(rt, board, now))
+    return serve_board_json(request, rt, board, now_epoch())
 
 
 async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
@@ -147,14 +161,11 @@ async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
     now = now_epoch()
     rt.display_seen[display.id] = now
-    board = await rt.cache.get(display_board_key(display.id))
-    if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
-        board = rt.display_board(display, now)
-        if rt.is_leader:
-            await rt.cache.put([board])
-        else:
-            rt.cache.hot[board.key] = board
-    return board
+    try:
+        return await current_board(rt, display_board_key(display.id), now,
+                                   lambda t: rt.display_board(display, t))
+    except LookupError as exc:      # its stops vanished with a new static feed
+        raise web.HTTPServiceUnavailable(text=str(exc), headers={"Retry-After": "60"}) from exc
 
 
 @routes.get("/api/v1/alerts")

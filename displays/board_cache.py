@@ -113,27 +113,26 @@ class BoardCache:
         return board
 
     async def put(self, boards: list[CachedBoard]) -> list[str]:
-        """Store boards whose ETag changed; publish their keys. Return the changed keys."""
-        changed = [b for b in boards if (old := self.hot.get(b.key)) is None or old.etag != b.etag]
+        """Store and publish new versions of boards; return the keys whose ETag changed.
+
+        Every version replaces the last one, even with the same ETag: its instant (clock,
+        countdowns) is newer, and the renderings made from the old one must not be served.
+        """
+        changed = [b.key for b in boards
+                   if (old := self.hot.get(b.key)) is None or old.etag != b.etag]
         for board in boards:
-            old = self.hot.get(board.key)
-            if old is not None and old.etag == board.etag:
-                old.document = board.document      # same content, newer generated_at
-                old.computed_at = board.computed_at
-            else:
-                self.hot[board.key] = board
+            self.hot[board.key] = board
         if self.redis is not None and boards:
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
                     for board in boards:
                         pipe.set(self.keys.board(board.key), board.to_bytes(), ex=BOARD_TTL_S)
-                    for board in changed:
                         pipe.publish(self.keys.boards_channel, f"{self.origin} {board.key}")
                     await pipe.execute()
                 self._redis_ok()
             except (RedisError, OSError) as exc:
                 self._redis_failed(exc)
-        return [b.key for b in changed]
+        return changed
 
     def invalidate(self, key: str) -> None:
         if key == "*":

@@ -60,9 +60,11 @@ def conditional(request: web.Request, *, etag: str, body: bytes, content_type: s
 
 
 def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
-                    render: Callable[[], bytes], content_type: str, max_age: int
-                    ) -> web.Response:
-    etag, body = board.rendering(variant, render)
+                    render: Callable[[], bytes], content_type: str, max_age: int,
+                    etag: str | None = None) -> web.Response:
+    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given."""
+    body_etag, body = board.rendering(variant, render)
+    etag = etag or body_etag
     gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
                        max_age=max_age, gz=gz)

@@ -245,3 +245,37 @@ async def test_cors_preflight_for_conditional_app_polls(client: Client) -> None:
     assert "If-None-Match" in response.headers["Access-Control-Allow-Headers"]
     page = await client.options(f"/stops/{HBF}")
     assert page.status == 405, "pillar pages are not an API: no CORS"
+
+
+async def test_a_refresh_replaces_what_pillars_are_shown(client: Client, monkeypatch: Any
+                                                         ) -> None:
+    """Same departures, later instant: the clock and countdowns move on; the JSON ETag stays."""
+    from displays import jobs
+    from displays.appkeys import RUNTIME
+    from displays.board_cache import now_epoch
+    from displays.wording import clock
+    rt = client.app[RUNTIME]
+    first_text = await (await client.get(f"/stops/{HBF}.txt")).text()
+    first_json = await client.get(f"/api/v1/stops/{HBF}/departures")
+    later = now_epoch() + 150
+    monkeypatch.setattr(jobs, "now_epoch", lambda: later)
+    rt.realtime.state = type(rt.realtime.state)()   # schedule only: content depends on time
+    await jobs.refresh_boards(rt)
+    second_text = await (await client.get(f"/stops/{HBF}.txt")).text()
+    assert second_text.splitlines()[0].endswith(clock(later, rt.tt.zone))
+    assert second_text != first_text
+    second_json = await client.get(f"/api/v1/stops/{HBF}/departures")
+    body = await second_json.json()
+    assert body["generated_at"] != (await first_json.json())["generated_at"]
+
+
+async def test_display_whose_stops_vanished_is_503_not_500(client: Client) -> None:
+    from displays.appkeys import RUNTIME
+    from displays.display_config import BoardFilter, Display
+    rt = client.app[RUNTIME]
+    rt.displays["gone"] = Display(id="gone", name="Gone", stops=("de:07315:9999",),
+                                  filter=BoardFilter())
+    for path in ("/displays/gone", "/api/v1/displays/gone", "/displays/gone.txt"):
+        response = await client.get(path)
+        assert response.status == 503, path
+        assert response.headers["Retry-After"] == "60"
