@@ -38,12 +38,12 @@ def default_cache_dir() -> Path:
 
 def open_timetable(source: str, cache: bool = True) -> Timetable:
     """Load the feed named on the command line (a path or an http(s) URL)."""
-    if source.startswith(("http://", "https://")):
-        from displays.static_fetch import download_to_cache
-        path = download_to_cache(source, default_cache_dir())
-    else:
-        path = Path(source)
     try:
+        if source.startswith(("http://", "https://")):
+            from displays.static_fetch import download_to_cache
+            path = download_to_cache(source, default_cache_dir())
+        else:
+            path = Path(source)
         return load_timetable(path, default_cache_dir() if cache else None)
     except FeedError as exc:
         raise UsageError(f"cannot load feed {source}: {exc}") from exc

@@ -37,7 +37,11 @@ class LeaderLock:
         self.held = False
 
     async def tick(self) -> bool:
-        """Take or renew the lock; return whether this instance leads now."""
+        """Take or renew the lock; return whether this instance should compute now.
+
+        Without Redis no lock can be proved and no board shared, so every instance computes
+        its own boards (degraded) until Redis answers again; then the lock decides.
+        """
         try:
             if self.held:
                 renewed = await self.redis.eval(_RENEW, 1, self.key, self.instance_id,
@@ -47,8 +51,8 @@ class LeaderLock:
             else:
                 self.held = await self._acquire()
         except (RedisError, OSError) as exc:
-            # without Redis nobody can prove leadership; a sole instance keeps computing
-            log.warning("leader lock unavailable: %s", exc)
+            log.warning("leader lock unavailable, computing locally: %s", exc)
+            return True
         return self.held
 
     async def _acquire(self) -> bool:

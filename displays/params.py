@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from displays.display_config import BoardFilter
 
 MAX_PARAM_LEN = 200
+EARLIEST, LATEST = 0, 32503680000 - 7 * 86400   # 1970 … a week before 3000: ISO stays 4-digit
 
 
 class ParamError(ValueError):
@@ -25,7 +26,13 @@ def parse_instant(text: str, zone: ZoneInfo) -> int:
         raise ParamError(f"at: not an ISO 8601 date-time: {text!r}") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone)
-    return int(value.timestamp())
+    try:
+        epoch = int(value.timestamp())
+    except (OverflowError, ValueError):
+        epoch = -1
+    if not EARLIEST <= epoch <= LATEST:
+        raise ParamError(f"at: {text!r} is outside 1970–2999")
+    return epoch
 
 
 def parse_int(query: Mapping[str, str], name: str, default: int | None, low: int, high: int,

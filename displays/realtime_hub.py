@@ -84,6 +84,12 @@ class RealtimeHub:
             self._failed(health, str(exc))
             self.state = self.state.with_failure(source, str(exc))
             return
+        except Exception as exc:   # a bug must not stop realtime for every source
+            log.exception("realtime source %s: unexpected error, keeping last good data",
+                          source)
+            self._failed(health, f"internal error: {type(exc).__name__}")
+            self.state = self.state.with_failure(source, f"internal error: {exc}")
+            return
         self._succeeded(health, now)
         await self._share(source, data)
 

@@ -279,3 +279,24 @@ async def test_display_whose_stops_vanished_is_503_not_500(client: Client) -> No
         response = await client.get(path)
         assert response.status == 503, path
         assert response.headers["Retry-After"] == "60"
+
+
+async def test_extreme_instants_are_400(client: Client) -> None:
+    for at in ("9999-12-31T23:30:00+00:00", "0001-01-01T00:30:00+01:00"):
+        response = await client.get(f"/api/v1/stops/{HBF}/departures", params={"at": at})
+        assert response.status == 400, at
+
+
+async def test_without_redis_an_instance_computes_alone(aiohttp_client: Any, tmp_path: Any
+                                                        ) -> None:
+    """Redis unreachable at start: the instance leads locally and realtime is polled."""
+    from displays.app import create_app
+    from displays.settings import Settings
+    from tests.redis_server import free_port
+    client = await aiohttp_client(create_app(Settings(
+        data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")))
+    status = await (await client.get("/api/v1/status")).json()
+    assert status["leader"] is True and status["boards"]["redis"] == "degraded"
+    assert status["realtime"][0]["polls"] >= 1
+    assert status["realtime"][0]["freshness"] == "live"
+    assert (await client.get(f"/stops/{HBF}")).status == 200

@@ -237,3 +237,10 @@ def test_client_key_believes_only_trusted_proxies() -> None:
     # make_mocked_request has no peer: remote is None -> "unknown"
     assert client_key(request, ()) == "unknown"
     assert client_key(request, ("unknown", "10.0.0.1")) == "1.2.3.4"
+
+
+@pytest.mark.parametrize("text", ["9999-12-31T23:30:00+00:00", "0001-01-01T00:30:00+01:00",
+                                  "1969-12-31T23:00:00Z", "3000-01-01T00:00:00Z"])
+def test_instants_outside_the_supported_range_are_parameter_errors(text: str) -> None:
+    with pytest.raises(ParamError, match="outside"):
+        parse_instant(text, BERLIN)

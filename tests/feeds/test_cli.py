@@ -186,3 +186,13 @@ def test_feed_info_json_counts_and_exclusions(tmp_path: Path,
     assert info["counts"]["rows_read"]["stop_times"] == 18
     assert info["calendar"] == {"first": "2026-03-28", "last": "2026-10-25"}
     assert info["excluded"] == {"time_travel": 1}
+
+
+def test_unreachable_feed_url_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    from displays.cli import main
+    from tests.redis_server import free_port
+    code = main(["departures", "--feed", f"http://127.0.0.1:{free_port()}/gtfs.zip",
+                 "--stop", "a"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("abfahrt: error: cannot load feed")
+    assert len(err.strip().splitlines()) == 1
