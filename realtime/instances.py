@@ -44,6 +44,20 @@ def _seconds(text: str | None) -> int | None:
         return None
 
 
+def find_usable_trip(tt: Timetable, trip_id: str | None) -> int:
+    """Return the index of the trip realtime may refer to by `trip_id`, or -1 (unknown_trip).
+
+    A trip the loader excluded (unknown stop, too few stop_times, …) keeps its id in
+    `tt.trip_ids` but has no stop_times (`trip_st_start == trip_st_end`); for realtime it does
+    not exist. Every lookup of a static trip by id goes through here: reading the rows of such
+    a trip would read the next trip's rows, or past the end of the stop_times.
+    """
+    trip = tt.find_trip(trip_id) if trip_id is not None else -1
+    if trip < 0 or int(tt.trip_st_start[trip]) >= int(tt.trip_st_end[trip]):
+        return -1
+    return trip
+
+
 class InstanceResolver:
     """Resolve descriptors against one timetable at one instant; caches its lookups."""
 
@@ -89,7 +103,7 @@ class InstanceResolver:
 
     def resolve(self, desc: TripDescriptor) -> TripInstance | Reason:
         """Return the instance a descriptor names, or the reason it names none."""
-        trip = self.tt.find_trip(desc.trip_id) if desc.trip_id is not None else -1
+        trip = find_usable_trip(self.tt, desc.trip_id)
         if trip >= 0:
             return self.resolve_trip(trip, desc.start_date, desc.start_time)
         if (desc.route_id is not None and desc.direction_id is not None
@@ -99,6 +113,7 @@ class InstanceResolver:
 
     def resolve_trip(self, trip: int, start_date: str | None, start_time: str | None
                      ) -> TripInstance | Reason:
+        """Resolve the instance of `trip`, a usable trip (see `find_usable_trip`)."""
         tt = self.tt
         first_dep = int(tt.st_dep[int(tt.trip_st_start[trip])])
         start = _seconds(start_time)

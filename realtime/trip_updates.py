@@ -14,7 +14,7 @@ from feeds import Departure, Timetable
 from feeds.departures import build_departure
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time
 from realtime.added_trips import build_new_trip
-from realtime.instances import InstanceResolver, TripInstance
+from realtime.instances import InstanceResolver, TripInstance, find_usable_trip
 from realtime.overlay import is_boardable, overlay_departure
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
@@ -83,7 +83,7 @@ class _Builder:
 
     def add(self, tu: TripUpdate) -> None:
         rel = tu.trip.relationship
-        known = tu.trip.trip_id is not None and self.tt.find_trip(tu.trip.trip_id) >= 0
+        known = find_usable_trip(self.tt, tu.trip.trip_id) >= 0
         props = tu.properties
         if rel in (TripRelationship.NEW, TripRelationship.ADDED) and not known:
             self._add_new(tu)
@@ -143,7 +143,7 @@ class _Builder:
     def _add_duplicated(self, tu: TripUpdate) -> None:
         """A copy of a static trip at TripProperties start_date/start_time (RT-ref L264)."""
         tt = self.tt
-        trip = tt.find_trip(tu.trip.trip_id) if tu.trip.trip_id is not None else -1
+        trip = find_usable_trip(tt, tu.trip.trip_id)
         props = tu.properties
         if trip < 0:
             self.reject(Reason.UNKNOWN_TRIP)
