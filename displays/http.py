@@ -147,7 +147,7 @@ def error_response(exc: web.HTTPException, api: bool,
     else:
         response = web.Response(body=render_error(exc.status, message), status=exc.status,
                                 content_type="text/html", charset="utf-8")
-    for key in ("WWW-Authenticate", "Retry-After", "Allow"):
+    for key in ("WWW-Authenticate", "Retry-After", "Allow", "Cache-Control"):
         if key in exc.headers:
             response.headers[key] = exc.headers[key]
     return response

@@ -8,7 +8,10 @@ token; every answer is `Cache-Control: no-store`. German, English with `?lang=en
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -36,6 +39,8 @@ from displays.notices.sessions import (
 )
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
+
+log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
 LOGIN_ATTEMPTS_PER_MIN = 10
@@ -153,7 +158,24 @@ async def _rate_limited(request: web.Request, service: NoticeService, session: S
                       headers={"Retry-After": str(max(1, left))})
 
 
+def store_guarded(handler: Callable[[web.Request], Awaitable[web.Response]]
+                  ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A notice store that is down gives a 503 page, never a 500; nothing is written."""
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except StoreUnavailable as exc:
+            log.error("notice store unavailable: %s", exc)
+            raise web.HTTPServiceUnavailable(
+                text="Hinweise sind gerade nicht erreichbar, nichts wurde geändert. / "
+                     "The notice store is unavailable; nothing was changed.",
+                headers={"Retry-After": "10", "Cache-Control": "no-store"}) from exc
+    return wrapper
+
+
 @routes.get("/operator")
+@store_guarded
 async def operator_page(request: web.Request) -> web.Response:
     service = request.app[NOTICES]
     lang = _lang(request)
@@ -167,6 +189,7 @@ async def operator_page(request: web.Request) -> web.Response:
 
 
 @routes.post("/operator/login")
+@store_guarded
 async def sign_in(request: web.Request) -> web.Response:
     service = request.app[NOTICES]
     form = await _form(request)
@@ -188,6 +211,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 @routes.post("/operator/logout")
+@store_guarded
 async def sign_out(request: web.Request) -> web.Response:
     form = await _form(request)
     checked = await _signed_in(request, form)
@@ -201,6 +225,7 @@ async def sign_out(request: web.Request) -> web.Response:
 
 
 @routes.post("/operator/notices")
+@store_guarded
 async def create_from_form(request: web.Request) -> web.Response:
     form = await _form(request)
     checked = await _signed_in(request, form)
@@ -224,6 +249,7 @@ async def create_from_form(request: web.Request) -> web.Response:
 
 
 @routes.post("/operator/notices/{notice_id}/withdraw")
+@store_guarded
 async def withdraw_from_form(request: web.Request) -> web.Response:
     form = await _form(request)
     checked = await _signed_in(request, form)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from tests.notices.conftest import SCHILLER, Service
@@ -120,3 +121,22 @@ async def test_sign_out_ends_the_session(service: Service) -> None:
     assert out.status == 303
     page = await (await service.client.get("/operator")).text()
     assert 'name="token"' in page                               # the sign-in form again
+
+
+async def test_operator_pages_answer_503_while_the_notice_store_is_down(
+        aiohttp_client: Any, tmp_path: Path) -> None:
+    from displays.app import create_app
+    from displays.settings import Settings
+    from tests.redis_server import free_port
+    client = await aiohttp_client(create_app(Settings(
+        data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")))
+    page = await client.get("/operator", cookies={"abfahrt_operator": "x" * 40})
+    login = await client.post("/operator/login", data={"login": "n", "token": "abf.a.b"},
+                              cookies={"abfahrt_login": "n"})
+    for response in (page, login):
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "10"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert "nichts wurde geändert" in await response.text()
+    api = await client.get("/api/v1/notices", headers={"Authorization": "Bearer abf.a.b"})
+    assert api.status == 503
