@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.board import Board
+from displays.board import Board, BoardAlert
 from feeds import Departure
 
 
@@ -43,6 +43,12 @@ def departure_document(dep: Departure, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
+def alert_document(alert: BoardAlert) -> dict[str, Any]:
+    """The contract's alert object."""
+    return {"id": alert.id, "header": alert.header, "description": alert.description,
+            "effect": alert.effect, "severity": alert.severity, "source": alert.source}
+
+
 def board_document(board: Board) -> dict[str, Any]:
     """Return the contract document of a board."""
     zone = ZoneInfo(board.timezone)
@@ -55,9 +61,5 @@ def board_document(board: Board) -> dict[str, Any]:
                                if board.feed_timestamp is not None else None),
         },
         "departures": [departure_document(d, zone) for d in board.departures],
-        "alerts": [
-            {"id": a.id, "header": a.header, "description": a.description, "effect": a.effect,
-             "severity": a.severity, "source": a.source}
-            for a in board.alerts
-        ],
+        "alerts": [alert_document(a) for a in board.alerts],
     }

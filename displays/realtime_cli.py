@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from displays.cli import UsageError, open_timetable, parse_at
+from displays.document import iso
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import load_source
@@ -50,10 +50,6 @@ def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = Non
     return state
 
 
-def _iso(epoch: int, zone: ZoneInfo) -> str:
-    return dt.datetime.fromtimestamp(epoch, zone).isoformat()
-
-
 def cmd_rt_info(args: argparse.Namespace) -> int:
     """Print a feed's header and entity counts; with --feed, how its trip updates matched."""
     feed = read_realtime(args.source)
@@ -64,7 +60,7 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
         "source": args.source,
         "header": {"gtfs_realtime_version": header.version,
                    "incrementality": str(header.incrementality),
-                   "timestamp": _iso(header.timestamp, zone),
+                   "timestamp": iso(header.timestamp, zone),
                    "feed_version": header.feed_version},
         "entities": dict(feed.entity_counts),
     }

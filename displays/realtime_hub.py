@@ -16,7 +16,9 @@ import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from displays.board import BoardAlert
 from displays.demo.simulation import simulate_feed
+from displays.document import alert_document
 from displays.keys import Keys
 from displays.settings import Settings
 from feeds import Timetable
@@ -25,7 +27,7 @@ from realtime.errors import RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
 from realtime.freshness import feed_freshness
 from realtime.parse import encode_feed_dict, parse_feed
-from realtime.records import RealtimeFeed
+from realtime.records import Alert, RealtimeFeed
 from realtime.state import RealtimeState
 
 log = logging.getLogger("abfahrt.realtime")
@@ -181,19 +183,24 @@ class RealtimeHub:
         return not self.sources or any(
             self.freshness(tt, s, now) == "live" for s in self.sources)
 
-    def all_alerts(self, tt: Timetable, lang: str, now: int) -> list[dict[str, Any]]:
-        """Every active alert of every live source, in `lang` (the contract's alert shape)."""
-        out: list[dict[str, Any]] = []
+    def live_alerts(self, tt: Timetable, now: int) -> list[Alert]:
+        """The alerts of every live source (active or not at `now`)."""
+        out: list[Alert] = []
         for source in self.sources:
             snapshot = self.state.feed(source).snapshot
-            if snapshot is None or self.freshness(tt, source, now) != "live":
-                continue
-            for alert in snapshot.alerts.alerts:
-                if alert.is_active(now):
-                    shown = render_alert(alert, lang)
-                    out.append({"id": shown.id, "header": shown.header,
-                                "description": shown.description, "effect": shown.effect,
-                                "severity": shown.severity, "source": "gtfs-rt"})
+            if snapshot is not None and self.freshness(tt, source, now) == "live":
+                out.extend(snapshot.alerts.alerts)
+        return out
+
+    def all_alerts(self, tt: Timetable, lang: str, now: int) -> list[dict[str, Any]]:
+        """Every active alert of every live source, in `lang` (the contract's alert shape)."""
+        out = []
+        for alert in self.live_alerts(tt, now):
+            if alert.is_active(now):
+                shown = render_alert(alert, lang)
+                out.append(alert_document(BoardAlert(
+                    id=shown.id, header=shown.header, description=shown.description,
+                    effect=shown.effect, severity=shown.severity, source="gtfs-rt")))
         return out
 
     def metrics(self, now: int) -> dict[str, tuple[str, list[tuple[dict[str, str], float]]]]:

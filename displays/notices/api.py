@@ -174,15 +174,7 @@ async def audit_log(request: web.Request) -> web.Response:
 
 def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
     """The alerts of every live GTFS-RT source the realtime hub holds."""
-    hub = rt.realtime
-    if hub is None:
-        return []
-    out: list[Alert] = []
-    for source in hub.sources:
-        snapshot = hub.state.feed(source).snapshot
-        if snapshot is not None and hub.freshness(rt.tt, source, now) == "live":
-            out.extend(snapshot.alerts.alerts)
-    return out
+    return rt.realtime.live_alerts(rt.tt, now) if rt.realtime is not None else []
 
 
 @routes.get("/gtfs-rt/alerts.pb")

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.document import iso
 from displays.notices.auth import Role, new_token, public_token
-from displays.notices.model import iso
 from displays.notices.store import NoticeStore, StoreUnavailable, open_store
 from displays.settings import load_settings
 

@@ -19,6 +19,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.document import iso
+
 LANGUAGES = ("de", "en")
 DEFAULT_PRIORITY = 3
 
@@ -136,11 +138,6 @@ class Notice:
         """True once the validity has ended (a withdrawn notice is over too)."""
         return self.status is Status.WITHDRAWN or (
             self.valid_until is not None and self.valid_until <= at)
-
-
-def iso(epoch: int, zone: ZoneInfo) -> str:
-    """An epoch as ISO 8601 with the offset of that instant in `zone`."""
-    return dt.datetime.fromtimestamp(epoch, zone).isoformat()
 
 
 def hhmm(minutes: int) -> str:

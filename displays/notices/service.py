@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from displays.board_cache import now_epoch
+from displays.document import iso
 from displays.notices.alerts import notice_alert
 from displays.notices.auth import Principal
 from displays.notices.matching import (
@@ -27,7 +28,7 @@ from displays.notices.matching import (
     select_active,
     select_notices,
 )
-from displays.notices.model import Notice, Status, iso, notice_dict, notice_from_dict
+from displays.notices.model import Notice, Status, notice_dict, notice_from_dict
 from displays.notices.store import NoticeStore, StoreUnavailable
 from displays.notices.validation import (
     Catalog,
