@@ -40,9 +40,10 @@ async def refresh_boards(rt: Runtime) -> int:
         except LookupError as exc:
             log.warning("%s", exc)
     horizon = now - rt.settings.recent_stop_ttl_s
-    for key, asked in list(rt.recent_stops.items()):
-        if asked < horizon:
-            del rt.recent_stops[key]
+    recent = sorted(rt.recent_stops.items(), key=lambda item: -item[1])
+    for rank, (key, asked) in enumerate(recent):
+        if asked < horizon or rank >= rt.settings.max_recent_stops:
+            del rt.recent_stops[key]    # asked long ago, or a crawler: computed on demand
             continue
         _, lang, stop_id = key.split(":", 2)
         stop = rt.tt.find_stop(stop_id)

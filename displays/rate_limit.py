@@ -32,14 +32,26 @@ class RateLimiter:
         bucket = self.buckets.get(key)
         if bucket is None:
             if len(self.buckets) >= self.max_keys:
-                self.buckets.clear()      # bounded memory under a flood of addresses
+                self._evict(now)
             bucket = self.buckets[key] = Bucket(self.burst, now)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
+        self.buckets[key] = self.buckets.pop(key)     # most recently seen last
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             return 0.0
         return (1 - bucket.tokens) / self.rate
+
+
+    def _evict(self, now: float) -> None:
+        """Bounded memory under a flood of addresses: forget full buckets first, then the
+        oldest half — never everyone at once, so a flood cannot reset an abuser's bucket."""
+        full_after = self.burst / self.rate
+        for key in [k for k, b in self.buckets.items() if now - b.updated >= full_after]:
+            del self.buckets[key]
+        if len(self.buckets) >= self.max_keys:
+            for key in list(self.buckets)[: self.max_keys // 2]:
+                del self.buckets[key]
 
 
 def retry_after(wait_s: float) -> str:

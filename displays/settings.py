@@ -34,6 +34,7 @@ class Settings:
     board_limit: int | None = None            # like the CLI: every departure of the window
     countdown_horizon_min: int = 20           # beyond it a board shows the clock time
     recent_stop_ttl_s: int = 600              # stops asked for within this are kept fresh
+    max_recent_stops: int = 500               # at most this many of them (most recent first)
     display_offline_after_s: int = 300
     leader_ttl_s: int = 15
     fetch_timeout_s: float = 10.0

@@ -300,3 +300,18 @@ async def test_without_redis_an_instance_computes_alone(aiohttp_client: Any, tmp
     assert status["realtime"][0]["polls"] >= 1
     assert status["realtime"][0]["freshness"] == "live"
     assert (await client.get(f"/stops/{HBF}")).status == 200
+
+
+async def test_leader_refreshes_only_the_most_recently_asked_stops(aiohttp_client: Any,
+                                                                   tmp_path: Any) -> None:
+    from displays.app import create_app
+    from displays.appkeys import RUNTIME
+    from displays.jobs import refresh_boards
+    from displays.settings import Settings
+    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path, max_recent_stops=2)))
+    rt = client.app[RUNTIME]
+    for stop in ("de:07315:1002", "de:07315:1003", "de:07315:1004"):
+        assert (await client.get(f"/api/v1/stops/{stop}/departures")).status == 200
+    rt.recent_stops["stop:de:de:07315:1002"] -= 5      # the oldest ask
+    await refresh_boards(rt)
+    assert set(rt.recent_stops) == {"stop:de:de:07315:1003", "stop:de:de:07315:1004"}

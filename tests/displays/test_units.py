@@ -244,3 +244,16 @@ def test_client_key_believes_only_trusted_proxies() -> None:
 def test_instants_outside_the_supported_range_are_parameter_errors(text: str) -> None:
     with pytest.raises(ParamError, match="outside"):
         parse_instant(text, BERLIN)
+
+
+def test_rate_limiter_flood_does_not_reset_an_abuser() -> None:
+    from displays.rate_limit import RateLimiter
+    limiter = RateLimiter(60, max_keys=100)
+    now = 1000.0
+    while limiter.check("abuser", now) == 0:
+        pass
+    assert limiter.check("abuser", now) > 0
+    for n in range(300):                       # a flood of fresh addresses, abuser still busy
+        limiter.check(f"10.0.{n // 256}.{n % 256}", now)
+        assert limiter.check("abuser", now) > 0, "the flood reset the abuser's bucket"
+    assert len(limiter.buckets) <= 100
