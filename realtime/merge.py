@@ -29,8 +29,8 @@ from realtime.alerts import (
 from realtime.freshness import (
     DEFAULT_MAX_AGE_S,
     Freshness,
+    board_freshness,
     feed_freshness,
-    overall_freshness,
     usable_snapshot,
 )
 from realtime.overlay import is_boardable, overlay_departure, overlay_vehicle
@@ -42,10 +42,10 @@ from realtime.trip_updates import InstanceKey, TripOverlay
 @dataclass(frozen=True)
 class MergedBoard:
     departures: tuple[Departure, ...]
-    status: Freshness
-    feed_timestamp: int | None              # the oldest header timestamp of the sources
+    status: Freshness                       # over the sources that can carry predictions
+    feed_timestamp: int | None              # the oldest header timestamp of those sources
     alerts: tuple[ActiveAlert, ...]
-    sources: tuple[tuple[str, Freshness], ...]
+    sources: tuple[tuple[str, Freshness], ...]   # every source with its own freshness
 
 
 def _sort_key(d: Departure) -> tuple[int, int, str, int, str]:
@@ -56,17 +56,16 @@ def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
                 state: RealtimeState | None, max_age_s: int = DEFAULT_MAX_AGE_S,
                 lang: str = "de", limit: int | None = None) -> MergedBoard:
     """Return the departures, realtime status and alerts of stop index `stop` at `at`."""
+    feeds = state.feeds if state is not None else ()
     live: list[Snapshot] = []
     sources: list[tuple[str, Freshness]] = []
-    stamps: list[int] = []
-    for feed in state.feeds if state is not None else ():
+    for feed in feeds:
         fresh = feed_freshness(feed, tt, at, max_age_s)
         sources.append((feed.source, fresh))
         snap = usable_snapshot(feed, tt)
-        if snap is not None:
-            stamps.append(snap.header.timestamp)
-            if fresh is Freshness.LIVE:
-                live.append(snap)
+        if snap is not None and fresh is Freshness.LIVE:
+            live.append(snap)
+    status, feed_timestamp = board_freshness(feeds, tt, at, max_age_s)
     departures = sorted(_departures(tt, stop, at, window_s, live), key=_sort_key)
     if limit is not None:
         departures = departures[:limit]
@@ -83,8 +82,7 @@ def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
                     alerts.append(render_alert(alert, lang))
     return MergedBoard(
         departures=tuple(departures),
-        status=overall_freshness(f for _, f in sources),
-        feed_timestamp=min(stamps) if stamps else None,
+        status=status, feed_timestamp=feed_timestamp,
         alerts=tuple(alerts), sources=tuple(sources))
 
 

@@ -31,6 +31,18 @@ class Snapshot:
     trips: TripUpdateIndex = field(default_factory=TripUpdateIndex)
     alerts: AlertIndex = field(default_factory=AlertIndex)
     vehicles: Mapping[InstanceKey, VehicleInfo] = field(default_factory=dict)
+    # The feed had trip_update or vehicle entities, or none at all (an empty FULL_DATASET of a
+    # trip-update feed): False only for an alert-only feed. Decides which sources the board's
+    # realtime status is computed over (realtime.freshness.board_freshness).
+    carries_predictions: bool = True
+
+
+def carries_predictions(feed: RealtimeFeed) -> bool:
+    """False when the feed has entities and none of them is a trip update or vehicle."""
+    counts = dict(feed.entity_counts)
+    predicting = bool(feed.trip_updates or feed.vehicles
+                      or counts.get("trip_update", 0) or counts.get("vehicle", 0))
+    return predicting or not (feed.alerts or any(counts.values()))
 
 
 @dataclass(frozen=True)
@@ -50,7 +62,8 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
     trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s)
     vehicles = resolve_vehicles(feed.vehicles, resolver, tally)
     snapshot = Snapshot(header=feed.header, feed_hash=tt.feed_hash, trips=trips,
-                        alerts=build_alert_index(feed.alerts), vehicles=vehicles)
+                        alerts=build_alert_index(feed.alerts), vehicles=vehicles,
+                        carries_predictions=carries_predictions(feed))
     note = None
     if feed.header.incrementality is Incrementality.DIFFERENTIAL:
         note = "DIFFERENTIAL feed applied as a full dataset (DIFFERENTIAL is unspecified)"
