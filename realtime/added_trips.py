@@ -2,7 +2,8 @@
 
 The TripUpdate must carry the whole journey (RT-ref L196–L210): a known route_id, and for
 every stop a known stop_id and an absolute time. An unknown stop rejects the update instead of
-silently dropping the stop (OTP PR #7897; DELFI "wormholes", mfdz/GTFS-Issues#192).
+silently dropping the stop (OTP PR #7897; DELFI "wormholes", mfdz/GTFS-Issues#192); so does a
+stop that is not a stop or platform (a station id: on no board, RTV E010/E015).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from itertools import pairwise
 
 from feeds import Departure, Timetable
 from feeds.timebase import parse_gtfs_date
+from realtime.overlay import is_boarding_stop
 from realtime.reasons import Reason
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate, TripUpdate
 
@@ -50,7 +52,7 @@ def build_new_trip(tt: Timetable, tu: TripUpdate, trip_id: str
     if len(updates) < 2:
         return Reason.INCOMPLETE_ADDED_TRIP
     stops = [tt.find_stop(u.stop_id) if u.stop_id is not None else -1 for u in updates]
-    if any(s < 0 for s in stops):
+    if any(s < 0 or not is_boarding_stop(tt, s) for s in stops):
         return Reason.UNKNOWN_STOP
     times = [_departure_times(u) for u in updates]
     if any(p is None for _, p in times):

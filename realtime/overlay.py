@@ -18,6 +18,12 @@ class VehicleInfo:
     wheelchair: str | None = None     # WheelchairAccessible name; None: nothing said
 
 
+def is_boarding_stop(tt: Timetable, stop: int) -> bool:
+    """True for a stop or platform (location_type 0), the only stops realtime may name for a
+    call (GTFS-RT validator E010/E015): a station's departures are those of its platforms."""
+    return int(tt.stop_location_type[stop]) == 0
+
+
 def is_boardable(row: RowUpdate) -> bool:
     """False when realtime says nobody can board here (StopTimeProperties.pickup_type NONE)."""
     return row.pickup != PICKUP_NONE

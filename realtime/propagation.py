@@ -7,6 +7,8 @@
   so that times never decrease (OTP `REQUIRED_NO_DATA`, nigiri PR #162).
 * stop_sequence identifies the stop; stop_id only when it is unambiguous in the trip, or made
   unambiguous by the neighbouring updates (A2.4; OBA#163).
+* An assigned_stop_id is checked by the caller's `assign_stop` (A2.9); one it refuses is
+  dropped (counted) and the row stays at its scheduled stop with its times.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from realtime.reasons import Reason
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate
 
 DEFAULT_EARLY_LIMIT_S = 1800   # predicted more than 30 min before schedule: not this trip
+
+# (assigned_stop_id, scheduled stop index) -> the assigned stop index, or why it is refused
+AssignStop = Callable[[str, int], "int | Reason"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +126,7 @@ def _event_time(event: StopTimeEvent | None, scheduled: int) -> int | None:
 
 
 def predict_rows(sched: TripSchedule, pairs: list[tuple[int, StopTimeUpdate]],
-                 trip_delay: int | None, find_stop: Callable[[str], int],
+                 trip_delay: int | None, assign_stop: AssignStop,
                  dropped: list[Reason], early_limit_s: int = DEFAULT_EARLY_LIMIT_S
                  ) -> tuple[RowUpdate, ...] | Reason:
     """Return one RowUpdate per scheduled stop, or the reason the whole update is rejected."""
@@ -162,7 +167,7 @@ def predict_rows(sched: TripSchedule, pairs: list[tuple[int, StopTimeUpdate]],
         return Reason.PREDICTIONS_BACKWARDS
     _clamp_propagated(arr, dep, given, skipped)
     clamped = _clamp_prefix(sched, arr, dep, skipped)
-    return tuple(_row(sched, i, arr, dep, skipped, i in clamped, extras.get(i), find_stop,
+    return tuple(_row(sched, i, arr, dep, skipped, i in clamped, extras.get(i), assign_stop,
                       dropped) for i in range(n))
 
 
@@ -215,7 +220,7 @@ def _clamp_prefix(sched: TripSchedule, arr: list[int | None], dep: list[int | No
 
 def _row(sched: TripSchedule, i: int, arr: list[int | None], dep: list[int | None],
          skipped: list[bool], clamped: bool, u: StopTimeUpdate | None,
-         find_stop: Callable[[str], int], dropped: list[Reason]) -> RowUpdate:
+         assign_stop: AssignStop, dropped: list[Reason]) -> RowUpdate:
     d = dep[i]
     if u is None and d is None:
         return NO_UPDATE
@@ -223,9 +228,11 @@ def _row(sched: TripSchedule, i: int, arr: list[int | None], dep: list[int | Non
     headsign = pickup = occupancy = None
     if u is not None:
         if u.assigned_stop_id is not None:
-            stop = find_stop(u.assigned_stop_id)
-            if stop < 0:
-                dropped.append(Reason.UNKNOWN_STOP)
+            assigned = assign_stop(u.assigned_stop_id, sched.stops[i])
+            if isinstance(assigned, Reason):
+                dropped.append(assigned)
+            else:
+                stop = assigned
         headsign, pickup, occupancy = u.stop_headsign, u.pickup_type, u.departure_occupancy
     if skipped[i]:
         return RowUpdate(skipped=True, realtime=True, stop=stop, headsign=headsign,

@@ -20,7 +20,8 @@ class Reason(StrEnum):
     UNKNOWN_INSTANCE = "unknown_instance"          # start_time fits no (frequency) instance
     DUPLICATE_TRIP_UPDATE = "duplicate_trip_update"   # second TripUpdate for one instance
     UNKNOWN_ROUTE = "unknown_route"                # NEW/ADDED trip whose route_id is unknown
-    UNKNOWN_STOP = "unknown_stop"                  # stop_id / assigned_stop_id not in static
+    UNKNOWN_STOP = "unknown_stop"                  # not in static (NEW: or not location_type 0)
+    INVALID_ASSIGNED_STOP = "invalid_assigned_stop"   # not a platform of the scheduled station
     STOP_NOT_IN_TRIP = "stop_not_in_trip"          # known stop_id the trip does not serve
     STOP_SEQUENCE_NOT_IN_TRIP = "stop_sequence_not_in_trip"   # RTV E051
     AMBIGUOUS_STOP = "ambiguous_stop"              # loop stop_id without stop_sequence (E009)

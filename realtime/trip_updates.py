@@ -15,7 +15,7 @@ from feeds.departures import build_departure
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time
 from realtime.added_trips import build_new_trip
 from realtime.instances import InstanceResolver, TripInstance, find_usable_trip
-from realtime.overlay import is_boardable, overlay_departure
+from realtime.overlay import is_boardable, is_boarding_stop, overlay_departure
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
     RowUpdate,
@@ -62,6 +62,20 @@ def instance_schedule(tt: Timetable, inst: TripInstance, base: int | None = None
         seqs=tt.st_seq[lo:hi].tolist(), stops=tt.st_stop[lo:hi].tolist(),
         arrivals=[offset + t for t in tt.st_arr[lo:hi].tolist()],
         departures=[offset + t for t in tt.st_dep[lo:hi].tolist()])
+
+
+def assigned_stop(tt: Timetable, stop_id: str, scheduled: int) -> int | Reason:
+    """Return the stop an assigned_stop_id moves a call to, or why it is ignored (A2.9).
+
+    It must be a stop or platform (location_type 0) of the scheduled stop's station; a stop
+    without a station may only move to another stop without one.
+    """
+    stop = tt.find_stop(stop_id)
+    if stop < 0:
+        return Reason.UNKNOWN_STOP
+    if not is_boarding_stop(tt, stop) or tt.stop_parent[stop] != tt.stop_parent[scheduled]:
+        return Reason.INVALID_ASSIGNED_STOP
+    return stop
 
 
 class _Builder:
@@ -128,7 +142,7 @@ class _Builder:
         pairs = match_updates(tu.stop_time_updates, sched, self.tt.find_stop, dropped)
         if isinstance(pairs, Reason):
             return pairs
-        rows = predict_rows(sched, pairs, tu.delay, self.tt.find_stop, dropped,
+        rows = predict_rows(sched, pairs, tu.delay, self._assigned_stop, dropped,
                             self.early_limit_s)
         if isinstance(rows, Reason):
             return rows
@@ -139,6 +153,9 @@ class _Builder:
                 self.late = max(self.late, row.predicted - planned)
                 self.early = max(self.early, planned - row.predicted)
         return rows
+
+    def _assigned_stop(self, stop_id: str, scheduled: int) -> int | Reason:
+        return assigned_stop(self.tt, stop_id, scheduled)
 
     def _add_duplicated(self, tu: TripUpdate) -> None:
         """A copy of a static trip at TripProperties start_date/start_time (RT-ref L264)."""

@@ -45,7 +45,7 @@ def predict(stus: list[StopTimeUpdate], trip_delay: int | None) -> object:
     dropped: list[Reason] = []
     pairs = match_updates(stus, SCHED, lambda s: -1, dropped)
     assert not isinstance(pairs, Reason) and dropped == []
-    return predict_rows(SCHED, pairs, trip_delay, lambda s: -1, dropped)
+    return predict_rows(SCHED, pairs, trip_delay, lambda s, _: Reason.UNKNOWN_STOP, dropped)
 
 
 @settings(max_examples=300, deadline=None)
