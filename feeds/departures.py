@@ -54,8 +54,10 @@ class Departure:
         """The time the departure is sorted and windowed by: predicted, else scheduled."""
         return self.predicted if self.predicted is not None else self.scheduled
 
-    def sort_key(self) -> tuple[int, int, str]:
-        return (self.effective, self.scheduled, self.trip_id)
+    def sort_key(self) -> tuple[int, int, str, int, str]:
+        """The one board order: the contract's (effective, scheduled, trip_id), then
+        stop_sequence and stop_id so that ties (a loop, a station's platforms) are stable."""
+        return (self.effective, self.scheduled, self.trip_id, self.stop_sequence, self.stop_id)
 
 
 def _wheelchair(flag: int) -> bool | None:
@@ -117,8 +119,8 @@ def build_departure(tt: Timetable, day: int, epoch: int, st_row: int, freq_row: 
 def find_departures(tt: Timetable, stop: int, start: int, end: int) -> list[Departure]:
     """Return the scheduled departures of a stop or station with start <= scheduled < end.
 
-    A station (location_type 1) lists the union of its platforms. Sorted by scheduled time, then
-    trip_id.
+    A station (location_type 1) lists the union of its platforms. Sorted by `Departure.sort_key`
+    (scheduled time, then trip_id, stop_sequence, stop_id).
     """
     rows = [r for platform in tt.platforms_of(stop) for r in find_rows(tt, platform, start, end)]
     departures = [build_departure(tt, *row) for row in rows]

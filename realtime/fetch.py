@@ -1,7 +1,7 @@
 """Fetch GTFS-RT bytes: an aiohttp client with conditional GET, timeouts and a size limit.
 
 The only module here that does I/O. Failures raise `RealtimeError` subclasses and never return
-None, so a poller keeps its last good snapshot by simply not replacing it (see `refresh_feed`).
+None, so a poller keeps its last good snapshot by simply not replacing it.
 """
 
 from __future__ import annotations
@@ -12,10 +12,7 @@ from pathlib import Path
 
 import aiohttp
 
-from feeds import Timetable
-from realtime.errors import FeedTooLarge, FeedUnavailable, RealtimeError
-from realtime.parse import parse_feed
-from realtime.state import RealtimeState
+from realtime.errors import FeedTooLarge, FeedUnavailable
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
@@ -117,31 +114,3 @@ async def load_source(source: str, settings: FetchSettings = FetchSettings()) ->
         result = await fetch_feed(session, source, None, settings)
     assert isinstance(result, Fetched)  # no validators sent, so no 304
     return result.body
-
-
-@dataclass(frozen=True, slots=True)
-class RefreshResult:
-    state: RealtimeState
-    validators: Validators | None
-    outcome: str                      # "applied" | "not_modified" | "rejected" | "failed"
-    error: str | None = None
-
-
-async def refresh_feed(session: aiohttp.ClientSession, tt: Timetable, state: RealtimeState,
-                       source: str, url: str, validators: Validators | None = None,
-                       settings: FetchSettings = FetchSettings()) -> RefreshResult:
-    """Fetch, parse and apply one source; on any failure keep `state` and say why.
-
-    The new snapshot is applied with its header timestamp as "now" (A2.7: trip instances are
-    resolved against the feed's own time).
-    """
-    try:
-        result = await fetch_feed(session, url, validators, settings)
-        if isinstance(result, NotModified):
-            return RefreshResult(state, result.validators, "not_modified")
-        feed = parse_feed(result.body)
-    except RealtimeError as exc:
-        return RefreshResult(state.with_failure(source, str(exc)), validators, "failed", str(exc))
-    new_state = state.apply(source, feed, tt)
-    outcome = "applied" if new_state.feed(source).stats.applied else "rejected"
-    return RefreshResult(new_state, result.validators, outcome)

@@ -48,10 +48,6 @@ class MergedBoard:
     sources: tuple[tuple[str, Freshness], ...]   # every source with its own freshness
 
 
-def _sort_key(d: Departure) -> tuple[int, int, str, int, str]:
-    return (d.effective, d.scheduled, d.trip_id, d.stop_sequence, d.stop_id)
-
-
 def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
                 state: RealtimeState | None, max_age_s: int = DEFAULT_MAX_AGE_S,
                 lang: str = "de", limit: int | None = None) -> MergedBoard:
@@ -66,7 +62,7 @@ def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
         if snap is not None and fresh is Freshness.LIVE:
             live.append(snap)
     status, feed_timestamp = board_freshness(feeds, tt, at, max_age_s)
-    departures = sorted(_departures(tt, stop, at, window_s, live), key=_sort_key)
+    departures = sorted(_departures(tt, stop, at, window_s, live), key=Departure.sort_key)
     if limit is not None:
         departures = departures[:limit]
     alerts: list[ActiveAlert] = []

@@ -134,11 +134,6 @@ class EntitySelector:
     stop_id: str | None = None
     direction_id: int | None = None
 
-    @property
-    def is_empty(self) -> bool:
-        return (self.agency_id is None and self.route_id is None and self.route_type is None
-                and self.trip is None and self.stop_id is None)
-
 
 @dataclass(frozen=True, slots=True)
 class Alert:

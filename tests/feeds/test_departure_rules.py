@@ -182,7 +182,8 @@ def test_effective_is_predicted_else_scheduled(load_feed: LoadFeed) -> None:
     assert dep.effective == dep.scheduled
     late = dataclasses.replace(dep, predicted=dep.scheduled + 120)
     assert late.effective == dep.scheduled + 120
-    assert late.sort_key() == (dep.scheduled + 120, dep.scheduled, dep.trip_id)
+    assert late.sort_key() == (dep.scheduled + 120, dep.scheduled, dep.trip_id,
+                               dep.stop_sequence, dep.stop_id)
 
 
 def test_unknown_stop_index_raises_nothing_and_stop_without_trips_is_empty(

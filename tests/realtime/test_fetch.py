@@ -12,7 +12,6 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from feeds import Timetable
 from realtime.errors import FeedTooLarge, FeedUnavailable
 from realtime.fetch import (
     Fetched,
@@ -21,10 +20,8 @@ from realtime.fetch import (
     Validators,
     fetch_feed,
     read_feed_file,
-    refresh_feed,
 )
-from realtime.state import RealtimeState
-from tests.realtime.conftest import TS, board, hm, only
+from tests.realtime.conftest import TS
 from tests.realtime.rt_builder import feed_bytes, stu, trip_update
 
 BODY = feed_bytes(TS, trip_update("e", "T1", stu(20, dep_delay=120)))
@@ -66,17 +63,12 @@ async def slow_handler(request: web.Request) -> web.StreamResponse:
     return web.Response(body=BODY)
 
 
-async def garbage_handler(request: web.Request) -> web.StreamResponse:
-    return web.Response(body=b"<html>oops</html>")
-
-
 @pytest.fixture
 async def base_url(aiohttp_server: Server) -> str:
     app = web.Application()
     for path, handler in (("/feed", feed_handler), ("/big", big_handler),
                           ("/streamed", streamed_handler), ("/gzip", gzip_handler),
-                          ("/error", error_handler), ("/slow", slow_handler),
-                          ("/garbage", garbage_handler)):
+                          ("/error", error_handler), ("/slow", slow_handler)):
         app.router.add_get(path, handler)
     server = await aiohttp_server(app)
     return f"http://{server.host}:{server.port}"
@@ -116,22 +108,6 @@ async def test_http_error_timeout_and_refused_connection_are_unavailable(base_ur
             await fetch_feed(session, f"{base_url}/slow", settings=quick)
         with pytest.raises(FeedUnavailable):
             await fetch_feed(session, "http://127.0.0.1:9/feed", settings=quick)
-
-
-async def test_refresh_keeps_the_last_good_snapshot_on_failure(base_url: str, tt: Timetable
-                                                               ) -> None:
-    async with aiohttp.ClientSession() as session:
-        ok = await refresh_feed(session, tt, RealtimeState(), "tu", f"{base_url}/feed")
-        assert ok.outcome == "applied" and ok.validators == Validators(ETAG, LAST_MODIFIED)
-        same = await refresh_feed(session, tt, ok.state, "tu", f"{base_url}/feed",
-                                  ok.validators)
-        assert same.outcome == "not_modified" and same.state is ok.state
-        for path in ("/garbage", "/error"):
-            bad = await refresh_feed(session, tt, ok.state, "tu", f"{base_url}{path}")
-            assert bad.outcome == "failed" and bad.error is not None
-            assert bad.state.feed("tu").snapshot is ok.state.feed("tu").snapshot
-            assert bad.state.feed("tu").error == bad.error
-            assert only(board(tt, "A", hm("10:00"), bad.state), "T1").delay_s == 120
 
 
 def test_read_feed_file_errors(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+import realtime.merge
 from displays.document import board_document
 from feeds import Departure, Timetable
 from tests.realtime.conftest import BASE, apply, board, hm, only, trip_ids
@@ -316,3 +318,15 @@ def test_sorting_by_effective_then_scheduled_then_trip_id(tt: Timetable) -> None
     b = board(tt, "A", hm("10:05"), state, 1800)
     assert [(d.trip_id, d.effective) for d in b.departures] == [
         ("TF", hm("10:10")), ("T1", hm("10:20")), ("TF", hm("10:20")), ("TF", hm("10:30"))]
+
+
+def test_one_sort_key_contract_order_then_stop_sequence_and_stop_id(tt: Timetable) -> None:
+    # Departure.sort_key is the only definition (the merge and multi-stop boards use it):
+    # the contract's (effective, scheduled, trip_id), then stop_sequence and stop_id so that
+    # ties (a loop, a copy at two platforms) have one order.
+    dep = only(board(tt, "HBF:1", hm("09:55"), None), "T1")
+    assert Departure.sort_key(dep) == (hm("10:00"), hm("10:00"), "T1", 10, "HBF:1")
+    ties = [replace(dep, stop_sequence=20, stop_id="HBF:2"),
+            replace(dep, stop_sequence=20, stop_id="HBF:1"), dep]
+    assert sorted(ties, key=Departure.sort_key) == [ties[2], ties[1], ties[0]]
+    assert not hasattr(realtime.merge, "_sort_key")
