@@ -137,15 +137,28 @@ async def _signed_in(request: web.Request, form: MultiMapping[str]
     """The service and session of a form post, or the page to answer instead."""
     service = request.app[NOTICES]
     lang = _lang(request, form)
-    try:
-        session = await session_of(service.store, request)
-    except StoreUnavailable:
-        raise web.HTTPServiceUnavailable(text="notice store unavailable") from None
+    session = await session_of(service.store, request)
     if session is None:
         return _login_page(request, lang, words(lang)["expired"], 403)
     if not csrf_ok(session.csrf, form.get("csrf")):
         return _dashboard(request, session, lang, status=403, message=words(lang)["csrf"])
     return service, session
+
+
+SignedInHandler = Callable[[web.Request, MultiMapping[str], NoticeService, Session],
+                          Awaitable[web.Response]]
+
+
+def signed_in_post(handler: SignedInHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """A form post of a signed-in operator with a valid CSRF token (else the page to answer)."""
+    @functools.wraps(handler)
+    async def wrapper(request: web.Request) -> web.Response:
+        form = await _form(request)
+        checked = await _signed_in(request, form)
+        if isinstance(checked, web.Response):
+            return checked
+        return await handler(request, form, *checked)
+    return wrapper
 
 
 async def _rate_limited(request: web.Request, service: NoticeService, session: Session,
@@ -212,12 +225,9 @@ async def sign_in(request: web.Request) -> web.Response:
 
 @routes.post("/operator/logout")
 @store_guarded
-async def sign_out(request: web.Request) -> web.Response:
-    form = await _form(request)
-    checked = await _signed_in(request, form)
-    if isinstance(checked, web.Response):
-        return checked
-    service, session = checked
+@signed_in_post
+async def sign_out(request: web.Request, form: MultiMapping[str], service: NoticeService,
+                   session: Session) -> web.Response:
     await service.store.delete_session(session.id)
     response = _redirect(f"/operator?lang={_lang(request, form)}")
     response.del_cookie(SESSION_COOKIE, path="/operator")
@@ -226,12 +236,9 @@ async def sign_out(request: web.Request) -> web.Response:
 
 @routes.post("/operator/notices")
 @store_guarded
-async def create_from_form(request: web.Request) -> web.Response:
-    form = await _form(request)
-    checked = await _signed_in(request, form)
-    if isinstance(checked, web.Response):
-        return checked
-    service, session = checked
+@signed_in_post
+async def create_from_form(request: web.Request, form: MultiMapping[str], service: NoticeService,
+                           session: Session) -> web.Response:
     lang = _lang(request, form)
     body = form_body(form)
     try:
@@ -250,12 +257,9 @@ async def create_from_form(request: web.Request) -> web.Response:
 
 @routes.post("/operator/notices/{notice_id}/withdraw")
 @store_guarded
-async def withdraw_from_form(request: web.Request) -> web.Response:
-    form = await _form(request)
-    checked = await _signed_in(request, form)
-    if isinstance(checked, web.Response):
-        return checked
-    service, session = checked
+@signed_in_post
+async def withdraw_from_form(request: web.Request, form: MultiMapping[str], service: NoticeService,
+                             session: Session) -> web.Response:
     lang = _lang(request, form)
     if (limited := await _rate_limited(request, service, session, lang)) is not None:
         return limited
