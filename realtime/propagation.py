@@ -166,7 +166,7 @@ def predict_rows(sched: TripSchedule, pairs: list[tuple[int, StopTimeUpdate]],
     if not _given_in_order(arr, dep, given):
         return Reason.PREDICTIONS_BACKWARDS
     _clamp_propagated(arr, dep, given, skipped)
-    clamped = _clamp_prefix(sched, arr, dep, skipped)
+    clamped = _clamp_gaps(sched, arr, dep, skipped)
     return tuple(_row(sched, i, arr, dep, skipped, i in clamped, extras.get(i), assign_stop,
                       dropped) for i in range(n))
 
@@ -198,23 +198,24 @@ def _clamp_propagated(arr: list[int | None], dep: list[int | None], given: list[
         limit = a
 
 
-def _clamp_prefix(sched: TripSchedule, arr: list[int | None], dep: list[int | None],
-                  skipped: list[bool]) -> set[int]:
-    """Schedule-only stops before the first prediction: clamp so times do not decrease."""
-    first = next((i for i, d in enumerate(dep) if d is not None and not skipped[i]), None)
-    if first is None:
-        return set()
-    limit = arr[first]
-    assert limit is not None
+def _clamp_gaps(sched: TripSchedule, arr: list[int | None], dep: list[int | None],
+                skipped: list[bool]) -> set[int]:
+    """Schedule-only stops before a prediction — the trip's start, or after a NO_DATA — are
+    clamped so that times never decrease along the trip (OTP#7097, nigiri PR #162); they stay
+    not realtime. Return the clamped rows."""
     clamped: set[int] = set()
-    for i in range(first - 1, -1, -1):
+    limit: int | None = None          # the earliest time known for any later stop
+    for i in range(len(dep) - 1, -1, -1):
         if skipped[i]:
             continue
-        if sched.departures[i] > limit:
+        if dep[i] is not None:
+            limit = arr[i]
+            continue
+        if limit is not None and sched.departures[i] > limit:
             dep[i] = limit
             arr[i] = min(sched.arrivals[i], limit)
             clamped.add(i)
-        limit = min(limit, sched.arrivals[i])
+        limit = sched.arrivals[i] if limit is None else min(limit, sched.arrivals[i])
     return clamped
 
 

@@ -89,6 +89,19 @@ def test_stops_before_first_update_keep_schedule_and_are_clamped_only_when_early
     assert deps[40].predicted == 1781511480                                # 10:30 − 12 min
 
 
+def test_schedule_only_gap_after_no_data_is_clamped_before_an_early_stop(
+        tt: Timetable, predictions: Collect) -> None:
+    """NO_DATA ends propagation; a later early prediction must not leave the gap behind it."""
+    state = apply(tt, trip_update("e", "T1", stu(10, dep_delay=60),
+                                  stu(20, relationship=STU.NO_DATA),
+                                  stu(40, dep_time=hm("10:12"))))
+    deps = predictions(state, "T1", T1_STOPS, hm("09:55"))
+    assert (deps[10].predicted, deps[10].realtime) == (hm("10:01"), True)
+    assert (deps[20].predicted, deps[20].realtime) == (None, False)        # 10:10 <= 10:12
+    assert (deps[30].predicted, deps[30].realtime) == (hm("10:12"), False)  # 10:20 > 10:12
+    assert (deps[40].predicted, deps[40].realtime) == (hm("10:12"), True)
+
+
 def test_trip_level_delay_applies_until_first_update_with_data(
         tt: Timetable, predictions: Collect) -> None:
     state = apply(tt, trip_update("e", "T1", stu(40, dep_delay=0), delay=120))
