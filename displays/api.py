@@ -12,6 +12,7 @@ from displays.board_cache import CachedBoard, document_etag, now_epoch
 from displays.http import conditional, json_response, serve_rendering
 from displays.openapi import openapi_document
 from displays.params import (
+    ParamError,
     negotiate_lang,
     parse_filter,
     parse_float,
@@ -23,10 +24,6 @@ from displays.runtime import Runtime, display_board_key, stop_board_key
 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256
-
-
-def bad(message: str) -> web.HTTPBadRequest:
-    return web.HTTPBadRequest(text=message, content_type="application/json")
 
 
 def stop_or_404(rt: Runtime, stop_id: str) -> int:
@@ -94,7 +91,7 @@ async def search_stops(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     query = request.query.get("q", "")
     if not query.strip() or len(query) > 100:
-        raise bad("q: a search text of 1 to 100 characters is required")
+        raise ParamError("q: a search text of 1 to 100 characters is required")
     limit = parse_int(request.query, "limit", 20, 1, 100, cap=True) or 20
     matches = rt.search.search(query, limit)
     return json_response({"stops": [stop_summary(rt, m.index) for m in matches]})

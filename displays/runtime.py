@@ -62,14 +62,6 @@ class Runtime:
     def realtime_state(self) -> Any:
         return self.realtime.state if self.realtime is not None else None
 
-    def extra_alerts(self, stops: list[int], routes: set[str] | None, display: str | None,
-                     lang: str, at: int) -> list[dict[str, Any]]:
-        """Operator notices for a board (empty until notices are configured)."""
-        if self.notices is None:
-            return []
-        result: list[dict[str, Any]] = self.notices.alerts_for(self.tt, stops, display, lang, at)
-        return result
-
     # ---- board documents -----------------------------------------------------------------
     def stop_document(self, stop: int, at: int, window_s: int, limit: int | None,
                       flt: BoardFilter, lang: str) -> dict[str, Any]:
@@ -88,7 +80,10 @@ class Runtime:
 
     def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
                      lang: str, at: int) -> None:
-        notices = self.extra_alerts(stops, None, display, lang, at)
+        """Put the operator notices for the board first in its alerts."""
+        if self.notices is None:
+            return
+        notices: list[dict[str, Any]] = self.notices.alerts_for(self.tt, stops, display, lang, at)
         if notices:
             document["alerts"] = notices + document["alerts"]
 
