@@ -31,15 +31,22 @@ async def wait_for(predicate: Any, timeout: float = 8.0) -> bool:
     return False
 
 
+async def leader_and_follower(aiohttp_client: Any, tmp_path: Path, redis_url: str,
+                              prefix: str) -> tuple[Client, Client]:
+    """Start two instances on one Redis; return them as (leader, follower)."""
+    first: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, prefix, "a")))
+    second: Client = await aiohttp_client(create_app(
+        redis_settings(tmp_path, redis_url, prefix, "b")))
+    leaders = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
+    assert sorted(leaders) == [False, True], "exactly one instance leads"
+    return (first, second) if leaders[0] else (second, first)
+
+
 async def test_two_instances_one_leader_same_etags(aiohttp_client: Any, tmp_path: Path,
                                                    redis_url: str, redis_prefix: str) -> None:
-    first: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
-    second: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
-    leaders = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
-    assert sorted(leaders) == [False, True]
-    leader, follower = (first, second) if leaders[0] else (second, first)
+    leader, follower = await leader_and_follower(aiohttp_client, tmp_path, redis_url,
+                                                 redis_prefix)
 
     tags = []
     for client in (leader, follower):
@@ -68,12 +75,8 @@ async def test_two_instances_one_leader_same_etags(aiohttp_client: Any, tmp_path
 async def test_follower_takes_over_when_the_leader_stops(aiohttp_client: Any, tmp_path: Path,
                                                          redis_url: str, redis_prefix: str
                                                          ) -> None:
-    first: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
-    second: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
-    status = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
-    leader, follower = (first, second) if status[0] else (second, first)
+    leader, follower = await leader_and_follower(aiohttp_client, tmp_path, redis_url,
+                                                 redis_prefix)
     await leader.close()
 
     async def took_over() -> bool:
@@ -86,12 +89,8 @@ async def test_follower_takes_over_when_the_leader_stops(aiohttp_client: Any, tm
 async def test_contacts_and_asked_stops_are_shared(aiohttp_client: Any, tmp_path: Path,
                                                    redis_url: str, redis_prefix: str) -> None:
     from displays.jobs import sync_contacts
-    first: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "a")))
-    second: Client = await aiohttp_client(create_app(
-        redis_settings(tmp_path, redis_url, redis_prefix, "b")))
-    status = [(await (await c.get("/api/v1/status")).json())["leader"] for c in (first, second)]
-    leader, follower = (first, second) if status[0] else (second, first)
+    leader, follower = await leader_and_follower(aiohttp_client, tmp_path, redis_url,
+                                                 redis_prefix)
     assert (await follower.get("/displays/hoefchen-epaper")).status == 200
     assert (await follower.get("/api/v1/stops/de:07315:1016/departures")).status == 200
     await sync_contacts(follower.app[RUNTIME])
