@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from displays.appkeys import RUNTIME
-from displays.board_cache import CachedBoard, document_etag, now_epoch
+from displays.board_cache import CachedBoard, document_etag
 from displays.http import conditional, json_response, serve_rendering
 from displays.openapi import openapi_document
 from displays.params import (
@@ -114,14 +114,15 @@ async def stop_departures(request: web.Request) -> web.Response:
     stop = stop_or_404(rt, request.match_info["stop_id"])
     q = request.query
     lang = negotiate_lang(q, request.headers.get("Accept-Language"))
-    now = now_epoch()
+    now = rt.now()
     custom = any(k in q for k in ("at", "window", "limit", "route", "direction", "platform"))
     if not custom:
         return serve_board_json(request, rt, await cached_stop_board(rt, stop, lang, now), now)
     at = parse_instant(q["at"], rt.tt.zone) if "at" in q else now
     window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min,
                        cap=True) or rt.settings.window_min
-    limit = parse_int(q, "limit", None, 1, rt.settings.max_limit, cap=True)
+    limit = parse_int(q, "limit", rt.settings.default_limit, 1, rt.settings.max_limit,
+                      cap=True)
     document = rt.stop_document(stop, at, window * 60, limit, parse_filter(q), lang)
     body = json_body(document)
     return conditional(request, etag=document_etag(document), body=body,
@@ -132,7 +133,7 @@ async def stop_departures(request: web.Request) -> web.Response:
 @routes.get("/api/v1/displays")
 async def list_displays(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    now = now_epoch()
+    now = rt.now()
     out = []
     for display in rt.displays.values():
         seen = rt.display_seen.get(display.id)
@@ -149,14 +150,14 @@ async def list_displays(request: web.Request) -> web.Response:
 async def display_json(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     board = await display_board_or_404(rt, request.match_info["display_id"])
-    return serve_board_json(request, rt, board, now_epoch())
+    return serve_board_json(request, rt, board, rt.now())
 
 
 async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
-    now = now_epoch()
+    now = rt.now()
     rt.display_seen[display.id] = now
     try:
         return await current_board(rt, display_board_key(display.id), now,
@@ -169,7 +170,7 @@ async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
 async def alerts(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
-    now = now_epoch()
+    now = rt.now()
     items: list[dict[str, Any]] = []
     if rt.realtime is not None:
         items.extend(rt.realtime.all_alerts(rt.tt, lang, now))
@@ -181,7 +182,7 @@ async def alerts(request: web.Request) -> web.Response:
 @routes.get("/api/v1/status")
 async def status(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    now = now_epoch()
+    now = rt.now()
     fs = rt.feed_status
     body = {
         "instance": rt.instance_id, "leader": rt.is_leader, "demo": rt.settings.demo,
@@ -199,5 +200,7 @@ async def status(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(openapi_document(), headers={"Cache-Control": "public, max-age=3600"})
+    settings = request.app[RUNTIME].settings
+    return json_response(openapi_document(settings.default_limit, settings.max_limit),
+                         headers={"Cache-Control": "public, max-age=3600"})
 

@@ -17,7 +17,8 @@ from redis.retry import Retry
 from displays import api, ops, pages
 from displays.appkeys import JINJA, RUNTIME
 from displays.board_cache import BoardCache
-from displays.demo.network import today_in, write_demo_feed
+from displays.clock import Clock
+from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.display_config import default_displays_file, load_displays
 from displays.http import make_middleware
 from displays.jobs import poll_realtime, set_feed_status, start_scheduler
@@ -45,12 +46,11 @@ def connect_redis(url: str) -> Redis:
         retry_on_timeout=False)
 
 
-async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession
-                                 ) -> tuple[Timetable, str]:
+async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession,
+                                 clock: Clock) -> tuple[Timetable, str]:
     source = settings.feed
     if source is None:
-        from zoneinfo import ZoneInfo
-        path = write_demo_feed(settings.data_dir / "demo", today_in(ZoneInfo("Europe/Berlin")))
+        path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
         label = "demo (bundled, invented data)"
     elif source.startswith(("http://", "https://")):
         result = await download_static(session, source, settings.data_dir / "feeds")
@@ -93,8 +93,9 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         session = aiohttp.ClientSession()
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         keys = Keys(settings.redis_prefix)
+        clock = Clock(settings.clock_start)
         try:
-            tt, label = await load_initial_timetable(settings, session)
+            tt, label = await load_initial_timetable(settings, session, clock)
         except BaseException:
             await session.close()
             raise
@@ -104,7 +105,8 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         instance_id = uuid.uuid4().hex[:12]
         cache = BoardCache(redis, keys, origin=instance_id)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
-                     cache=cache, feed_status=FeedStatus(source=label), instance_id=instance_id)
+                     cache=cache, feed_status=FeedStatus(source=label), clock=clock,
+                     instance_id=instance_id)
         set_feed_status(rt, tt)
         rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -182,8 +181,3 @@ class BoardCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
-
-
-def now_epoch() -> int:
-    """The shell's clock (core code in feeds/ and realtime/ never reads it)."""
-    return int(time.time())

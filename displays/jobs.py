@@ -14,8 +14,8 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from displays.board_cache import CachedBoard, now_epoch
-from displays.demo.network import today_in, write_demo_feed
+from displays.board_cache import CachedBoard
+from displays.demo.network import write_demo_feed
 from displays.keys import RECENT_TTL_S
 from displays.leader import LeaderLock
 from displays.runtime import Runtime
@@ -32,7 +32,7 @@ async def refresh_boards(rt: Runtime) -> int:
     if not rt.is_leader:
         return 0
     started = time.perf_counter()
-    now = now_epoch()
+    now = rt.now()
     boards: list[CachedBoard] = []
     for display in rt.displays.values():
         try:
@@ -63,13 +63,13 @@ async def poll_realtime(rt: Runtime, session: aiohttp.ClientSession) -> None:
     if not rt.is_leader:
         return
     if rt.realtime is not None:
-        await rt.realtime.poll_all(session, rt.tt, now_epoch())
+        await rt.realtime.poll_all(session, rt.tt, rt.now())
     await refresh_boards(rt)
 
 
 async def refresh_if_due(rt: Runtime) -> None:
     """Refresh boards when the realtime job has not (e.g. it waits on a hanging upstream)."""
-    if rt.is_leader and now_epoch() - rt.last_refresh_at >= rt.settings.realtime_interval_s:
+    if rt.is_leader and rt.now() - rt.last_refresh_at >= rt.settings.realtime_interval_s:
         await refresh_boards(rt)
 
 
@@ -80,7 +80,7 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
     On any failure the old timetable stays and /api/v1/status names the error.
     """
     fs = rt.feed_status
-    fs.last_check = now_epoch()
+    fs.last_check = rt.now()
     try:
         tt = await fetch_and_build(rt, session, state)
     except Exception as exc:   # a published feed is untrusted input
@@ -108,7 +108,7 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
 
 def set_feed_status(rt: Runtime, tt: Timetable) -> None:
     fs = rt.feed_status
-    fs.version, fs.feed_hash, fs.loaded_at = tt.feed_version, tt.feed_hash, now_epoch()
+    fs.version, fs.feed_hash, fs.loaded_at = tt.feed_version, tt.feed_hash, rt.now()
     fs.excluded = {str(k): v for k, v in tt.excluded.items()}
 
 
@@ -118,7 +118,7 @@ async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: di
     from displays.static_fetch import download_static
     source = rt.settings.feed
     if source is None:      # the demo: a new feed file each day keeps the calendar current
-        path = write_demo_feed(rt.settings.data_dir / "demo", today_in(rt.tt.zone))
+        path = write_demo_feed(rt.settings.data_dir / "demo", rt.clock.today(rt.tt.zone))
     elif source.startswith(("http://", "https://")):
         result = await download_static(session, source, rt.settings.data_dir / "feeds",
                                        state.get("etag"), state.get("last_modified"))
@@ -141,7 +141,7 @@ async def sync_contacts(rt: Runtime) -> None:
     if redis is None:
         return
     keys = rt.cache.keys
-    now = now_epoch()
+    now = rt.now()
     try:
         async with redis.pipeline(transaction=False) as pipe:
             if rt.display_seen:

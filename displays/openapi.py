@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from displays.settings import Settings
+
 _STR_OR_NULL = {"type": ["string", "null"]}
 _INT_OR_NULL = {"type": ["integer", "null"]}
 _BOOL_OR_NULL = {"type": ["boolean", "null"]}
@@ -223,7 +225,9 @@ def _get(summary: str, schema: str, params: list[dict[str, Any]] | None = None,
     return {"get": op}
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(default_limit: int = Settings.default_limit,
+                     max_limit: int = Settings.max_limit) -> dict[str, Any]:
+    """The OpenAPI 3.1 description; the departures' row limits are the service's settings."""
     lang = _param("lang", "query", {"type": "string", "enum": ["de", "en"]},
                   "language of texts (default: Accept-Language, then de)")
     return {
@@ -253,8 +257,11 @@ def openapi_document() -> dict[str, Any]:
                            "instant (ISO 8601; default now)"),
                     _param("window", "query", {"type": "integer", "minimum": 1,
                                                "maximum": 240}, "minutes (default 60)"),
-                    _param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 100},
-                           "at most this many departures"),
+                    _param("limit", "query", {"type": "integer", "minimum": 1,
+                                              "maximum": max_limit, "default": default_limit},
+                           f"at most this many departures (default {default_limit}, at most "
+                           f"{max_limit}; without it a busy station still answers at most "
+                           f"{default_limit})"),
                     lang,
                     _param("route", "query", {"type": "string", "maxLength": 200},
                            "comma-separated route ids or short names"),

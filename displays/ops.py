@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from displays.appkeys import RUNTIME
-from displays.board_cache import now_epoch
 from displays.http import json_response
 from displays.metrics import Metrics
 
@@ -30,7 +29,7 @@ async def readyz(request: web.Request) -> web.Response:
         except Exception:
             rt.cache._redis_failed(ConnectionError("ping failed"))
             missing.append("redis")
-    if rt.realtime is not None and not rt.realtime.any_live(rt.tt, now_epoch()):
+    if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
         missing.append("realtime")
     body = {"status": "degraded" if missing else "ready", "missing": missing,
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
@@ -40,7 +39,7 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    now = now_epoch()
+    now = rt.now()
     gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]] = {
         "abfahrt_static_feed_age_seconds": (
             "seconds since the static feed was loaded",

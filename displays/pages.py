@@ -12,7 +12,7 @@ from displays.api import (
     stop_or_404,
 )
 from displays.appkeys import JINJA, RUNTIME
-from displays.board_cache import CachedBoard, now_epoch
+from displays.board_cache import CachedBoard
 from displays.display_config import THEMES as THEME_NAMES
 from displays.http import serve_rendering
 from displays.params import ParamError, negotiate_lang, parse_int
@@ -42,7 +42,7 @@ def _theme(request: web.Request, default: str) -> str:
 
 def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, lang: str,
              theme: str, rows: int | None, refresh: int, width: int) -> web.Response:
-    now = now_epoch()
+    now = rt.now()
     pillar_args = (board.document, lang, rt.tt.zone, rt.settings.countdown_horizon_min, rows)
     if fmt == "txt":
         return serve_rendering(
@@ -68,7 +68,7 @@ async def stop_page(request: web.Request) -> web.Response:
     theme = _theme(request, "lcd")
     rows = parse_int(request.query, "rows", 10, 1, 50, cap=True)
     width = parse_int(request.query, "width", TEXT_WIDTH_DEFAULT, 16, 200, cap=True) or 40
-    board = await cached_stop_board(rt, stop, lang, now_epoch())
+    board = await cached_stop_board(rt, stop, lang, rt.now())
     return _respond(request, rt, board, fmt, lang, theme, rows, rt.settings.realtime_interval_s
                     + 10, width)
 

@@ -7,12 +7,12 @@ Timetable, a new realtime state) in one assignment, so a handler never sees half
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from displays.board_cache import BoardCache, CachedBoard, document_etag
 from displays.boards import compute_board, display_document
+from displays.clock import Clock
 from displays.display_config import BoardFilter, Display
 from displays.document import board_document
 from displays.settings import Settings
@@ -43,6 +43,7 @@ class Runtime:
     displays: dict[str, Display]
     cache: BoardCache
     feed_status: FeedStatus
+    clock: Clock = field(default_factory=Clock)
     realtime: Any = None                  # the realtime hub (displays.realtime_hub)
     is_leader: bool = True
     instance_id: str = ""
@@ -52,7 +53,14 @@ class Runtime:
     refresh_count: int = 0
     last_refresh_ms: float = 0.0
     last_refresh_at: int = 0
-    started_at: int = field(default_factory=lambda: int(time.time()))
+    started_at: int = 0
+
+    def __post_init__(self) -> None:
+        self.started_at = self.started_at or self.clock.now()
+
+    def now(self) -> int:
+        """The instant boards and notices are computed for (UTC epoch seconds)."""
+        return self.clock.now()
 
     def swap_timetable(self, tt: Timetable) -> None:
         self.search = StopSearch(tt)
@@ -89,7 +97,7 @@ class Runtime:
 
     def default_stop_board(self, stop: int, lang: str, at: int) -> CachedBoard:
         document = self.stop_document(stop, at, self.settings.window_min * 60,
-                                      self.settings.board_limit, BoardFilter(), lang)
+                                      self.settings.default_limit, BoardFilter(), lang)
         return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
                            etag=document_etag(document), computed_at=at)
 

@@ -5,6 +5,7 @@ Parsed once at start-up and passed down; nothing else reads os.environ. Errors n
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,8 +31,8 @@ class Settings:
     max_age_s: int = 300                      # realtime older than this is stale
     window_min: int = 60
     max_window_min: int = 240
-    max_limit: int = 100
-    board_limit: int | None = None            # like the CLI: every departure of the window
+    default_limit: int = 100                  # departures of a request without `limit`
+    max_limit: int = 300                      # the most departures one request may ask for
     countdown_horizon_min: int = 20           # beyond it a board shows the clock time
     recent_stop_ttl_s: int = 600              # stops asked for within this are kept fresh
     max_recent_stops: int = 500               # at most this many of them (most recent first)
@@ -43,6 +44,7 @@ class Settings:
     rate_limit_per_min: int = 600             # per client address, read endpoints
     trusted_proxies: tuple[str, ...] = ()     # reverse proxies whose X-Forwarded-For is believed
     write_rate_limit_per_min: int = 30        # per token, notice writes
+    clock_start: int | None = None            # pretend it is this instant at start (demo, tests)
 
     @property
     def demo(self) -> bool:
@@ -83,6 +85,19 @@ def _int(env: Mapping[str, str], key: str, default: int, low: int = 1, high: int
     return value
 
 
+def _instant(env: Mapping[str, str], key: str) -> int | None:
+    raw = env.get(key)
+    if not raw:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not an ISO 8601 date-time") from None
+    if value.tzinfo is None:
+        raise SettingsError(f"{key}={raw!r} needs a UTC offset (e.g. +01:00)")
+    return int(value.timestamp())
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Return Settings from environment variables, with explicit (CLI) overrides winning."""
     env = os.environ if env is None else env
@@ -108,6 +123,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "max_feed_bytes": _int(env, "ABFAHRT_MAX_FEED_BYTES", 50 * 1024 * 1024, 1024),
         "countdown_horizon_min": _int(env, "ABFAHRT_COUNTDOWN_HORIZON", 20, 0, 240),
         "display_offline_after_s": _int(env, "ABFAHRT_DISPLAY_OFFLINE_AFTER", 300, 10),
+        "default_limit": _int(env, "ABFAHRT_DEFAULT_LIMIT", 100, 1, 10_000),
+        "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
+        "clock_start": _instant(env, "ABFAHRT_CLOCK"),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:
@@ -115,4 +133,8 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         if key not in Settings.__dataclass_fields__:
             raise SettingsError(f"unknown setting {key!r}")
         values[key] = tuple(value) if isinstance(value, list) else value
-    return Settings(**values)  # type: ignore[arg-type]
+    settings = Settings(**values)  # type: ignore[arg-type]
+    if settings.default_limit > settings.max_limit:
+        raise SettingsError(f"ABFAHRT_DEFAULT_LIMIT={settings.default_limit} is above "
+                            f"ABFAHRT_MAX_LIMIT={settings.max_limit}")
+    return settings

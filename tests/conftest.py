@@ -11,13 +11,20 @@ import pytest
 
 from tests.redis_server import start_redis
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("ABFAHRT_SHARED_DATA")
+                   or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, with one message, when the real feeds are not beside the checkout."""
+    if not SHARED_DATA.is_dir():
+        pytest.exit(f"the tests read real feeds from {SHARED_DATA}, which is missing: put the "
+                    f"shared/ folder beside the checkout (../shared/data) or set "
+                    f"ABFAHRT_SHARED_DATA to its data folder", returncode=4)
 
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        raise RuntimeError(f"{SHARED_DATA} is missing: the tests read the real feeds from there")
     return SHARED_DATA
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 AGENCY = "MVG-DEMO"
+DEMO_ZONE = ZoneInfo("Europe/Berlin")
 HBF = "de:07315:1001"
 
 # station id suffix, name, lat, lon
@@ -184,11 +185,6 @@ def build_demo_feed(today: dt.date) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, _csv(rows))
     return buffer.getvalue()
-
-
-def today_in(zone: ZoneInfo) -> dt.date:
-    """The shell's calendar day in the network's zone (the demo feed is made per day)."""
-    return dt.datetime.now(zone).date()
 
 
 def write_demo_feed(folder: Path, today: dt.date) -> Path:

@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 
-from displays import board_cache
 from displays.appkeys import RUNTIME
 from displays.http import error_json, json_response
 from displays.notices.auth import (
@@ -114,7 +113,7 @@ async def list_notices(request: web.Request) -> web.Response:
     """Active and scheduled notices; with a token also drafts, and with `?all=1` everything."""
     service = service_of(request)
     principal = await optional_principal(service.store, request)
-    now = board_cache.now_epoch()
+    now = request.app[RUNTIME].now()
     if principal is None:
         items = [service.to_dict(n, public=True) for n in service.current(now)
                  if is_public(n, now)]
@@ -131,7 +130,7 @@ async def get_notice(request: web.Request) -> web.Response:
     principal = await optional_principal(service.store, request)
     notice = service.get(request.match_info["notice_id"])
     if principal is None:
-        if not is_public(notice, board_cache.now_epoch()):
+        if not is_public(notice, request.app[RUNTIME].now()):
             raise NoticeNotFound(notice.id)
         return json_response(service.to_dict(notice, public=True), headers=dict(NO_STORE))
     return json_response(service.to_dict(notice), headers=dict(NO_STORE))
@@ -184,7 +183,7 @@ async def alerts_feed(request: web.Request) -> web.Response:
 
     rt = request.app[RUNTIME]
     service = service_of(request)
-    now = board_cache.now_epoch()
+    now = request.app[RUNTIME].now()
     feed = build_alerts_feed(service.notices.values(), rt.tt, rt.displays, now,
                              upstream_alerts(rt, now))
     headers = {"Cache-Control": "public, max-age=15"}

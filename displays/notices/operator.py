@@ -17,7 +17,6 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from displays import board_cache
 from displays.appkeys import JINJA, RUNTIME
 from displays.notices.alerts import header_and_description
 from displays.notices.api import NO_STORE, NOTICES
@@ -118,7 +117,7 @@ def _dashboard(request: web.Request, session: Session, lang: str, *, status: int
                headers: dict[str, str] | None = None) -> web.Response:
     rt = request.app[RUNTIME]
     service = request.app[NOTICES]
-    now = board_cache.now_epoch()
+    now = request.app[RUNTIME].now()
     groups: dict[str, list[dict[str, Any]]] = {"active": [], "scheduled": [], "drafts": []}
     for notice in service.current(now):
         group = ("drafts" if notice.status is Status.DRAFT else
@@ -243,7 +242,7 @@ async def create_from_form(request: web.Request, form: MultiMapping[str], servic
     body = form_body(form)
     try:
         if form.get("action") == "preview":
-            now = board_cache.now_epoch()
+            now = request.app[RUNTIME].now()
             candidate = service.validate_new(body, session.principal, now)
             preview = preview_board(request.app[RUNTIME], service, candidate, lang, now)
             return _dashboard(request, session, lang, form=form, preview=preview)

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from displays.board_cache import now_epoch
 from displays.document import iso
 from displays.notices.alerts import notice_alert
 from displays.notices.auth import Principal
@@ -138,7 +137,7 @@ class NoticeService:
                             notice_id=f"op-{secrets.token_hex(6)}", author=principal.name)
 
     async def create(self, body: Any, principal: Principal, via: str) -> Notice:
-        now = now_epoch()
+        now = self.rt.now()
         notice = self.validate_new(body, principal, now)
         async with self._lock:
             await self._save(notice, None, principal, "create", via, now)
@@ -148,7 +147,7 @@ class NoticeService:
                      ) -> Notice:
         async with self._lock:
             before = self.get(notice_id)
-            now = now_epoch()
+            now = self.rt.now()
             if not isinstance(patch, dict):
                 raise NoticeInvalid([("body", "a JSON object (merge patch, RFC 7396)")])
             merged = merge_patch(writable_fields(self.to_dict(before)), patch)
@@ -163,7 +162,7 @@ class NoticeService:
             before = self.get(notice_id)
             if before.status is Status.WITHDRAWN:
                 return before
-            now = now_epoch()
+            now = self.rt.now()
             notice = replace(before, status=Status.WITHDRAWN, updated=now)
             await self._save(notice, before, principal, "withdraw", via, now)
         return notice

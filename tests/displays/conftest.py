@@ -11,13 +11,14 @@ from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
 from displays.settings import Settings
+from tests.instants import suite_settings
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
 def demo_settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path)
+    return suite_settings(data_dir=tmp_path)
 
 
 @pytest.fixture

@@ -13,12 +13,13 @@ from displays.appkeys import RUNTIME
 from displays.jobs import refresh_boards
 from displays.settings import Settings
 from realtime.state import RealtimeState
+from tests.instants import suite_settings
 
 Client = TestClient[Any, Any]
 
 
 def redis_settings(tmp_path: Path, redis_url: str, prefix: str, name: str) -> Settings:
-    return Settings(data_dir=tmp_path / name, redis_url=redis_url, redis_prefix=prefix,
+    return suite_settings(data_dir=tmp_path / name, redis_url=redis_url, redis_prefix=prefix,
                     leader_ttl_s=3)
 
 

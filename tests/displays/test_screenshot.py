@@ -1,37 +1,18 @@
 """A pillar page rendered by headless Chromium at 1080×1920, checked for its rows.
 
-Chromium comes from Debian (`chromium`); the test installs it when it is missing and fails
-loudly when it cannot.
+Chromium comes from Debian (`chromium`, installed by `.ci/run`); the test fails loudly without it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
 from displays.themes import THEMES
-
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--hide-scrollbars")
-
-
-def ensure_chromium() -> str:
-    found = shutil.which("chromium")
-    if found:
-        return found
-    subprocess.run(["apt-get", "update", "-qq"], check=True, capture_output=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True,
-                   capture_output=True, env={"DEBIAN_FRONTEND": "noninteractive",
-                                             "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"})
-    found = shutil.which("chromium")
-    assert found, "chromium could not be installed (apt-get install chromium)"
-    return found
+from tests.browser import CHROMIUM_FLAGS, chromium
 
 
 def separator_rows(image: Image.Image, colour: str) -> int:
@@ -51,13 +32,13 @@ def separator_rows(image: Image.Image, colour: str) -> int:
 
 
 async def test_pillar_screenshot_shows_its_rows(client: Any, tmp_path: Path) -> None:
-    chromium = ensure_chromium()
+    binary = chromium()
     board = await (await client.get("/api/v1/displays/hbf-tram")).json()
     rows = len(board["departures"])
     assert rows >= 3, "the demo tram display should list several departures"
     shot = tmp_path / "pillar.png"
     process = await asyncio.create_subprocess_exec(
-        chromium, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+        binary, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
         "--window-size=1080,1920", f"--screenshot={shot}",
         str(client.make_url("/displays/hbf-tram")),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)

@@ -9,7 +9,9 @@ from typing import Any
 import jsonschema
 from aiohttp.test_utils import TestClient
 
+from displays.clock import FakeClock
 from displays.openapi import openapi_document
+from tests.instants import BERLIN, SUITE_AT, suite_settings
 
 HBF = "de:07315:1001"
 Client = TestClient[Any, Any]
@@ -72,7 +74,7 @@ async def test_departures_contract_etag_and_304(client: Client) -> None:
 
 
 async def test_departures_at_window_limit_and_filters(client: Client) -> None:
-    at = dt.datetime.now(dt.UTC).replace(hour=13, minute=0, second=0, microsecond=0)
+    at = dt.datetime.fromtimestamp(SUITE_AT, BERLIN).replace(hour=13, minute=0, second=0)
     params = {"at": at.isoformat(), "window": "30", "limit": "5"}
     body = await (await client.get(f"/api/v1/stops/{HBF}/departures", params=params)).json()
     assert_valid("Board", body)
@@ -179,8 +181,7 @@ async def test_status_metrics_openapi_cors(client: Client) -> None:
 async def test_abusive_client_gets_429_while_displays_keep_polling(
         aiohttp_client: Any, tmp_path: Any) -> None:
     from displays.app import create_app
-    from displays.settings import Settings
-    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path,
+    client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path,
                                                       rate_limit_per_min=60)))
     statuses = [(await client.get("/api/v1/stops", params={"q": "hbf"})).status
                 for _ in range(40)]
@@ -194,14 +195,14 @@ async def test_abusive_client_gets_429_while_displays_keep_polling(
 
 async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> None:
     from displays.appkeys import RUNTIME
-    from displays.board_cache import now_epoch
     from displays.jobs import refresh_if_due
     rt = client.app[RUNTIME]
+    rt.clock = FakeClock(SUITE_AT)
     count = rt.refresh_count
-    rt.last_refresh_at = now_epoch()
+    rt.last_refresh_at = rt.now()
     await refresh_if_due(rt)
     assert rt.refresh_count == count, "a refresh that is not due is skipped"
-    rt.last_refresh_at = now_epoch() - rt.settings.realtime_interval_s
+    rt.clock.advance(rt.settings.realtime_interval_s)
     await refresh_if_due(rt)
     assert rt.refresh_count == count + 1
 
@@ -214,10 +215,9 @@ async def test_api_answers_the_same_document_as_the_cli(aiohttp_client: Any, tmp
 
     from displays.app import create_app
     from displays.cli import main
-    from displays.settings import Settings
     feed = shared_data / "caltrain-2023" / "gtfs.zip"
     updates = shared_data / "caltrain-2023" / "trip-updates-20231108T010534Z.pb"
-    service = await aiohttp_client(create_app(Settings(
+    service = await aiohttp_client(create_app(suite_settings(
         feed=str(feed), realtime=(str(updates),), data_dir=tmp_path)))
     at = "2023-11-07T17:06:00-08:00"
     for stop, extra in (("san_francisco", {}), ("70012", {"limit": "3"}),
@@ -247,18 +247,17 @@ async def test_cors_preflight_for_conditional_app_polls(client: Client) -> None:
     assert page.status == 405, "pillar pages are not an API: no CORS"
 
 
-async def test_a_refresh_replaces_what_pillars_are_shown(client: Client, monkeypatch: Any
-                                                         ) -> None:
+async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None:
     """Same departures, later instant: the clock and countdowns move on; the JSON ETag stays."""
     from displays import jobs
     from displays.appkeys import RUNTIME
-    from displays.board_cache import now_epoch
     from displays.wording import clock
     rt = client.app[RUNTIME]
+    rt.clock = FakeClock(rt.now())
     first_text = await (await client.get(f"/stops/{HBF}.txt")).text()
     first_json = await client.get(f"/api/v1/stops/{HBF}/departures")
-    later = now_epoch() + 150
-    monkeypatch.setattr(jobs, "now_epoch", lambda: later)
+    later = rt.now() + 150
+    rt.clock.set(later)
     rt.realtime.state = type(rt.realtime.state)()   # schedule only: content depends on time
     await jobs.refresh_boards(rt)
     second_text = await (await client.get(f"/stops/{HBF}.txt")).text()
@@ -291,9 +290,8 @@ async def test_without_redis_an_instance_computes_alone(aiohttp_client: Any, tmp
                                                         ) -> None:
     """Redis unreachable at start: the instance leads locally and realtime is polled."""
     from displays.app import create_app
-    from displays.settings import Settings
     from tests.redis_server import free_port
-    client = await aiohttp_client(create_app(Settings(
+    client = await aiohttp_client(create_app(suite_settings(
         data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")))
     status = await (await client.get("/api/v1/status")).json()
     assert status["leader"] is True and status["boards"]["redis"] == "degraded"
@@ -307,8 +305,7 @@ async def test_leader_refreshes_only_the_most_recently_asked_stops(aiohttp_clien
     from displays.app import create_app
     from displays.appkeys import RUNTIME
     from displays.jobs import refresh_boards
-    from displays.settings import Settings
-    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path, max_recent_stops=2)))
+    client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path, max_recent_stops=2)))
     rt = client.app[RUNTIME]
     for stop in ("de:07315:1002", "de:07315:1003", "de:07315:1004"):
         assert (await client.get(f"/api/v1/stops/{stop}/departures")).status == 200

@@ -257,3 +257,32 @@ def test_rate_limiter_flood_does_not_reset_an_abuser() -> None:
         limiter.check(f"10.0.{n // 256}.{n % 256}", now)
         assert limiter.check("abuser", now) > 0, "the flood reset the abuser's bucket"
     assert len(limiter.buckets) <= 100
+
+
+def test_clock_starts_at_the_given_instant_and_runs_on() -> None:
+    from displays.clock import Clock, FakeClock
+    wall = [1_000_000.0]
+    clock = Clock(start_at=1_774_747_800, wall=lambda: wall[0])
+    assert clock.now() == 1_774_747_800 and not clock.is_wall
+    wall[0] += 61.5
+    assert clock.now() == 1_774_747_861
+    assert clock.today(BERLIN) == dt.date(2026, 3, 29)
+    assert Clock(wall=lambda: 5.0).now() == 5 and Clock(wall=lambda: 5.0).is_wall
+    fake = FakeClock(100)
+    fake.advance(20)
+    assert fake.now() == 120
+    fake.set(7)
+    assert fake.now() == 7
+
+
+def test_settings_take_the_clock_and_the_row_limits_from_the_environment() -> None:
+    from displays.settings import SettingsError, load_settings
+    settings = load_settings({"ABFAHRT_CLOCK": "2026-03-29T03:30:00+02:00",
+                              "ABFAHRT_DEFAULT_LIMIT": "20", "ABFAHRT_MAX_LIMIT": "40"})
+    assert settings.clock_start == 1_774_747_800
+    assert (settings.default_limit, settings.max_limit) == (20, 40)
+    for env, says in (({"ABFAHRT_CLOCK": "2026-03-29T03:30:00"}, "UTC offset"),
+                      ({"ABFAHRT_CLOCK": "gestern"}, "ISO 8601"),
+                      ({"ABFAHRT_DEFAULT_LIMIT": "50", "ABFAHRT_MAX_LIMIT": "40"}, "above")):
+        with pytest.raises(SettingsError, match=says):
+            load_settings(env)

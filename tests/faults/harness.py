@@ -26,19 +26,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from displays.demo.network import today_in, write_demo_feed
+from displays.demo.network import write_demo_feed
 from displays.demo.simulation import simulate_feed
 from feeds import Timetable, load_timetable
 from realtime.parse import encode_feed_dict
+from tests.instants import BERLIN, iso, suite_now
 from tests.redis_server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 HBF = "de:07315:1001"
-BERLIN = ZoneInfo("Europe/Berlin")
+
 
 
 def service_env(**overrides: str) -> dict[str, str]:
@@ -47,6 +47,7 @@ def service_env(**overrides: str) -> dict[str, str]:
            if not k.startswith("ABFAHRT_") and k != "REDIS_URL"}
     env["PYTHONUNBUFFERED"] = "1"
     env["ABFAHRT_RATE_LIMIT"] = "1000000"    # the fault tests poll hard; 429s are tested apart
+    env["ABFAHRT_CLOCK"] = iso(suite_now())  # the suite's hour, not the machine's
     env.update(overrides)
     return env
 
@@ -186,14 +187,14 @@ class Upstream:
 
 
 class DemoRealtime:
-    """Valid GTFS-RT for the demo network the service loads today (header timestamp = now)."""
+    """Valid GTFS-RT for the demo network a service loads on the suite's day (header = now)."""
 
     def __init__(self, folder: Path) -> None:
-        self.day: dt.date = today_in(BERLIN)
+        self.day: dt.date = dt.datetime.fromtimestamp(suite_now(), BERLIN).date()
         self.tt: Timetable = load_timetable(write_demo_feed(folder, self.day))
 
     def feed(self, now: int | None = None) -> bytes:
-        return encode_feed_dict(simulate_feed(self.tt, int(time.time()) if now is None else now))
+        return encode_feed_dict(simulate_feed(self.tt, suite_now() if now is None else now))
 
 
 async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float,

@@ -20,6 +20,7 @@ import pytest
 from aiohttp import web
 
 from tests.faults.harness import DemoRealtime, Poll, ServiceProcess, Upstream, poll, wait_until
+from tests.instants import suite_now
 
 MAX_AGE_S = 3
 MAX_FEED_BYTES = 50 * 1024 * 1024      # Settings.max_feed_bytes (not settable from outside)
@@ -154,7 +155,7 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
         rig: RealtimeRig, mode: str, error_says: str, error_within_s: float) -> None:
     async with aiohttp.ClientSession() as session:
         rig.upstream.mode = "good"
-        switched = time.time()
+        switched = suite_now()
 
         async def live_again() -> bool:
             s = await source_status(session, rig)
@@ -163,7 +164,7 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
         assert await wait_until(live_again, 20), rig.service.log_tail()
 
         rig.upstream.mode = mode
-        fault_at = time.time()
+        fault_at = suite_now()
         seen: list[Observation] = []
         error = None
         deadline = time.monotonic() + error_within_s + MAX_AGE_S + 5

@@ -17,11 +17,11 @@ from aiohttp import web
 
 from displays.app import create_app
 from displays.appkeys import RUNTIME
-from displays.demo.network import build_demo_feed, today_in
+from displays.demo.network import build_demo_feed
 from displays.display_config import default_displays_file
 from displays.jobs import check_static
-from displays.settings import Settings
 from tests.faults.harness import BERLIN, HBF, Upstream
+from tests.instants import SUITE_AT, suite_settings
 
 
 class StaticUpstream:
@@ -46,7 +46,7 @@ def rewrite(feed: bytes, drop: str | None = None, replace: dict[str, bytes] | No
     return out.getvalue()
 
 
-TODAY = today_in(BERLIN)
+TODAY = dt.datetime.fromtimestamp(SUITE_AT, BERLIN).date()
 GOOD = build_demo_feed(TODAY)
 NEXT = build_demo_feed(TODAY - dt.timedelta(days=1))      # valid, another calendar: a new hash
 BROKEN: dict[str, tuple[bytes, int, str]] = {   # name: (body, HTTP status, the error names)
@@ -77,7 +77,7 @@ def static_upstream() -> Iterator[StaticUpstream]:
 async def test_broken_static_feed_keeps_the_old_timetable(
         case: str, static_upstream: StaticUpstream, aiohttp_client: Any, tmp_path: Path
         ) -> None:
-    settings = Settings(feed=static_upstream.server.url("/gtfs.zip"), data_dir=tmp_path,
+    settings = suite_settings(feed=static_upstream.server.url("/gtfs.zip"), data_dir=tmp_path,
                         displays_file=default_displays_file())
     client = await aiohttp_client(create_app(settings))
     rt = client.app[RUNTIME]

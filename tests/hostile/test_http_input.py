@@ -10,7 +10,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.settings import Settings
+from displays.appkeys import RUNTIME
+from tests.instants import suite_settings
 
 Client = TestClient[Any, Any]
 HBF = "de:07315:1001"
@@ -59,7 +60,7 @@ HOSTILE_QUERIES: list[tuple[str, dict[str, str]]] = [
 
 @pytest.fixture
 async def client(aiohttp_client: Any, tmp_path: Path) -> Client:
-    return await aiohttp_client(create_app(Settings(data_dir=tmp_path,
+    return await aiohttp_client(create_app(suite_settings(data_dir=tmp_path,
                                                     rate_limit_per_min=1_000_000)))
 
 
@@ -81,7 +82,9 @@ async def test_hostile_parameters_are_rejected_or_capped(client: Client, path: s
     assert response.status in (200, 400, 404), response.status
     if response.status == 200 and path.endswith("/departures"):
         document = await response.json()
-        assert len(document["departures"]) <= 100            # Settings.max_limit holds
+        settings = client.app[RUNTIME].settings
+        cap = settings.max_limit if "limit" in params else settings.default_limit
+        assert len(document["departures"]) <= cap
     if response.status == 400 and response.content_type == "application/json":
         assert (await response.json())["error"]["status"] == 400
     # a request line over 8 KiB is refused by aiohttp's parser itself (text/plain 400)
@@ -98,7 +101,7 @@ async def test_huge_headers_and_bodies_are_refused(client: Client) -> None:
 
 async def test_abusive_client_gets_429_while_displays_keep_polling(aiohttp_client: Any,
                                                                    tmp_path: Path) -> None:
-    client: Client = await aiohttp_client(create_app(Settings(data_dir=tmp_path,
+    client: Client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path,
                                                               rate_limit_per_min=60)))
     statuses: list[int] = []
     retry_after: list[str] = []

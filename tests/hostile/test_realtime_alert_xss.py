@@ -3,7 +3,6 @@ an upstream alert's header and description stay inert in pillar HTML, text and J
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +11,17 @@ from markupsafe import escape
 from displays.app import create_app
 from displays.appkeys import RUNTIME
 from displays.jobs import refresh_boards
-from displays.settings import Settings
 from realtime.parse import encode_feed_dict, parse_feed
+from tests.instants import suite_settings
 from tests.notices.test_xss import PAYLOADS, assert_inert
 
 HBF = "de:07315:1001"
 
 
 async def test_upstream_alert_payloads_are_inert(aiohttp_client: Any, tmp_path: Path) -> None:
-    client = await aiohttp_client(create_app(Settings(data_dir=tmp_path)))
+    client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path)))
     rt = client.app[RUNTIME]
-    now = int(time.time())
+    now = rt.now()
     feed = {"header": {"gtfsRealtimeVersion": "2.0", "timestamp": str(now)},
             "entity": [{"id": f"xss-{i}", "alert": {
                 "informedEntity": [{"stopId": HBF}],

@@ -24,6 +24,7 @@ from displays.notices.store import open_store
 from displays.notices.validation import Catalog
 from displays.settings import Settings
 from feeds import Timetable, load_timetable
+from tests.instants import suite_settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DEMO_DAY = dt.date(2026, 3, 2)          # a Monday (DST starts on Sunday 29 March 2026)
@@ -99,13 +100,13 @@ async def start_service(aiohttp_client: ClientFactory, settings: Settings) -> Se
 
 @pytest.fixture
 async def service(aiohttp_client: ClientFactory, tmp_path: Path) -> Service:
-    return await start_service(aiohttp_client, Settings(data_dir=tmp_path))
+    return await start_service(aiohttp_client, suite_settings(data_dir=tmp_path))
 
 
 @pytest.fixture
 async def redis_service(aiohttp_client: ClientFactory, tmp_path: Path, redis_url: str,
                         redis_prefix: str) -> Service:
-    settings = Settings(data_dir=tmp_path, redis_url=redis_url, redis_prefix=redis_prefix)
+    settings = suite_settings(data_dir=tmp_path, redis_url=redis_url, redis_prefix=redis_prefix)
     return await start_service(aiohttp_client, settings)
 
 

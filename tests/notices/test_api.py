@@ -7,6 +7,7 @@ from typing import Any
 from google.transit import gtfs_realtime_pb2 as pb
 
 from displays.notices.api import NOTICES
+from tests.instants import suite_settings
 from tests.notices.conftest import HBF, HOEFCHEN, SCHILLER, Service, add_tokens, eventually
 
 NOTICE = {"text": {"de": "Baustelle am Schillerplatz\nErsatzhaltestelle in der Ludwigsstraße",
@@ -171,9 +172,8 @@ async def test_validation_and_body_limits(service: Service) -> None:
 
 
 async def test_writes_are_rate_limited_per_token(aiohttp_client: Any, tmp_path: Any) -> None:
-    from displays.settings import Settings
     from tests.notices.conftest import start_service
-    svc = await start_service(aiohttp_client, Settings(data_dir=tmp_path,
+    svc = await start_service(aiohttp_client, suite_settings(data_dir=tmp_path,
                                                        write_rate_limit_per_min=2))
     assert [(await post(svc, NOTICE)).status for _ in range(2)] == [201, 201]
     limited = await post(svc, NOTICE)

@@ -7,6 +7,7 @@ from typing import Any
 
 from displays.app import create_app
 from displays.settings import Settings
+from tests.instants import suite_settings
 from tests.notices.conftest import SCHILLER, start_service
 from tests.notices.test_api import NOTICE
 from tests.redis_server import start_redis
@@ -29,7 +30,7 @@ async def restart_and_check(aiohttp_client: Any, settings: Settings, notice_id: 
 
 async def test_embedded_files_survive_a_service_restart(aiohttp_client: Any,
                                                         tmp_path: Path) -> None:
-    svc = await start_service(aiohttp_client, Settings(data_dir=tmp_path))
+    svc = await start_service(aiohttp_client, suite_settings(data_dir=tmp_path))
     created = await (await svc.client.post("/api/v1/notices", json=NOTICE,
                                            headers=svc.auth())).json()
     await svc.client.close()
@@ -41,7 +42,7 @@ async def test_redis_with_aof_survives_service_and_redis_restart(aiohttp_client:
                                                                  tmp_path: Path) -> None:
     server = start_redis(appendonly=True)
     try:
-        settings = Settings(data_dir=tmp_path, redis_url=server.url)
+        settings = suite_settings(data_dir=tmp_path, redis_url=server.url)
         svc = await start_service(aiohttp_client, settings)
         created = await (await svc.client.post("/api/v1/notices", json=NOTICE,
                                                headers=svc.auth())).json()

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from tests.instants import suite_settings
 from tests.notices.conftest import SCHILLER, Service
 
 
@@ -126,9 +127,8 @@ async def test_sign_out_ends_the_session(service: Service) -> None:
 async def test_operator_pages_answer_503_while_the_notice_store_is_down(
         aiohttp_client: Any, tmp_path: Path) -> None:
     from displays.app import create_app
-    from displays.settings import Settings
     from tests.redis_server import free_port
-    client = await aiohttp_client(create_app(Settings(
+    client = await aiohttp_client(create_app(suite_settings(
         data_dir=tmp_path, redis_url=f"redis://127.0.0.1:{free_port()}/0")))
     page = await client.get("/operator", cookies={"abfahrt_operator": "x" * 40})
     login = await client.post("/operator/login", data={"login": "n", "token": "abf.a.b"},
