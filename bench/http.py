@@ -10,7 +10,8 @@ is measured alone. Besides req/s and latency, the server's CPU time per request 
 printed: it does not depend on how fast the client is (on 2 cores the client may be the limit).
 
 Then, in process: one realtime refresh of every board of the demo network (every stop in both
-languages plus every display) — `displays.jobs.refresh_boards` — and the poll that precedes it.
+languages plus every display) — `displays.service.jobs.refresh_boards` — and the poll that
+precedes it.
 """
 
 from __future__ import annotations
@@ -197,10 +198,10 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
     from aiohttp.test_utils import TestServer
 
     from displays.app import create_app
-    from displays.appkeys import RUNTIME
-    from displays.board_cache import now_epoch
-    from displays.jobs import poll_realtime, refresh_boards
-    from displays.settings import Settings
+    from displays.service.board_cache import now_epoch
+    from displays.service.jobs import poll_realtime, refresh_boards
+    from displays.service.settings import Settings
+    from displays.web.appkeys import RUNTIME
 
     with tempfile.TemporaryDirectory(prefix="abfahrt-bench-refresh-") as tmp:
         server = TestServer(create_app(Settings(data_dir=Path(tmp))))

@@ -25,7 +25,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 from google.protobuf.json_format import MessageToDict
 from google.transit import gtfs_realtime_pb2 as pb
 
-from displays.board import build_board
+from displays.board.model import build_board
 from feeds import Timetable, load_timetable
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState

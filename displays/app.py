@@ -14,24 +14,25 @@ from redis.asyncio import Redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from displays import api, ops, pages
-from displays.appkeys import JINJA, RUNTIME
-from displays.board_cache import BoardCache
-from displays.clock import Clock
+from displays.board.html import make_environment
 from displays.demo.network import DEMO_ZONE, write_demo_feed
-from displays.display_config import default_displays_file, load_displays
-from displays.http import make_middleware
-from displays.jobs import poll_realtime, set_feed_status, start_scheduler
-from displays.keys import Keys
-from displays.leader import LeaderLock
-from displays.metrics import Metrics
-from displays.rate_limit import RateLimiter
-from displays.realtime_hub import RealtimeHub
-from displays.render import make_environment
-from displays.runtime import FeedStatus, Runtime
-from displays.settings import Settings
-from displays.static_fetch import download_static
-from displays.stop_search import StopSearch
+from displays.notices.setup import setup_notices
+from displays.service.board_cache import BoardCache
+from displays.service.clock import Clock
+from displays.service.displays_file import default_displays_file, load_displays
+from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
+from displays.service.keys import Keys
+from displays.service.leader import LeaderLock
+from displays.service.metrics import Metrics
+from displays.service.realtime_hub import RealtimeHub
+from displays.service.runtime import FeedStatus, Runtime
+from displays.service.settings import Settings
+from displays.service.static_fetch import download_static
+from displays.service.stop_search import StopSearch
+from displays.web import api, ops, pages
+from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.http import make_middleware
+from displays.web.rate_limit import RateLimiter
 from feeds import Timetable, load_timetable
 
 log = logging.getLogger("abfahrt")
@@ -81,10 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
     app.cleanup_ctx.append(_service_context(settings))
-    # ---- operator notices (displays/notices): routes, store, rt.notices -------------------
-    from displays.notices import setup_notices
-    setup_notices(app, settings)
-    # ---- end operator notices ---------------------------------------------------------------
+    setup_notices(app, settings)              # operator notices: routes, store, rt.notices
     return app
 
 
@@ -108,16 +106,16 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
                      instance_id=instance_id)
         set_feed_status(rt, tt)
-        rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
+        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None
         if redis is not None:
             lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
             rt.is_leader = await lock.tick()
             cache.start_listening(
-                on_realtime=lambda source: rt.realtime.load_shared(source, rt.tt),
+                on_realtime=lambda source: hub.load_shared(source, rt.tt),
                 is_leader=lambda: rt.is_leader)
             if not rt.is_leader:
-                await rt.realtime.load_all_shared(rt.tt)
+                await hub.load_all_shared(rt.tt)
         app[RUNTIME] = rt
         await poll_realtime(rt, session)
         scheduler = start_scheduler(rt, session, lock)

@@ -15,8 +15,6 @@ from typing import Any
 
 from aiohttp import web
 
-from displays.appkeys import RUNTIME
-from displays.http import error_json, json_response
 from displays.notices.auth import (
     Principal,
     Scope,
@@ -29,7 +27,10 @@ from displays.notices.model import Notice, Status
 from displays.notices.service import NoticeNotFound, NoticeService
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
-from displays.runtime import Runtime
+from displays.service.runtime import Runtime
+from displays.web.appkeys import RUNTIME
+from displays.web.http import error_json, json_response
+from realtime.parse import encode_feed_dict
 from realtime.records import Alert
 
 routes = web.RouteTableDef()
@@ -179,8 +180,6 @@ def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
 @routes.get("/gtfs-rt/alerts.pb")
 async def alerts_feed(request: web.Request) -> web.Response:
     """Open data: operator notices and upstream alerts as a GTFS-RT ServiceAlerts feed."""
-    from realtime.parse import encode_feed_dict
-
     rt = request.app[RUNTIME]
     service = service_of(request)
     now = request.app[RUNTIME].now()

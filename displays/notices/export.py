@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.display_config import Display
+from displays.board.display import Display
 from displays.notices.alerts import audio_text, header_and_description
 from displays.notices.model import LANGUAGES, Notice, Status
 from feeds import Timetable

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from displays.display_config import Display
+from displays.board.display import Display
 from displays.notices.model import DisplayType, Notice, Status
 from feeds import Timetable
 

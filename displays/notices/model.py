@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.document import iso
+from displays.board.document import iso
 
 LANGUAGES = ("de", "en")
 DEFAULT_PRIORITY = 3

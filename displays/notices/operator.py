@@ -17,7 +17,6 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from displays.appkeys import JINJA, RUNTIME
 from displays.notices.alerts import header_and_description
 from displays.notices.api import NO_STORE, NOTICES
 from displays.notices.auth import principal_for
@@ -38,6 +37,7 @@ from displays.notices.sessions import (
 )
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
+from displays.web.appkeys import JINJA, RUNTIME
 
 log = logging.getLogger(__name__)
 

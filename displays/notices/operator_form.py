@@ -10,13 +10,13 @@ from typing import Any
 
 from multidict import MultiMapping
 
-from displays.display_config import BoardFilter
+from displays.board.display import BoardFilter
+from displays.board.pillar import Pillar, build_pillar
 from displays.notices.alerts import notice_alert
 from displays.notices.matching import board_order
 from displays.notices.model import Notice
 from displays.notices.service import NoticeService
-from displays.pillar import Pillar, build_pillar
-from displays.runtime import Runtime
+from displays.service.runtime import Runtime
 
 PREVIEW_ROWS = 6
 FIELDS = ("text_de", "text_en", "header_de", "header_en", "audio_de", "audio_en",

@@ -1,5 +1,5 @@
 """The notice store on Redis (several instances, one Redis): hashes for notices and tokens, a
-list for the audit log, all under the deployment's key prefix (displays.keys).
+list for the audit log, all under the deployment's key prefix (displays.service.keys).
 
 Durable only when Redis persists: run it with `appendonly yes` (README, "Operator notices").
 A notice and its audit record are written in one MULTI/EXEC transaction.
@@ -14,8 +14,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.keys import Keys, decode, encode
 from displays.notices.store import Record, StoreUnavailable
+from displays.service.keys import Keys, decode, encode
 
 log = logging.getLogger("abfahrt.notices")
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from displays.document import iso
+from displays.board.document import iso
 from displays.notices.alerts import notice_alert
 from displays.notices.auth import Principal
 from displays.notices.matching import (
@@ -36,7 +36,8 @@ from displays.notices.validation import (
     parse_notice,
     writable_fields,
 )
-from displays.runtime import Runtime
+from displays.service.jobs import refresh_boards
+from displays.service.runtime import Runtime
 from feeds import Timetable
 
 log = logging.getLogger("abfahrt.notices")
@@ -84,7 +85,6 @@ class NoticeService:
                             len(self.notices), exc)
 
     async def refresh_boards(self) -> None:
-        from displays.jobs import refresh_boards
         await refresh_boards(self.rt)
 
     # ---- reading (pure over the snapshot) --------------------------------------------------

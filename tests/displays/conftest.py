@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.settings import Settings
+from displays.service.settings import Settings
 from tests.instants import suite_settings
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.appkeys import RUNTIME
+from displays.web.appkeys import RUNTIME
 from tests.displays.test_service import assert_valid
 from tests.instants import BERLIN, DEMO_INSTANTS, suite_settings
 

@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.appkeys import RUNTIME
-from displays.jobs import refresh_boards
-from displays.settings import Settings
+from displays.service.jobs import refresh_boards
+from displays.service.settings import Settings
+from displays.web.appkeys import RUNTIME
 from realtime.state import RealtimeState
 from tests.instants import suite_settings
 
@@ -89,7 +89,7 @@ async def test_follower_takes_over_when_the_leader_stops(aiohttp_client: Any, tm
 
 async def test_contacts_and_asked_stops_are_shared(aiohttp_client: Any, tmp_path: Path,
                                                    redis_url: str, redis_prefix: str) -> None:
-    from displays.jobs import sync_contacts
+    from displays.service.jobs import sync_contacts
     leader, follower = await leader_and_follower(aiohttp_client, tmp_path, redis_url,
                                                  redis_prefix)
     assert (await follower.get("/displays/hoefchen-epaper")).status == 200

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from displays.themes import THEMES
+from displays.board.themes import THEMES
 from tests.browser import CHROMIUM_FLAGS, chromium
 
 

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 from aiohttp.test_utils import TestClient
 
-from displays.clock import FakeClock
-from displays.openapi import openapi_document
+from displays.service.clock import FakeClock
+from displays.web.openapi import openapi_document
 from tests.instants import BERLIN, SUITE_AT, suite_settings
 
 HBF = "de:07315:1001"
@@ -194,8 +194,8 @@ async def test_abusive_client_gets_429_while_displays_keep_polling(
 
 
 async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> None:
-    from displays.appkeys import RUNTIME
-    from displays.jobs import refresh_if_due
+    from displays.service.jobs import refresh_if_due
+    from displays.web.appkeys import RUNTIME
     rt = client.app[RUNTIME]
     rt.clock = FakeClock(SUITE_AT)
     count = rt.refresh_count
@@ -214,7 +214,7 @@ async def test_api_answers_the_same_document_as_the_cli(aiohttp_client: Any, tmp
     import json as jsonlib
 
     from displays.app import create_app
-    from displays.cli import main
+    from displays.cli.main import main
     feed = shared_data / "caltrain-2023" / "gtfs.zip"
     updates = shared_data / "caltrain-2023" / "trip-updates-20231108T010534Z.pb"
     service = await aiohttp_client(create_app(suite_settings(
@@ -249,9 +249,9 @@ async def test_cors_preflight_for_conditional_app_polls(client: Client) -> None:
 
 async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None:
     """Same departures, later instant: the clock and countdowns move on; the JSON ETag stays."""
-    from displays import jobs
-    from displays.appkeys import RUNTIME
-    from displays.wording import clock
+    from displays.board.wording import clock
+    from displays.service import jobs
+    from displays.web.appkeys import RUNTIME
     rt = client.app[RUNTIME]
     rt.clock = FakeClock(rt.now())
     first_text = await (await client.get(f"/stops/{HBF}.txt")).text()
@@ -269,8 +269,8 @@ async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None
 
 
 async def test_display_whose_stops_vanished_is_503_not_500(client: Client) -> None:
-    from displays.appkeys import RUNTIME
-    from displays.display_config import BoardFilter, Display
+    from displays.board.display import BoardFilter, Display
+    from displays.web.appkeys import RUNTIME
     rt = client.app[RUNTIME]
     rt.displays["gone"] = Display(id="gone", name="Gone", stops=("de:07315:9999",),
                                   filter=BoardFilter())
@@ -303,8 +303,8 @@ async def test_without_redis_an_instance_computes_alone(aiohttp_client: Any, tmp
 async def test_leader_refreshes_only_the_most_recently_asked_stops(aiohttp_client: Any,
                                                                    tmp_path: Any) -> None:
     from displays.app import create_app
-    from displays.appkeys import RUNTIME
-    from displays.jobs import refresh_boards
+    from displays.service.jobs import refresh_boards
+    from displays.web.appkeys import RUNTIME
     client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path, max_recent_stops=2)))
     rt = client.app[RUNTIME]
     for stop in ("de:07315:1002", "de:07315:1003", "de:07315:1004"):

@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from displays.board.pillar import build_pillar
+from displays.board.text import fit, text_board
+from displays.board.themes import THEMES, contrast_ratio, text_pairs
 from displays.demo.network import build_demo_feed
-from displays.display_config import DisplayConfigError, default_displays_file, load_displays
-from displays.params import ParamError, negotiate_lang, parse_filter, parse_instant, parse_int
-from displays.pillar import build_pillar, fit, text_board
-from displays.stop_search import StopSearch, fold
-from displays.themes import THEMES, contrast_ratio, text_pairs
+from displays.service.displays_file import DisplayConfigError, default_displays_file, load_displays
+from displays.service.stop_search import StopSearch, fold
+from displays.web.params import ParamError, negotiate_lang, parse_filter, parse_instant, parse_int
 from feeds import load_timetable
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -186,7 +187,7 @@ def test_pillar_sorts_notices_by_display_type() -> None:
 
 
 def test_document_etag_ignores_refresh_instant_and_feed_timestamp() -> None:
-    from displays.board_cache import document_etag
+    from displays.service.board_cache import document_etag
     first = _document()
     later = _document()
     later["generated_at"] = "2026-11-21T14:00:20+01:00"
@@ -200,7 +201,7 @@ def test_document_etag_ignores_refresh_instant_and_feed_timestamp() -> None:
 
 
 def test_pillar_html_is_identical_within_a_minute() -> None:
-    from displays.render import make_environment, render_board_html
+    from displays.board.html import make_environment, render_board_html
     env = make_environment()
 
     def html(generated: str) -> bytes:
@@ -214,7 +215,7 @@ def test_pillar_html_is_identical_within_a_minute() -> None:
 
 
 def test_settings_from_environment_name_the_bad_key() -> None:
-    from displays.settings import SettingsError, load_settings
+    from displays.service.settings import SettingsError, load_settings
     settings = load_settings({"ABFAHRT_FETCH_TIMEOUT": "2.5", "ABFAHRT_TRUSTED_PROXIES":
                               "10.0.0.1, 10.0.0.2", "ABFAHRT_COUNTDOWN_HORIZON": "15",
                               "ABFAHRT_REALTIME": "https://a.example/tu.pb /x/alerts.pb"},
@@ -232,7 +233,7 @@ def test_settings_from_environment_name_the_bad_key() -> None:
 def test_client_key_believes_only_trusted_proxies() -> None:
     from aiohttp.test_utils import make_mocked_request
 
-    from displays.http import client_key
+    from displays.web.http import client_key
     request = make_mocked_request("GET", "/", headers={"X-Forwarded-For": "1.2.3.4, 10.0.0.1"})
     # make_mocked_request has no peer: remote is None -> "unknown"
     assert client_key(request, ()) == "unknown"
@@ -247,7 +248,7 @@ def test_instants_outside_the_supported_range_are_parameter_errors(text: str) ->
 
 
 def test_rate_limiter_flood_does_not_reset_an_abuser() -> None:
-    from displays.rate_limit import RateLimiter
+    from displays.web.rate_limit import RateLimiter
     limiter = RateLimiter(60, max_keys=100)
     now = 1000.0
     while limiter.check("abuser", now) == 0:
@@ -260,7 +261,7 @@ def test_rate_limiter_flood_does_not_reset_an_abuser() -> None:
 
 
 def test_clock_starts_at_the_given_instant_and_runs_on() -> None:
-    from displays.clock import Clock, FakeClock
+    from displays.service.clock import Clock, FakeClock
     wall = [1_000_000.0]
     clock = Clock(start_at=1_774_747_800, wall=lambda: wall[0])
     assert clock.now() == 1_774_747_800 and not clock.is_wall
@@ -276,7 +277,7 @@ def test_clock_starts_at_the_given_instant_and_runs_on() -> None:
 
 
 def test_settings_take_the_clock_and_the_row_limits_from_the_environment() -> None:
-    from displays.settings import SettingsError, load_settings
+    from displays.service.settings import SettingsError, load_settings
     settings = load_settings({"ABFAHRT_CLOCK": "2026-03-29T03:30:00+02:00",
                               "ABFAHRT_DEFAULT_LIMIT": "20", "ABFAHRT_MAX_LIMIT": "40"})
     assert settings.clock_start == 1_774_747_800

@@ -13,7 +13,7 @@ from tests.faults.harness import Poll, poll, wait_until
 from tests.redis_server import RedisProcess
 
 TTL_S = 3
-TICK_S = max(1, TTL_S // 3)        # displays.jobs: the leader job runs every ttl // 3
+TICK_S = max(1, TTL_S // 3)        # displays.service.jobs: the leader job runs every ttl // 3
 
 
 async def test_follower_takes_over_after_leader_sigkill(throwaway_redis: RedisProcess,

@@ -13,7 +13,7 @@ from tests.faults.conftest import StartService
 from tests.faults.harness import HBF, Poll, poll
 
 WORKERS = 40
-SHUTDOWN_TIMEOUT_S = 10          # displays.serve: web.run_app(shutdown_timeout=10)
+SHUTDOWN_TIMEOUT_S = 10          # displays.cli.serve: web.run_app(shutdown_timeout=10)
 PATHS = ("/displays/hbf-tram", f"/stops/{HBF}.txt", "/api/v1/displays/uni-en",
          # uncached, computed per request: these are the ones most likely in flight
          f"/api/v1/stops/{HBF}/departures?window=240&limit=100&lang=en",

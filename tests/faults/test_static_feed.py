@@ -16,10 +16,10 @@ import pytest
 from aiohttp import web
 
 from displays.app import create_app
-from displays.appkeys import RUNTIME
 from displays.demo.network import build_demo_feed
-from displays.display_config import default_displays_file
-from displays.jobs import check_static
+from displays.service.displays_file import default_displays_file
+from displays.service.jobs import check_static
+from displays.web.appkeys import RUNTIME
 from tests.faults.harness import BERLIN, HBF, Upstream
 from tests.instants import SUITE_AT, suite_settings
 

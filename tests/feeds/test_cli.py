@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from displays.cli import main
+from displays.cli.main import main
 from tests.feeds.scenarios import dst_nights
 from tests.gtfs_builder import GtfsBuilder
 
@@ -189,7 +189,7 @@ def test_feed_info_json_counts_and_exclusions(tmp_path: Path,
 
 
 def test_unreachable_feed_url_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
-    from displays.cli import main
+    from displays.cli.main import main
     from tests.redis_server import free_port
     code = main(["departures", "--feed", f"http://127.0.0.1:{free_port()}/gtfs.zip",
                  "--stop", "a"])

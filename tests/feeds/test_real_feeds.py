@@ -27,7 +27,7 @@ import gtfs_kit
 import numpy as np
 import pytest
 
-from displays.cli import main
+from displays.cli.main import main
 from feeds import FeedInvalid, Timetable, find_departures, load_timetable
 from tests.feeds.test_cli import DEPARTURE_KEYS, TOP_KEYS
 

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.appkeys import RUNTIME
+from displays.web.appkeys import RUNTIME
 from tests.instants import suite_settings
 
 Client = TestClient[Any, Any]

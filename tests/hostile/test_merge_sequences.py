@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from displays.board import Board, build_board
+from displays.board.model import Board, build_board
 from feeds import Departure, Timetable, load_timetable
 from realtime.parse import encode_feed_dict, parse_feed
 from realtime.state import RealtimeState

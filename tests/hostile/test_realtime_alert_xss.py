@@ -9,8 +9,8 @@ from typing import Any
 from markupsafe import escape
 
 from displays.app import create_app
-from displays.appkeys import RUNTIME
-from displays.jobs import refresh_boards
+from displays.service.jobs import refresh_boards
+from displays.web.appkeys import RUNTIME
 from realtime.parse import encode_feed_dict, parse_feed
 from tests.instants import suite_settings
 from tests.notices.test_xss import PAYLOADS, assert_inert

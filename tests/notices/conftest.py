@@ -15,14 +15,14 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
+from displays.cli.tokens import token_audit
 from displays.demo.network import write_demo_feed
-from displays.display_config import default_displays_file, load_displays
 from displays.notices.auth import Role, new_token
-from displays.notices.cli import token_audit
 from displays.notices.model import Notice, RouteTarget, Targets
-from displays.notices.store import open_store
+from displays.notices.storage import open_store
 from displays.notices.validation import Catalog
-from displays.settings import Settings
+from displays.service.displays_file import default_displays_file, load_displays
+from displays.service.settings import Settings
 from feeds import Timetable, load_timetable
 from tests.instants import suite_settings
 

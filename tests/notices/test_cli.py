@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from displays.cli import main
-from displays.keys import Keys
+from displays.cli.main import main
 from displays.notices.auth import principal_for
+from displays.notices.file_store import FileStore
 from displays.notices.redis_store import RedisStore
-from displays.notices.store import FileStore
+from displays.service.keys import Keys
 
 
 def tokens(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

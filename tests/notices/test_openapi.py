@@ -6,7 +6,7 @@ from typing import Any
 
 import jsonschema
 
-from displays.openapi import openapi_document
+from displays.web.openapi import openapi_document
 from tests.notices.conftest import Service
 from tests.notices.test_api import NOTICE
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from redis.asyncio import Redis
 
-from displays.keys import Keys
 from displays.notices.auth import Role, new_token, principal_for, split_token, verify_token
+from displays.notices.file_store import FileStore, write_atomically
 from displays.notices.redis_store import RedisStore
-from displays.notices.store import FileStore, NoticeStore, StoreUnavailable, write_atomically
+from displays.notices.store import NoticeStore, StoreUnavailable
+from displays.service.keys import Keys
 from tests.redis_server import start_redis
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from displays.board import Board, build_board
+from displays.board.model import Board, build_board
 from feeds import Departure, Timetable, load_timetable
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from google.transit import gtfs_realtime_pb2 as pb
 
-from displays.document import board_document
+from displays.board.document import board_document
 from feeds import Timetable
 from realtime.alerts import pick_text
 from realtime.parse import parse_feed

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from displays.document import board_document
+from displays.board.document import board_document
 from feeds import Timetable
 from realtime.state import RealtimeState
 from tests.realtime.conftest import apply, board, hm, only

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from displays.cli import main
+from displays.cli.main import main
 from tests.realtime.conftest import network
 from tests.realtime.rt_builder import feed_bytes
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from displays.document import board_document
+from displays.board.document import board_document
 from feeds import Timetable
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState

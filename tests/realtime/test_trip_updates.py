@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 import realtime.merge
-from displays.document import board_document
+from displays.board.document import board_document
 from feeds import Departure, Timetable
 from tests.realtime.conftest import BASE, apply, board, hm, only, trip_ids
 from tests.realtime.rt_builder import STU, TD, stu, trip_update

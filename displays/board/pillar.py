@@ -8,12 +8,11 @@ conventions: "sofort", "in 3 min", the clock time beyond a horizon, "+3" delay, 
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.wording import clock, countdown, label
+from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
 
@@ -129,32 +128,3 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
                   speech=_speech(title, built, lang, [s for s in spoken if s]),
                   minute=dt.datetime.fromtimestamp(at - at % 60, tz).isoformat())
 
-
-def fit(text: str, width: int) -> str:
-    """Cut text to `width` characters (umlaut-safe: counts characters, not bytes)."""
-    text = unicodedata.normalize("NFC", text)
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
-
-
-def text_board(pillar: Pillar, width: int, notes: tuple[str, ...] = ()) -> str:
-    """Render a pillar as plain text lines of at most `width` characters (LED matrices).
-
-    `notes` are extra last lines (the demo label).
-    """
-    lines = [fit(f"{pillar.title}  {pillar.clock}", width)]
-    for message in (*pillar.takeover, *pillar.alternate):
-        lines += [fit(message.header, width)] + ([fit(message.description, width)]
-                                                 if message.description else [])
-    for row in () if pillar.takeover else pillar.rows:
-        tail = row.status_text or row.when
-        if row.delay and row.status == "scheduled":
-            tail = f"{row.delay} {tail}"
-        head = fit(f"{row.line:<4}{row.destination}", max(width - len(tail) - 1, 1))
-        lines.append(fit(f"{head:<{width - len(tail) - 1}} {tail}", width))
-    if not pillar.rows and not pillar.takeover:
-        lines.append(fit(label(pillar.lang, "no_departures"), width))
-    lines.extend(fit(t, width) for t in pillar.ticker)
-    if pillar.status_line:
-        lines.append(fit(pillar.status_line, width))
-    lines.extend(fit(note, width) for note in notes)
-    return "\n".join(lines) + "\n"

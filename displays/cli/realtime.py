@@ -9,8 +9,8 @@ import sys
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.cli import UsageError, open_timetable, parse_at
-from displays.document import iso
+from displays.board.document import iso
+from displays.cli.common import UsageError, open_timetable, parse_at
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import load_source

@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
-from displays.appkeys import RUNTIME
-from displays.board_cache import CachedBoard, document_etag
-from displays.http import conditional, json_response, serve_rendering
-from displays.openapi import openapi_document
-from displays.params import (
+from displays.service.board_cache import CachedBoard, document_etag
+from displays.service.runtime import Runtime, display_board_key, stop_board_key
+from displays.web.appkeys import RUNTIME
+from displays.web.http import conditional, gzipped, json_body, json_response, serve_rendering
+from displays.web.openapi import openapi_document
+from displays.web.params import (
     ParamError,
     negotiate_lang,
     parse_filter,
@@ -19,8 +20,6 @@ from displays.params import (
     parse_instant,
     parse_int,
 )
-from displays.render import gzipped, json_body
-from displays.runtime import Runtime, display_board_key, stop_board_key
 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256

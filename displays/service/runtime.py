@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from displays.board_cache import BoardCache, CachedBoard, document_etag
-from displays.boards import compute_board, display_document
-from displays.clock import Clock
-from displays.display_config import BoardFilter, Display
-from displays.document import board_document
-from displays.settings import Settings
-from displays.stop_search import StopSearch
+from displays.board.compose import compute_board, display_document
+from displays.board.display import BoardFilter, Display
+from displays.board.document import board_document
+from displays.service.board_cache import BoardCache, CachedBoard, document_etag
+from displays.service.clock import Clock
+from displays.service.realtime_hub import RealtimeHub
+from displays.service.settings import Settings
+from displays.service.stop_search import StopSearch
 from feeds import Timetable
+from realtime.state import RealtimeState
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,19 @@ class FeedStatus:
     excluded: dict[str, int] = field(default_factory=dict)
 
 
+class NoticeSource(Protocol):
+    """What boards need of the operator notices (displays.notices.service.NoticeService)."""
+
+    def alerts_for(self, tt: Timetable, stops: list[int], display: str | None, lang: str,
+                   at: int) -> list[dict[str, Any]]:
+        """The contract alerts of the notices a board of `stops` / `display` shows at `at`."""
+        ...
+
+    def all_alerts(self, lang: str, at: int) -> list[dict[str, Any]]:
+        """Every notice active at `at`, as contract alerts."""
+        ...
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -44,10 +59,10 @@ class Runtime:
     cache: BoardCache
     feed_status: FeedStatus
     clock: Clock = field(default_factory=Clock)
-    realtime: Any = None                  # the realtime hub (displays.realtime_hub)
+    realtime: RealtimeHub | None = None
     is_leader: bool = True
     instance_id: str = ""
-    notices: Any = None                   # the notice service (displays.notices), when enabled
+    notices: NoticeSource | None = None   # operator notices, when enabled
     display_seen: dict[str, int] = field(default_factory=dict)
     recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
     refresh_count: int = 0
@@ -67,7 +82,7 @@ class Runtime:
         self.tt = tt
 
     @property
-    def realtime_state(self) -> Any:
+    def realtime_state(self) -> RealtimeState | None:
         return self.realtime.state if self.realtime is not None else None
 
     # ---- board documents -----------------------------------------------------------------
@@ -91,7 +106,7 @@ class Runtime:
         """Put the operator notices for the board first in its alerts."""
         if self.notices is None:
             return
-        notices: list[dict[str, Any]] = self.notices.alerts_for(self.tt, stops, display, lang, at)
+        notices = self.notices.alerts_for(self.tt, stops, display, lang, at)
         if notices:
             document["alerts"] = notices + document["alerts"]
 

@@ -10,17 +10,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.board import BoardAlert
+from displays.board.document import alert_document
+from displays.board.model import BoardAlert
 from displays.demo.simulation import simulate_feed
-from displays.document import alert_document
-from displays.keys import Keys
-from displays.settings import Settings
+from displays.service.keys import Keys
+from displays.service.settings import Settings
 from feeds import Timetable
 from realtime.alerts import render_alert
 from realtime.errors import RealtimeError
@@ -104,7 +105,6 @@ class RealtimeHub:
             result = await fetch_feed(session, source, health.validators, self.fetch_settings)
             health.validators = result.validators
             return None if isinstance(result, NotModified) else result.body
-        from pathlib import Path
         return read_feed_file(Path(source), self.fetch_settings.max_bytes)
 
     def _apply_bytes(self, source: str, data: bytes, tt: Timetable) -> None:

@@ -8,7 +8,7 @@ import jinja2
 from aiohttp import web
 
 if TYPE_CHECKING:
-    from displays.runtime import Runtime
+    from displays.service.runtime import Runtime
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja", jinja2.Environment)

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.document import iso
+from displays.board.document import iso
+from displays.cli.common import UsageError
 from displays.notices.auth import Role, new_token, public_token
-from displays.notices.store import NoticeStore, StoreUnavailable, open_store
-from displays.settings import load_settings
+from displays.notices.storage import open_store
+from displays.notices.store import NoticeStore, StoreUnavailable
+from displays.service.settings import load_settings
 
 ZONE = ZoneInfo("Europe/Berlin")
 MAX_NAME = 64
@@ -65,8 +67,6 @@ def _store(args: argparse.Namespace) -> NoticeStore:
 
 
 def _run(args: argparse.Namespace, action: Callable[[NoticeStore], Awaitable[int]]) -> int:
-    from displays.cli import UsageError
-
     async def go() -> int:
         store = _store(args)
         try:
@@ -116,8 +116,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from displays.cli import UsageError
-
     async def action(store: NoticeStore) -> int:
         record = await store.get_token(args.token_id)
         if record is None:

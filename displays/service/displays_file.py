@@ -4,43 +4,17 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-THEMES = ("lcd", "contrast", "epaper")
+from displays.board.display import BoardFilter, Display
+from displays.board.themes import THEMES
+
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 class DisplayConfigError(ValueError):
     """The displays file is unreadable or names something that cannot work."""
-
-
-@dataclass(frozen=True)
-class BoardFilter:
-    """Filters a board by route, direction and platform code (empty = no filter)."""
-
-    routes: frozenset[str] = frozenset()
-    direction: int | None = None
-    platforms: frozenset[str] = frozenset()
-    per_line: int = 0                     # at most this many departures per route (0 = no cap)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.routes or self.platforms or self.per_line) and self.direction is None
-
-
-@dataclass(frozen=True)
-class Display:
-    id: str
-    name: str
-    stops: tuple[str, ...]
-    filter: BoardFilter
-    rows: int = 8
-    lang: str = "de"
-    theme: str = "lcd"
-    refresh_s: int = 30
-    line_width: int = 40                  # characters per line in the .txt rendering
 
 
 def _display(display_id: str, raw: dict[str, Any]) -> Display:
@@ -90,4 +64,4 @@ def load_displays(path: Path) -> dict[str, Display]:
 
 
 def default_displays_file() -> Path:
-    return Path(__file__).parent / "demo" / "displays.toml"
+    return Path(__file__).resolve().parent.parent / "demo" / "displays.toml"

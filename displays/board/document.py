@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.board import Board, BoardAlert
+from displays.board.model import Board, BoardAlert
 from feeds import Departure
 
 

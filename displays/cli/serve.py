@@ -8,10 +8,12 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
-from displays.settings import SettingsError, load_settings
+from displays.app import create_app
+from displays.service.settings import SettingsError, load_settings
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -34,8 +36,7 @@ def setup_logging() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def serve(args: argparse.Namespace) -> int:
-    from displays.app import create_app
+def cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(
             feed=args.feed, realtime=args.realtime, redis_url=args.redis, host=args.host,
@@ -54,3 +55,16 @@ def serve(args: argparse.Namespace) -> int:
     web.run_app(create_app(settings), host=settings.host, port=settings.port,
                 shutdown_timeout=10, access_log=None, print=None)
     return 0
+
+
+def add_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="run the HTTP service (no arguments: the Mainz demo)")
+    serve.add_argument("--feed", help="GTFS zip path or URL [ABFAHRT_FEED]")
+    serve.add_argument("--realtime", action="append", default=[],
+                       help="GTFS-RT URL or path, repeatable [ABFAHRT_REALTIME, space-separated]")
+    serve.add_argument("--redis", help="Redis URL; none = in-process cache [REDIS_URL]")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1) [ABFAHRT_HOST]")
+    serve.add_argument("--port", type=int, help="port (default 8080) [ABFAHRT_PORT]")
+    serve.add_argument("--displays", help="displays file (TOML) [ABFAHRT_DISPLAYS]")
+    serve.add_argument("--data-dir", help="data folder (default ./data) [ABFAHRT_DATA_DIR]")
+    serve.set_defaults(func=cmd_serve)

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
-from displays.display_config import BoardFilter
+from displays.board.display import BoardFilter
 
 MAX_PARAM_LEN = 200
 EARLIEST, LATEST = 0, 32503680000 - 7 * 86400   # 1970 … a week before 3000: ISO stays 4-digit

@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
-from displays.board import Board, BoardAlert, build_board
-from displays.display_config import BoardFilter, Display
-from displays.document import board_document
+from displays.board.display import BoardFilter, Display
+from displays.board.document import board_document
+from displays.board.model import Board, BoardAlert, build_board
 from feeds import Departure, Timetable
 
 

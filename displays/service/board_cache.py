@@ -19,7 +19,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.keys import BOARD_TTL_S, Keys, decode, encode
+from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
 
 log = logging.getLogger(__name__)
 

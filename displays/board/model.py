@@ -1,7 +1,7 @@
 """The board view-model: one stop's departures, realtime status and alerts at an instant.
 
-Pure: `at` is an argument. The JSON document (`displays.document`) and every HTML/text rendering
-are made from this one structure, so they cannot drift apart.
+Pure: `at` is an argument. The JSON document (`displays.board.document`) and every HTML and
+text rendering are made from this one structure, so they cannot drift apart.
 """
 
 from __future__ import annotations

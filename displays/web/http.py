@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -10,16 +12,16 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from displays.board_cache import CachedBoard
-from displays.metrics import Metrics
-from displays.params import ParamError
-from displays.rate_limit import RateLimiter, retry_after
-from displays.render import gzipped, json_body
+from displays.service.board_cache import CachedBoard
+from displays.service.metrics import Metrics
+from displays.web.params import ParamError
+from displays.web.rate_limit import RateLimiter, retry_after
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+GZIP_MIN_BYTES = 1024
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -68,6 +70,17 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
     gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
                        max_age=max_age, gz=gz)
+
+
+def json_body(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def gzipped(body: bytes) -> bytes | None:
+    """Return the gzip of a body worth compressing, else None."""
+    if len(body) < GZIP_MIN_BYTES:
+        return None
+    return gzip.compress(body, compresslevel=6, mtime=0)
 
 
 def json_response(value: Any, status: int = 200, headers: dict[str, str] | None = None

@@ -14,11 +14,12 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from displays.board_cache import CachedBoard
 from displays.demo.network import write_demo_feed
-from displays.keys import RECENT_TTL_S
-from displays.leader import LeaderLock
-from displays.runtime import Runtime
+from displays.service.board_cache import CachedBoard
+from displays.service.keys import RECENT_TTL_S
+from displays.service.leader import LeaderLock
+from displays.service.runtime import Runtime
+from displays.service.static_fetch import download_static
 from feeds import FeedError, Timetable, load_timetable
 
 log = logging.getLogger("abfahrt.jobs")
@@ -115,7 +116,6 @@ def set_feed_status(rt: Runtime, tt: Timetable) -> None:
 async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
                           ) -> Timetable | None:
     """Return a new timetable when the source changed, None when it did not."""
-    from displays.static_fetch import download_static
     source = rt.settings.feed
     if source is None:      # the demo: a new feed file each day keeps the calendar current
         path = write_demo_feed(rt.settings.data_dir / "demo", rt.clock.today(rt.tt.zone))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from displays.appkeys import RUNTIME
-from displays.http import json_response
-from displays.metrics import Metrics
+from displays.service.metrics import Metrics
+from displays.web.appkeys import RUNTIME
+from displays.web.http import json_response
 
 routes = web.RouteTableDef()
 METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from displays.settings import Settings
+from displays.service.settings import Settings
 
 _STR_OR_NULL = {"type": ["string", "null"]}
 _INT_OR_NULL = {"type": ["integer", "null"]}

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from displays.api import (
+from displays.board.html import render_board_html
+from displays.board.pillar import build_pillar
+from displays.board.text import text_board
+from displays.board.themes import THEMES, theme_css
+from displays.board.wording import label
+from displays.service.board_cache import CachedBoard
+from displays.service.runtime import Runtime
+from displays.web.api import (
     MAX_ID_LEN,
     cached_stop_board,
     display_board_or_404,
     max_age,
     stop_or_404,
 )
-from displays.appkeys import JINJA, RUNTIME
-from displays.board_cache import CachedBoard
-from displays.display_config import THEMES as THEME_NAMES
-from displays.http import serve_rendering
-from displays.params import ParamError, negotiate_lang, parse_int
-from displays.pillar import build_pillar, text_board
-from displays.render import render_board_html
-from displays.runtime import Runtime
-from displays.themes import THEMES, theme_css
-from displays.wording import label
+from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.http import serve_rendering
+from displays.web.params import ParamError, negotiate_lang, parse_int
 
 routes = web.RouteTableDef()
 TEXT_WIDTH_DEFAULT = 40
@@ -35,8 +35,8 @@ def _split_suffix(raw: str) -> tuple[str, str]:
 
 def _theme(request: web.Request, default: str) -> str:
     theme = request.query.get("theme", default)
-    if theme not in THEME_NAMES:
-        raise ParamError(f"theme: one of {', '.join(THEME_NAMES)}")
+    if theme not in THEMES:
+        raise ParamError(f"theme: one of {', '.join(THEMES)}")
     return theme
 
 

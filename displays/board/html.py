@@ -1,17 +1,11 @@
-"""Jinja2 rendering (autoescape on for every template) and response bodies."""
+"""Jinja2 rendering of boards (autoescape on for every template)."""
 
 from __future__ import annotations
 
-import gzip
-import json
-from typing import Any
-
 import jinja2
 
-from displays.pillar import Pillar
-from displays.wording import label
-
-GZIP_MIN_BYTES = 1024
+from displays.board.pillar import Pillar
+from displays.board.wording import label
 
 
 def make_environment() -> jinja2.Environment:
@@ -34,13 +28,3 @@ def render_board_html(env: jinja2.Environment, pillar: Pillar, *, theme: str, re
         t=lambda key, **kw: label(pillar.lang, key, **kw),
     ).encode("utf-8")
 
-
-def json_body(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def gzipped(body: bytes) -> bytes | None:
-    """Return the gzip of a body worth compressing, else None."""
-    if len(body) < GZIP_MIN_BYTES:
-        return None
-    return gzip.compress(body, compresslevel=6, mtime=0)

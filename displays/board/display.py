@@ -1,0 +1,32 @@
+"""What a display asks of its board: which stops, which departures, how many, in which style."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """Filters a board by route, direction and platform code (empty = no filter)."""
+
+    routes: frozenset[str] = frozenset()
+    direction: int | None = None
+    platforms: frozenset[str] = frozenset()
+    per_line: int = 0                     # at most this many departures per route (0 = no cap)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.routes or self.platforms or self.per_line) and self.direction is None
+
+
+@dataclass(frozen=True)
+class Display:
+    id: str
+    name: str
+    stops: tuple[str, ...]
+    filter: BoardFilter
+    rows: int = 8
+    lang: str = "de"
+    theme: str = "lcd"
+    refresh_s: int = 30
+    line_width: int = 40                  # characters per line in the .txt rendering

@@ -1,0 +1,56 @@
+"""`abfahrt feed-info`: agencies, counts, calendar and exclusions of a static feed."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from displays.cli.common import open_timetable
+
+
+def cmd_feed_info(args: argparse.Namespace) -> int:
+    tt = open_timetable(args.feed)
+    span = tt.calendar_range()
+    info = {
+        "feed_hash": tt.feed_hash,
+        "feed_version": tt.feed_version,
+        "timezone": tt.timezone,
+        "agencies": [{"id": a.id, "name": a.name, "timezone": a.timezone} for a in tt.agencies],
+        "counts": {
+            "rows_read": tt.source_counts,
+            "stops": len(tt.stop_ids), "routes": len(tt.routes), "trips": len(tt.trip_ids),
+            "stop_times": len(tt.st_trip), "frequencies": len(tt.freq_trip),
+            "departures_indexed": len(tt.ix_dep),
+        },
+        "calendar": {"first": span[0].isoformat(), "last": span[1].isoformat()} if span else None,
+        "excluded": {str(k): v for k, v in sorted(tt.excluded.items())},
+        "notes": list(tt.notes),
+    }
+    if args.json:
+        json.dump(info, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(f"Feed {tt.feed_hash[:12]} (version {tt.feed_version or '–'}), {tt.timezone}")
+    for a in tt.agencies:
+        print(f"  agency {a.id or '–'}: {a.name}")
+    for key, value in info["counts"].items():  # type: ignore[union-attr]
+        print(f"  {key}: {value}")
+    print(f"  calendar: {span[0]} … {span[1]}" if span else "  calendar: no active day")
+    if tt.excluded:
+        print("  excluded:")
+        for reason, n in sorted(tt.excluded.items()):
+            print(f"    {reason}: {n}")
+    else:
+        print("  excluded: nothing")
+    for note in tt.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    info = sub.add_parser("feed-info", help="agencies, counts, calendar, exclusions of a feed")
+    info.add_argument("feed")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(func=cmd_feed_info)

@@ -1,0 +1,8 @@
+"""The running service: state, time, jobs and the shared cache, without HTTP.
+
+`runtime` (the current timetable, realtime and boards), `clock`, `settings`, `displays_file`,
+`jobs` (APScheduler: realtime poll, board refresh, static check), `leader` (Redis lock),
+`board_cache` + `keys` (the Redis port; every key in one module), `realtime_hub`,
+`static_fetch`, `stop_search`, `metrics`.
+May import: `board`, `demo`, `feeds`, `realtime`. Never `web`, `cli`, `notices`, `app`.
+"""
