@@ -15,6 +15,7 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from displays.board.html import make_environment
+from displays.board.lexicon import load_lexicon
 from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
@@ -30,7 +31,7 @@ from displays.service.settings import Settings
 from displays.service.static_fetch import download_static
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages
-from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
 from feeds import Timetable, load_timetable
@@ -76,6 +77,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[middleware],
                           client_max_size=64 * 1024)
     app[JINJA] = env
+    app[RENDER_SLOTS] = asyncio.Semaphore(2)
     app[ops.METRICS] = metrics
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
@@ -104,7 +106,8 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         cache = BoardCache(redis, keys, origin=instance_id)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
-                     instance_id=instance_id)
+                     instance_id=instance_id,
+                     abbreviations=load_lexicon("abbreviations", settings.abbreviations_file))
         set_feed_status(rt, tt)
         hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None

@@ -73,7 +73,22 @@ def compute_board(
     board = combine_boards(boards)
     if flt.empty and len(stops) == 1:
         return board
-    return replace(board, departures=apply_filter(board.departures, flt, limit))
+    if flt.empty:
+        return replace(board, departures=apply_filter(board.departures, flt, limit))
+    return replace(board, departures=apply_filter(board.departures, flt, limit),
+                   alerts=concerning(board.alerts, apply_filter(board.departures, flt, None)))
+
+
+def concerning(alerts: tuple[BoardAlert, ...], departures: tuple[Departure, ...]
+               ) -> tuple[BoardAlert, ...]:
+    """Return the alerts that concern at least one of `departures` (a filtered display's).
+
+    A departure lists the alerts that select it: its trip, its route (and route type), its
+    platform or station, its agency. An alert of a line or platform the display leaves out
+    selects none of its departures, so that display does not show it.
+    """
+    wanted = {alert_id for dep in departures for alert_id in dep.alert_ids}
+    return tuple(a for a in alerts if a.id in wanted)
 
 
 def display_document(tt: Timetable, realtime: Any, display: Display, at: int, window_s: int,
@@ -85,6 +100,9 @@ def display_document(tt: Timetable, realtime: Any, display: Display, at: int, wi
     board = compute_board(tt, realtime, stops, at, window_s, display.rows, display.filter,
                           display.lang, max_age_s)
     document = board_document(board)
-    document["display"] = {"id": display.id, "name": display.name, "lang": display.lang,
-                           "theme": display.theme, "refresh_s": display.refresh_s}
+    document["display"] = {"id": display.id, "name": display.name,
+                           "title": display.title or board.stop_name, "lang": display.lang,
+                           "theme": display.theme, "refresh_s": display.refresh_s,
+                           "platforms": sorted(display.filter.platforms),
+                           "audio": display.audio, "readout_rows": display.readout_rows}
     return document

@@ -1,8 +1,10 @@
-"""Turn a board document into what a pillar shows: rows of words, a ticker, a readout.
+"""Turn a board document into what a pillar shows: rows of words, notices in pages, a status.
 
-Works on the contract document (the one view-model), so HTML, text and JSON agree. German board
-conventions: "sofort", "in 3 min", the clock time beyond a horizon, "+3" delay, "fällt aus",
-"Steig"/"Gleis", a highlighted platform change, "Stand 14:32 – Fahrplandaten" when not live.
+Works on the contract document (the one view-model), so HTML, text, bitmap, readout and JSON
+agree. German board conventions: "sofort", "in 3 min", the clock time beyond a horizon, the
+delay beside the scheduled clock time only ("14:48 +3": the countdown already includes it),
+"ca." only for approximate timetable times, "Steig"/"Gleis", a marked platform change, a status
+line that is always there ("Echtzeit · Stand 14:32" or "Stand 14:32 – Fahrplandaten").
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.board.lexicon import Lexicon
+from displays.board.paging import plain, split_pages, turn
 from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
+SHORTEN_FROM = 20            # destinations longer than this use the abbreviated form
+TICKER_PAGE_CHARS = 110      # fits three ticker lines on the narrowest screen (README)
+NOTICE_PAGE_CHARS = 120      # fits the alternate notice panel (four lines)
+TAKEOVER_PAGE_CHARS = 360    # fits the rows area
 
 
 @dataclass(frozen=True)
@@ -22,19 +30,28 @@ class Row:
     line: str
     colour: str | None
     text_colour: str | None
-    destination: str
-    when: str               # "sofort", "in 4 min", "14:52"
+    destination: str        # as shown: abbreviated when long
+    full_destination: str   # the feed's headsign (for the readout and screen readers)
+    when: str               # "sofort", "in 4 min", "14:52" (effective: delay included)
     scheduled: str          # "14:48"
-    delay: str | None       # "+3"
+    delay: str | None       # "+3": shown only beside the scheduled time
     status: str             # scheduled | cancelled | skipped | added
     status_text: str | None
     platform: str | None
-    platform_label: str
+    platform_label: str     # "Steig" / "Gleis"
     platform_changed: bool
     wheelchair: bool | None
-    approximate: bool
+    approximate: bool       # "ca.": an approximate timetable time, never a prediction
     realtime: bool
-    epoch: int              # effective departure, for the optional countdown script
+    rail: bool
+    epoch: int              # effective departure, for the countdown script
+    delay_s: int | None = None
+
+    @property
+    def destination_parts(self) -> list[str]:
+        """The destination split after each "/" (a line may break there, never inside a word)."""
+        parts = self.destination.split("/")
+        return [p + "/" for p in parts[:-1]] + [parts[-1]]
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,15 @@ class Message:
     header: str
     description: str | None
 
+    @property
+    def text(self) -> str:
+        """Header and description as one text (the description alone when it repeats it)."""
+        if not self.description:
+            return self.header
+        if plain(self.description).startswith(plain(self.header)):
+            return self.description
+        return f"{self.header}: {self.description}"
+
 
 @dataclass(frozen=True)
 class Pillar:
@@ -51,20 +77,28 @@ class Pillar:
     lang: str
     clock: str
     rows: tuple[Row, ...]
-    ticker: tuple[str, ...]
+    ticker: tuple[str, ...]         # ticker pages, in the order they are shown
     takeover: tuple[Message, ...]   # full-screen notices: shown instead of the departures
-    alternate: tuple[Message, ...]  # notices shown in turn with the departures
-    status_line: str | None     # "Stand 14:32 – Fahrplandaten" when realtime is not live
+    alternate: tuple[Message, ...]  # notices in a panel beside the departures
+    status_line: str                # always on screen
     live: bool
-    speech: str                 # the readout for blind riders
-    minute: str                 # the board's instant to the minute (ISO), shown in the page
+    minute: str                     # the board's instant to the minute (ISO), shown in the page
+    at: int = 0                     # the board's instant (UTC epoch), for the clock script
+    platform_header: str = ""       # "Steig", "Gleis" or "Steig/Gleis"
+    takeover_pages: tuple[str, ...] = ()
+    alternate_pages: tuple[str, ...] = ()
+    platforms: tuple[str, ...] = ()  # the display's Haltebereich (platform codes), if any
+    ticker_texts: tuple[str, ...] = ()  # the ticker notices whole (text boards, readout)
+    audio: bool = True              # the display has a speaker (a "Vorlesen" button)
+    refresh_s: int = 30
 
 
 def _epoch(iso: str) -> int:
     return int(dt.datetime.fromisoformat(iso).timestamp())
 
 
-def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_min: int) -> Row:
+def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_min: int,
+              abbreviations: Lexicon | None = None) -> Row:
     route = dep["route"]
     scheduled = _epoch(dep["scheduled"])
     effective = _epoch(dep["predicted"]) if dep["predicted"] else scheduled
@@ -75,56 +109,79 @@ def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_m
     when = countdown(effective, at, zone, lang, horizon_min)
     if dep.get("frequency") and not dep["realtime"]:
         when = label(lang, "every", n=dep["frequency"]["headway_s"] // 60)
+    full = plain(dep["headsign"] or "")
+    shown = full
+    if abbreviations is not None and len(full) > SHORTEN_FROM:
+        shown = abbreviations.apply(full)
+    rail = route["type"] in RAIL_TYPES
     return Row(
         line=route["short_name"] or route["long_name"] or route["id"],
         colour=route["color"], text_colour=route["text_color"],
-        destination=dep["headsign"] or "", when=when, scheduled=clock(scheduled, zone),
-        delay=f"{delay // 60:+d}" if delay is not None and abs(delay) >= 60 else None,
+        destination=shown, full_destination=full, when=when, scheduled=clock(scheduled, zone),
+        delay=(f"{delay // 60:+d}" if delay is not None and abs(delay) >= 60
+               and status in ("scheduled", "added") else None),
         status=status, status_text=status_text, platform=dep["platform"],
-        platform_label=label(lang, "track" if route["type"] in RAIL_TYPES else "platform"),
+        platform_label=label(lang, "track" if rail else "platform"),
         platform_changed=dep["platform_changed"], wheelchair=dep["wheelchair_accessible"],
-        approximate=dep["approximate"], realtime=dep["realtime"], epoch=effective)
+        approximate=dep["approximate"] and not dep["realtime"], realtime=dep["realtime"],
+        rail=rail, epoch=effective, delay_s=delay)
 
 
-def _speech(title: str, rows: tuple[Row, ...], lang: str, notices: list[str]) -> str:
-    """The readout: the stop, operator notices first (their audio text), then departures."""
-    parts = [f"{title}."] + [n if n.endswith(".") else f"{n}." for n in notices]
-    if not rows:
-        return " ".join([*parts, f"{label(lang, 'no_departures')}."])
-    word_line = label(lang, "line")
-    for row in rows[:5]:
-        if row.status == "cancelled":
-            parts.append(f"{word_line} {row.line} {row.destination}, {row.scheduled}: "
-                         f"{label(lang, 'cancelled')}.")
-            continue
-        where = f", {row.platform_label} {row.platform}" if row.platform else ""
-        parts.append(f"{word_line} {row.line} {row.destination}{where}: {row.when}.")
-    return " ".join(parts)
+def platform_header(rows: tuple[Row, ...], lang: str) -> str:
+    """The platform column's heading: "Gleis" for rail, "Steig" for buses and trams."""
+    kinds = {r.rail for r in rows}
+    if kinds == {True}:
+        return label(lang, "track")
+    if kinds == {True, False} and label(lang, "track") != label(lang, "platform"):
+        return f"{label(lang, 'platform')}/{label(lang, 'track')}"
+    return label(lang, "platform")
+
+
+def status_line(document: dict[str, Any], lang: str, at: int, zone: ZoneInfo) -> str:
+    """The line that is always on screen: live data, or a timetable-only warning."""
+    if document["realtime"]["status"] == "live":
+        return label(lang, "live_as_of", time=clock(at, zone))
+    return label(lang, "schedule_only", time=clock(at, zone))
+
+
+def _messages(document: dict[str, Any]) -> dict[str, list[Message]]:
+    by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
+    for alert in document["alerts"]:
+        header = plain(alert.get("header") or alert.get("description") or "")
+        if header:
+            kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
+            detail = plain(alert.get("description") or "") if alert.get("header") else None
+            by_kind[kind].append(Message(header, detail or None))
+    return by_kind
 
 
 def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_min: int = 20,
-                 rows: int | None = None) -> Pillar:
-    """Return the pillar view of a board document, in `lang`, clock times in `zone`."""
-    at = _epoch(document["generated_at"])
-    tz = zone
-    departures = document["departures"][:rows] if rows else document["departures"]
-    built = tuple(build_row(d, at, tz, lang, horizon_min) for d in departures)
-    title = document.get("display", {}).get("name") or document["stop"]["name"]
-    live = document["realtime"]["status"] == "live"
-    status_line = None if live else label(lang, "schedule_only", time=clock(at, tz))
-    by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
-    for alert in document["alerts"]:
-        header = alert.get("header") or alert.get("description") or ""
-        if header:
-            kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
-            detail = alert.get("description") if alert.get("header") else None
-            by_kind[kind].append(Message(header, detail))
-    spoken = [a.get("audio") or a.get("header") or "" for a in document["alerts"]
-              if a.get("source") == "operator"]
-    return Pillar(title=title, lang=lang, clock=clock(at, tz), rows=built,
-                  ticker=tuple(m.header for m in by_kind["ticker"]),
-                  takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
-                  status_line=status_line, live=live,
-                  speech=_speech(title, built, lang, [s for s in spoken if s]),
-                  minute=dt.datetime.fromtimestamp(at - at % 60, tz).isoformat())
+                 rows: int | None = None, abbreviations: Lexicon | None = None,
+                 refresh_s: int = 30) -> Pillar:
+    """Return the pillar view of a board document, in `lang`, clock times in `zone`.
 
+    Notice pages turn with `refresh_s`, so every page gets its turn on screens that reload.
+    """
+    at = _epoch(document["generated_at"])
+    departures = document["departures"][:rows] if rows else document["departures"]
+    built = tuple(build_row(d, at, zone, lang, horizon_min, abbreviations) for d in departures)
+    display = document.get("display") or {}
+    title = display.get("title") or display.get("name") or document["stop"]["name"]
+    by_kind = _messages(document)
+
+    def pages(messages: list[Message], size: int) -> tuple[str, ...]:
+        return turn([p for m in messages for p in split_pages(m.text, size)], at, refresh_s)
+
+    return Pillar(
+        title=plain(title), lang=lang, clock=clock(at, zone), rows=built,
+        ticker=pages(by_kind["ticker"], TICKER_PAGE_CHARS),
+        takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
+        status_line=status_line(document, lang, at, zone),
+        live=document["realtime"]["status"] == "live",
+        minute=dt.datetime.fromtimestamp(at - at % 60, zone).isoformat(), at=at,
+        platform_header=platform_header(built, lang),
+        takeover_pages=pages(by_kind["takeover"], TAKEOVER_PAGE_CHARS),
+        alternate_pages=pages(by_kind["alternate"], NOTICE_PAGE_CHARS),
+        platforms=tuple(display.get("platforms") or ()),
+        ticker_texts=tuple(m.text for m in by_kind["ticker"]),
+        audio=bool(display.get("audio", True)), refresh_s=refresh_s)

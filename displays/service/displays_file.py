@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from displays.board.display import BoardFilter, Display
+from displays.board.text import MIN_TEXT_WIDTH
 from displays.board.themes import THEMES
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -48,7 +49,24 @@ def _display(display_id: str, raw: dict[str, Any]) -> Display:
                            per_line=number("per_line", 0, 0, 50)),
         rows=number("rows", 8, 1, 50), lang=lang, theme=theme,
         refresh_s=number("refresh", 30, 5, 3600),
-        line_width=number("line_width", 40, 16, 200))
+        line_width=number("line_width", 40, MIN_TEXT_WIDTH, 200),
+        title=_text(raw, "title", where), audio=_flag(raw, "audio", where),
+        readout_rows=number("readout", 4, 1, 10))
+
+
+def _text(raw: dict[str, Any], key: str, where: str) -> str | None:
+    value = raw.get(key)
+    if value is not None and (not isinstance(value, str) or not value.strip()
+                              or len(value) > 120):
+        raise DisplayConfigError(f"{where}.{key}: a text of 1 to 120 characters")
+    return value.strip() if value else None
+
+
+def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, True)
+    if not isinstance(value, bool):
+        raise DisplayConfigError(f"{where}.{key}: true or false")
+    return value
 
 
 def load_displays(path: Path) -> dict[str, Display]:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from displays.board.compose import compute_board, display_document
 from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
+from displays.board.lexicon import Lexicon
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
 from displays.service.realtime_hub import RealtimeHub
@@ -69,6 +70,7 @@ class Runtime:
     last_refresh_ms: float = 0.0
     last_refresh_at: int = 0
     started_at: int = 0
+    abbreviations: Lexicon | None = None  # the city's screen abbreviations (destinations)
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()

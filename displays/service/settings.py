@@ -45,6 +45,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()     # reverse proxies whose X-Forwarded-For is believed
     write_rate_limit_per_min: int = 30        # per token, notice writes
     clock_start: int | None = None            # pretend it is this instant at start (demo, tests)
+    default_lang: str = "de"                  # pillar pages without a display language / ?lang=
+    abbreviations_file: Path | None = None    # a city's screen abbreviations (over the defaults)
+    lexicon_file: Path | None = None          # a city's pronunciation lexicon (over the defaults)
+    speech_engine: str = "espeak-ng"          # espeak-ng | none
+    speech_concurrency: int = 1               # syntheses at once (each in a worker thread)
 
     @property
     def demo(self) -> bool:
@@ -98,6 +103,23 @@ def _instant(env: Mapping[str, str], key: str) -> int | None:
     return int(value.timestamp())
 
 
+def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(key) or default
+    if value not in allowed:
+        raise SettingsError(f"{key}={value!r} must be one of {', '.join(allowed)}")
+    return value
+
+
+def _path(env: Mapping[str, str], key: str) -> Path | None:
+    raw = env.get(key)
+    if not raw:
+        return None
+    path = Path(raw)
+    if not path.is_file():
+        raise SettingsError(f"{key}={raw!r} is not a readable file")
+    return path
+
+
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
     """Return Settings from environment variables, with explicit (CLI) overrides winning."""
     env = os.environ if env is None else env
@@ -126,6 +148,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "default_limit": _int(env, "ABFAHRT_DEFAULT_LIMIT", 100, 1, 10_000),
         "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
         "clock_start": _instant(env, "ABFAHRT_CLOCK"),
+        "default_lang": _choice(env, "ABFAHRT_DEFAULT_LANG", "de", ("de", "en")),
+        "abbreviations_file": _path(env, "ABFAHRT_ABBREVIATIONS"),
+        "lexicon_file": _path(env, "ABFAHRT_LEXICON"),
+        "speech_engine": _choice(env, "ABFAHRT_SPEECH", "espeak-ng", ("espeak-ng", "none")),
+        "speech_concurrency": _int(env, "ABFAHRT_SPEECH_CONCURRENCY", 1, 1, 16),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import jinja2
@@ -12,3 +13,5 @@ if TYPE_CHECKING:
 
 RUNTIME: web.AppKey[Runtime] = web.AppKey("runtime")
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja", jinja2.Environment)
+# at most this many bitmaps / syntheses run at once (each in a worker thread)
+RENDER_SLOTS: web.AppKey[asyncio.Semaphore] = web.AppKey("render_slots", asyncio.Semaphore)

@@ -139,11 +139,12 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            response = error_response(exc, api, render_error)
+            response = error_response(exc, api, render_error, plain=is_text(request.path))
         except Exception:
             log.exception("unhandled error on %s", request.path)
             response = error_response(web.HTTPInternalServerError(
-                text="internal error / interner Fehler"), api, render_error)
+                text="internal error / interner Fehler"), api, render_error,
+                plain=is_text(request.path))
         add_security_headers(response, api)
         metrics.observe(name, response.status, time.perf_counter() - started)
         return response
@@ -151,12 +152,22 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
     return middleware
 
 
+def is_text(path: str) -> bool:
+    """A text board URL (LED signs): its errors are plain text too."""
+    return path.endswith(".txt")
+
+
 def error_response(exc: web.HTTPException, api: bool,
-                   render_error: Callable[[int, str], bytes]) -> web.Response:
-    """JSON errors for the API, a rendered page for everything else; keep the auth headers."""
+                   render_error: Callable[[int, str], bytes], plain: bool = False
+                   ) -> web.Response:
+    """JSON errors for the API, plain text for text boards, a rendered page for the rest;
+    keep the auth headers."""
     message = exc.text or exc.reason
     if api or exc.content_type == "application/json":
         response = error_json(exc.status, message)
+    elif plain:
+        response = web.Response(text=f"{exc.status} {message}\n", status=exc.status,
+                                content_type="text/plain", charset="utf-8")
     else:
         response = web.Response(body=render_error(exc.status, message), status=exc.status,
                                 content_type="text/html", charset="utf-8")

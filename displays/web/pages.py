@@ -1,12 +1,22 @@
-"""HTML and text pages for pillars: /stops/{id}, /displays/{id} (+ .txt), styles, index."""
+"""Pillar pages: /stops/{id}, /displays/{id} as HTML, text (.txt, LED) and bitmap (.png), the
+styles and fonts they use, and the index page.
+
+Pillar pages speak the display's language, else the server default (ABFAHRT_DEFAULT_LANG);
+`?lang=` overrides. The kiosk browser's Accept-Language is ignored here (it is for the API).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+
 from aiohttp import web
 
+from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, render_bitmap
 from displays.board.html import render_board_html
-from displays.board.pillar import build_pillar
-from displays.board.text import text_board
+from displays.board.pillar import Pillar, build_pillar
+from displays.board.text import MIN_TEXT_WIDTH, text_board
 from displays.board.themes import THEMES, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
@@ -18,19 +28,31 @@ from displays.web.api import (
     max_age,
     stop_or_404,
 )
-from displays.web.appkeys import JINJA, RUNTIME
-from displays.web.http import serve_rendering
-from displays.web.params import ParamError, negotiate_lang, parse_int
+from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
+from displays.web.http import conditional, serve_rendering
+from displays.web.params import ParamError, parse_int
 
 routes = web.RouteTableDef()
 TEXT_WIDTH_DEFAULT = 40
+SUFFIXES = (".txt", ".html", ".png")
+STOP_ROWS_DEFAULT = 10
 
 
-def _split_suffix(raw: str) -> tuple[str, str]:
-    for suffix in (".txt", ".html"):
+def split_suffix(raw: str) -> tuple[str, str]:
+    for suffix in SUFFIXES:
         if raw.endswith(suffix):
             return raw[: -len(suffix)], suffix[1:]
     return raw, "html"
+
+
+def page_lang(request: web.Request, default: str) -> str:
+    """?lang= wins; else the display's language or the server default (never Accept-Language)."""
+    lang = request.query.get("lang")
+    if lang is None or lang == "":
+        return default
+    if lang not in ("de", "en"):
+        raise ParamError("lang: must be 'de' or 'en'")
+    return lang
 
 
 def _theme(request: web.Request, default: str) -> str:
@@ -40,48 +62,109 @@ def _theme(request: web.Request, default: str) -> str:
     return theme
 
 
-def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, lang: str,
-             theme: str, rows: int | None, refresh: int, width: int) -> web.Response:
+@dataclass(frozen=True)
+class PageRequest:
+    """What a pillar page asks for, whatever its format."""
+
+    board: CachedBoard
+    fmt: str
+    lang: str
+    theme: str
+    rows: int | None
+    refresh: int
+    width: int
+    audio_path: str | None
+
+
+def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
+    return build_pillar(page.board.document, page.lang, rt.tt.zone,
+                        rt.settings.countdown_horizon_min, page.rows, rt.abbreviations,
+                        page.refresh)
+
+
+async def respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
+    response = await _respond(request, rt, page)
+    response.headers["X-Clock"] = str(rt.now())     # the page script's clock, to the second
+    return response
+
+
+async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
     now = rt.now()
-    pillar_args = (board.document, lang, rt.tt.zone, rt.settings.countdown_horizon_min, rows)
-    if fmt == "txt":
+    age = max_age(rt, page.board, now)
+    variant = (page.fmt, page.lang, page.theme, str(page.rows), str(page.refresh))
+    if page.fmt == "txt":
+        notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         return serve_rendering(
-            request, board, ("txt", lang, str(rows), str(width)),
-            lambda: text_board(build_pillar(*pillar_args), width,
-                               (label(lang, "demo"),) if rt.settings.demo else ()
-                               ).encode("utf-8"),
-            "text/plain", max_age(rt, board, now))
+            request, page.board, (*variant, str(page.width)),
+            lambda: text_board(pillar_of(rt, page), page.width, notes).encode("utf-8"),
+            "text/plain", age)
+    if page.fmt == "png":
+        return await respond_bitmap(request, rt, page, variant, age)
     return serve_rendering(
-        request, board, ("html", lang, theme, str(rows), str(refresh)),
-        lambda: render_board_html(request.app[JINJA], build_pillar(*pillar_args), theme=theme,
-                                  refresh=refresh, demo=rt.settings.demo,
-                                  route_colours=THEMES[theme].route_colours),
-        "text/html", max_age(rt, board, now))
+        request, page.board, variant,
+        lambda: render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
+                                  refresh=page.refresh, demo=rt.settings.demo,
+                                  route_colours=THEMES[page.theme].route_colours,
+                                  horizon=rt.settings.countdown_horizon_min,
+                                  audio_url=page.audio_path),
+        "text/html", age)
+
+
+async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
+                         variant: tuple[str, ...], age: int) -> web.Response:
+    """The board as a PNG for e-paper controllers: rendered once per board version and size,
+    in a worker thread (at most RENDER_SLOTS at once), answered with ETag / 304."""
+    q = request.query
+    width = parse_int(q, "w", 800, MIN_SIDE, MAX_SIDE) or 800
+    height = parse_int(q, "h", 480, MIN_SIDE, MAX_SIDE) or 480
+    depth = parse_int(q, "depth", 1, 1, 2) or 1
+    key = (*variant, f"{width}x{height}", str(depth))
+    found = page.board.renderings.get(key)
+    if found is None:
+        pillar = pillar_of(rt, page)
+        lang = page.lang
+        labels = (label(lang, "line"), label(lang, "destination"), label(lang, "departure"),
+                  pillar.platform_header)
+        async with request.app[RENDER_SLOTS]:
+            body = await asyncio.to_thread(render_bitmap, pillar, width, height, depth == 2,
+                                           labels, label(lang, "no_departures"))
+        found = page.board.rendering(key, lambda: body)
+    etag, body = found
+    return conditional(request, etag=etag, body=body, content_type="image/png", max_age=age,
+                       vary="Accept-Encoding")
 
 
 @routes.get("/stops/{stop_id}")
 async def stop_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    raw, fmt = _split_suffix(request.match_info["stop_id"])
+    raw, fmt = split_suffix(request.match_info["stop_id"])
     stop = stop_or_404(rt, raw)
-    lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
-    theme = _theme(request, "lcd")
-    rows = parse_int(request.query, "rows", 10, 1, 50, cap=True)
-    width = parse_int(request.query, "width", TEXT_WIDTH_DEFAULT, 16, 200, cap=True) or 40
-    board = await cached_stop_board(rt, stop, lang, rt.now())
-    return _respond(request, rt, board, fmt, lang, theme, rows, rt.settings.realtime_interval_s
-                    + 10, width)
+    lang = page_lang(request, rt.settings.default_lang)
+    rows = parse_int(request.query, "rows", STOP_ROWS_DEFAULT, 1, 50, cap=True)
+    page = PageRequest(
+        board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
+        theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
+        width=_text_width(request, TEXT_WIDTH_DEFAULT),
+        audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}")
+    return await respond(request, rt, page)
 
 
 @routes.get("/displays/{display_id}")
 async def display_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    raw, fmt = _split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
+    raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
     board = await display_board_or_404(rt, raw)
     display = rt.displays[raw]
-    theme = _theme(request, display.theme)
-    return _respond(request, rt, board, fmt, display.lang, theme, display.rows,
-                    display.refresh_s, display.line_width)
+    page = PageRequest(
+        board=board, fmt=fmt, lang=display.lang, theme=_theme(request, display.theme),
+        rows=display.rows, refresh=display.refresh_s,
+        width=_text_width(request, display.line_width),
+        audio_path=f"/displays/{display.id}/readout.mp3" if display.audio else None)
+    return await respond(request, rt, page)
+
+
+def _text_width(request: web.Request, default: int) -> int:
+    return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200) or default
 
 
 @routes.get("/theme/{name}.css")
@@ -91,6 +174,16 @@ async def theme_stylesheet(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="unknown theme")
     return web.Response(text=theme_css(theme), content_type="text/css",
                         headers={"Cache-Control": "public, max-age=86400"})
+
+
+@routes.get("/fonts/{name}")
+async def font_file(request: web.Request) -> web.FileResponse:
+    """The board font (Atkinson Hyperlegible, installed with the project from PyPI)."""
+    name = request.match_info["name"]
+    if FONT_DIR is None or name not in FONT_FILES.values():
+        raise web.HTTPNotFound(text="unknown font")
+    return web.FileResponse(Path(FONT_DIR) / name,
+                            headers={"Cache-Control": "public, max-age=604800"})
 
 
 @routes.get("/routes.css")
@@ -107,14 +200,34 @@ async def route_stylesheet(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "public, max-age=3600"})
 
 
+INDEX_LIST_MAX = 300        # more stations than this: the index asks for a search instead
+
+
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
-    stations = [i for i in rt.search.candidates][:200]
-    stops = [{"id": rt.tt.stop_id(i), "name": rt.tt.stop_name[i]} for i in stations]
-    stops.sort(key=lambda s: s["name"])
+    lang = page_lang(request, rt.settings.default_lang)
+    query = request.query.get("q", "").strip()[:100]
+    now = rt.now()
+    if query:
+        found = [m.index for m in rt.search.search(query, 50)]
+    elif len(rt.search.candidates) <= INDEX_LIST_MAX:
+        found = list(rt.search.candidates)
+    else:
+        found = []
+    stops = [{"id": rt.tt.stop_id(i), "name": rt.tt.stop_name[i]} for i in found]
+    if not query:
+        stops.sort(key=lambda s: s["name"])
+    displays = []
+    for d in rt.displays.values():
+        seen = rt.display_seen.get(d.id)
+        online = seen is not None and now - seen <= rt.settings.display_offline_after_s
+        displays.append({"id": d.id, "name": d.name, "title": d.title, "online": online,
+                         "seen": seen})
     body = request.app[JINJA].get_template("index.html").render(
-        lang=lang, displays=list(rt.displays.values()), stops=stops,
+        lang=lang, displays=displays, stops=stops, query=query,
+        total=len(rt.search.candidates), listed_all=not query and bool(stops),
+        t=lambda key, **kw: label(lang, key, **kw),
         demo=label(lang, "demo") if rt.settings.demo else None)
-    return web.Response(text=body, content_type="text/html")
+    return web.Response(text=body, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})

@@ -1,26 +1,134 @@
-// Optional: counts minutes down between polls and offers a spoken readout. The board works
-// without it (meta refresh); no inline script, so the Content-Security-Policy stays strict.
+// Optional refinements of the pillar page; it works without them (CSS fits it, a <noscript>
+// meta refresh reloads it). With script: the clock and countdowns stay current between polls,
+// a poll (If-None-Match) replaces the board without a full-page flash, rows that did not fit
+// are hidden from screen readers too, a tap holds a notice page, and the "Vorlesen" button
+// plays the server's audio. No inline script, so the Content-Security-Policy stays strict.
 (function () {
   "use strict";
-  // The page carries absolute departure epochs; the pillar's own (NTP) clock counts down.
-  var lang = document.documentElement.lang || "de";
+  var frame = document.querySelector(".frame");
+  if (!frame) { return; }
+  var lang = frame.getAttribute("data-lang") || "de";
+  var offset = 0;          // server time minus this device's time (s)
+  var etag = null;
+
+  function syncClock(f) {
+    offset = parseInt(f.getAttribute("data-now"), 10) - Date.now() / 1000;
+  }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
   function tick() {
-    var now = Date.now() / 1000;
-    document.querySelectorAll(".countdown[data-epoch]").forEach(function (el) {
-      var minutes = Math.floor((parseInt(el.getAttribute("data-epoch"), 10) - now) / 60);
-      if (minutes > 20 || !/min|sofort|now/.test(el.textContent)) { return; }
-      el.textContent = minutes <= 0 ? (lang === "de" ? "sofort" : "now") : "in " + minutes + " min";
+    var now = Date.now() / 1000 + offset;
+    var horizon = parseInt(frame.getAttribute("data-horizon"), 10) || 20;
+    var time = frame.querySelector(".clock time");
+    if (time) {
+      // the page's clock text is local time; move it on by the minutes passed since it was made
+      var made = parseInt(frame.getAttribute("data-now"), 10);
+      var base = time.getAttribute("data-base") || time.textContent;
+      time.setAttribute("data-base", base);
+      var hm = base.split(":");
+      var minutes = parseInt(hm[0], 10) * 60 + parseInt(hm[1], 10) +
+        Math.floor(now / 60) - Math.floor(made / 60);
+      minutes = ((minutes % 1440) + 1440) % 1440;
+      time.textContent = pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60);
+    }
+    frame.querySelectorAll(".countdown[data-epoch]").forEach(function (el) {
+      if (!/^(in \d+ min|sofort|now)$/.test(el.textContent.trim())) { return; }
+      var left = Math.floor((parseInt(el.getAttribute("data-epoch"), 10) - now) / 60);
+      if (left > horizon) { return; }
+      el.textContent = left <= 0 ? (lang === "de" ? "sofort" : "now") : "in " + left + " min";
     });
   }
-  setInterval(tick, 15000);
-  var button = document.querySelector("button.speak");
-  if (button && "speechSynthesis" in window) {
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      var utterance = new SpeechSynthesisUtterance(button.getAttribute("data-speech"));
-      utterance.lang = button.getAttribute("data-lang") === "en" ? "en-GB" : "de-DE";
-      window.speechSynthesis.cancel();
-      window.speechSynthesis.speak(utterance);
+
+  function hideClippedRows() {
+    var list = frame.querySelector(".rows");
+    if (!list) { return; }
+    list.querySelectorAll(".row").forEach(function (row) {
+      var clipped = row.offsetLeft >= list.clientWidth || row.offsetTop + row.offsetHeight >
+        list.clientHeight + 1;
+      if (clipped) { row.setAttribute("aria-hidden", "true"); } else { row.removeAttribute("aria-hidden"); }
     });
+  }
+
+  function keepIfSame(oldFrame, newFrame, selector) {
+    var before = oldFrame.querySelector(selector);
+    var after = newFrame.querySelector(selector);
+    if (before && after && before.textContent === after.textContent) {
+      after.parentNode.replaceChild(before, after);   // keeps the page turning where it was
+    }
+  }
+
+  function replaceBoard(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.querySelector(".frame");
+    if (!fresh) { return; }
+    keepIfSame(frame, fresh, ".notice-panel");
+    keepIfSame(frame, fresh, ".ticker");
+    var audio = frame.querySelector("audio.readout");
+    if (audio && !audio.paused) {      // a readout in progress is not cut off by a poll
+      var bar = fresh.querySelector(".status-bar");
+      var oldBar = frame.querySelector(".status-bar");
+      if (bar && oldBar) { bar.parentNode.replaceChild(oldBar, bar); }
+    }
+    frame.parentNode.replaceChild(fresh, frame);
+    frame = fresh;
+    setUp();
+  }
+
+  function poll() {
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(window.location.href, { headers: headers, cache: "no-store" }).then(function (r) {
+      var clock = parseInt(r.headers.get("X-Clock"), 10);
+      if (clock > 0) { offset = clock - Date.now() / 1000; tick(); }   // to the second
+      if (r.status === 200) {
+        var first = etag === null;
+        etag = r.headers.get("ETag");
+        if (!first) { return r.text().then(replaceBoard); }
+      }
+      return null;
+    }).catch(function () { /* offline: keep counting down what we have */ });
+  }
+
+  function setUpSpeech() {
+    var button = frame.querySelector("button.speak");
+    var audio = frame.querySelector("audio.readout");
+    if (!button || !audio || button.getAttribute("data-ready")) { return; }
+    button.setAttribute("data-ready", "1");
+    button.hidden = false;
+    function show(playing) {
+      button.setAttribute("aria-pressed", playing ? "true" : "false");
+      button.textContent = button.getAttribute(playing ? "data-label-stop" : "data-label-play");
+    }
+    button.addEventListener("click", function () {
+      if (!audio.paused) { audio.pause(); audio.currentTime = 0; show(false); return; }
+      audio.src = button.getAttribute("data-audio");
+      show(true);
+      var started = audio.play();
+      if (started && started.catch) { started.catch(function () { show(false); }); }
+    });
+    audio.addEventListener("ended", function () { show(false); });
+    audio.addEventListener("error", function () { show(false); });
+  }
+
+  function setUp() {
+    frame.querySelectorAll(".pages").forEach(function (box) {
+      box.addEventListener("click", function () { box.classList.toggle("paused"); });
+    });
+    setUpSpeech();
+    tick();
+    if (document.fonts && document.fonts.ready) {
+      document.fonts.ready.then(hideClippedRows);
+    } else {
+      hideClippedRows();
+    }
+  }
+
+  syncClock(frame);
+  setUp();
+  setInterval(tick, 5000);
+  window.addEventListener("resize", hideClippedRows);
+  var refresh = parseInt(frame.getAttribute("data-refresh"), 10);
+  if (refresh > 0) {
+    poll();
+    setInterval(poll, refresh * 1000);
   }
 })();

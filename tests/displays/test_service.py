@@ -109,18 +109,20 @@ async def test_pillar_html_is_accessible_german_and_english(client: Client) -> N
     response = await client.get(f"/stops/{HBF}")
     html = await response.text()
     assert response.status == 200 and response.content_type == "text/html"
-    assert '<html lang="de">' in html and '<meta http-equiv="refresh"' in html
-    assert '<th scope="col">Linie</th>' in html and "<table" in html
+    assert '<html lang="de" class="pillar">' in html
+    assert '<noscript><meta http-equiv="refresh"' in html, "the fallback when script is off"
+    assert '<span>Linie</span>' in html and '<ol class="rows"' in html
     assert "Demodaten" in html
     assert "script-src 'self'" in response.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "<script>" not in html and "onclick" not in html
     english = await (await client.get(f"/stops/{HBF}", params={"lang": "en"})).text()
-    assert '<html lang="en">' in english and '<th scope="col">Line</th>' in english
-    negotiated = await (await client.get(f"/stops/{HBF}",
-                                         headers={"Accept-Language": "en-US,en;q=0.8"})).text()
-    assert '<html lang="en">' in negotiated
+    assert '<html lang="en" class="pillar">' in english and '<span>Line</span>' in english
+    kiosk = await (await client.get(f"/stops/{HBF}",
+                                    headers={"Accept-Language": "en-US,en;q=0.8"})).text()
+    assert '<html lang="de" class="pillar">' in kiosk, "a kiosk browser's language is ignored"
+
 
 
 async def test_text_board_has_maximum_line_width(client: Client) -> None:
@@ -140,7 +142,8 @@ async def test_displays_record_last_contact(client: Client) -> None:
     page = await client.get("/displays/hbf-tram")
     assert page.status == 200
     html = await page.text()
-    assert "Straßenbahn" in html
+    assert '<h1 class="title">Hauptbahnhof</h1>' in html, "riders read the display's title"
+    assert "Straßenbahn (Steig L und M)" not in html, "never its internal name"
     board = await (await client.get("/api/v1/displays/hbf-tram")).json()
     assert_valid("Board", board)
     assert {d["platform"] for d in board["departures"]} <= {"L", "M"}

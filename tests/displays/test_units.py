@@ -143,8 +143,9 @@ def test_pillar_wording_german() -> None:
     assert cancelled.status_text == "fällt aus"
     assert delayed.when == "in 6 min" and delayed.delay == "+3"
     assert delayed.platform_label == "Steig" and delayed.platform_changed
-    assert pillar.ticker == ("Linie 80: Umleitung",) and pillar.status_line is None
-    assert "Linie 50 Hechtsheim/Bürgerhaus, Steig L: in 6 min" in pillar.speech
+    assert pillar.ticker == ("Linie 80: Umleitung",)
+    assert pillar.status_line == "Echtzeit · Stand 14:00", "the status line is always there"
+    assert pillar.platform_header == "Steig"
 
 
 def test_pillar_stale_says_fahrplandaten_and_english() -> None:
@@ -159,7 +160,11 @@ def test_text_board_respects_width() -> None:
     pillar = build_pillar(_document(), "de", BERLIN)
     text = text_board(pillar, 24)
     assert all(len(line) <= 24 for line in text.splitlines())
-    assert "fällt aus" in text and "Hechtsh" in text and "+3 in 6 min" in text
+    assert "fällt aus" in text and "Hechtsh" in text and "in 6 min" in text
+    assert "+3" not in text, "a narrow sign shows the countdown, which includes the delay"
+    wide = text_board(pillar, 40)
+    assert "in 6 min 14:03+3" in wide, "the delay stands beside the scheduled time only"
+    assert [line.split()[2] for line in wide.splitlines()[1:3]] == ["L", "L"], "platforms"
     assert fit("Höfchen/Listmann", 8) == "Höfchen…"
 
 
@@ -179,8 +184,6 @@ def test_pillar_sorts_notices_by_display_type() -> None:
         ("Haltestelle verlegt", "50 m weiter")]
     assert [m.header for m in pillar.alternate] == ["Linie 54: Umleitung"]
     assert pillar.ticker == ("Aufzug defekt",)
-    assert pillar.speech.startswith("Hauptbahnhof. Achtung, die Haltestelle ist verlegt. "
-                                    "Linie 54: Umleitung.")
     text = text_board(pillar, 40)
     assert "Haltestelle verlegt" in text and "50 m weiter" in text
     assert "Hechtsheim" not in text, "a takeover replaces the departures"

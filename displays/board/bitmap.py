@@ -1,0 +1,236 @@
+"""Bitmap boards for e-paper controllers that run no browser: a pillar as a 1-bit or 4-grey PNG.
+
+The same pillar view as the HTML (rows, ticker page, notice panel, status line), laid out by the
+same rules: destination type 3.2 % of the height in landscape, 2.4 % in portrait (at least
+12 px), header / notices / footer first, then as many whole rows as fit. Text is drawn straight
+onto the final canvas without anti-aliasing in 1-bit mode (crisp, never dithered); 4-grey draws
+anti-aliased text and quantises to four levels. Pure: pillar in, PNG bytes out.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from displays.board.pillar import Pillar, Row
+
+try:                                   # the font installs with the project (pyproject)
+    from fontpkg_atkinson_hyperlegible import ROOT as _FONT_ROOT
+    FONT_DIR: Path | None = Path(_FONT_ROOT) / "files"
+except ImportError:                    # pragma: no cover - only without the dependency
+    FONT_DIR = None
+
+FONT_FILES = {"regular": "AtkinsonHyperlegible-Regular.ttf",
+              "bold": "AtkinsonHyperlegible-Bold.ttf"}
+MIN_SIDE, MAX_SIDE = 128, 4096
+GREYS = (0, 85, 170, 255)             # the four levels of a 2-bit panel
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where things go on a bitmap (pixels); `rows` are the rows that fit whole."""
+
+    width: int
+    height: int
+    unit: int                  # destination font size
+    rows: tuple[Row, ...]
+    row_height: int
+
+
+@lru_cache(maxsize=64)
+def font(weight: str, size: int) -> ImageFont.FreeTypeFont:
+    if FONT_DIR is None:
+        raise RuntimeError("the bitmap font is missing: pip install fontpkg-atkinson-hyperlegible")
+    return ImageFont.truetype(str(FONT_DIR / FONT_FILES[weight]), size)
+
+
+def unit_for(width: int, height: int) -> int:
+    """The destination font size: 3.2 % of the height (landscape) or 2.4 % (portrait)."""
+    share = 0.024 if height > width else 0.032
+    return max(12, round(height * share))
+
+
+def _lines_height(unit: float, scale: float, lines: int) -> int:
+    return round(lines * 1.15 * unit * scale)
+
+
+def plan(pillar: Pillar, width: int, height: int) -> Layout:
+    """Decide which rows fit whole under the header, notices and footer."""
+    u = unit_for(width, height)
+    used = _lines_height(u, 1.3, 1) + round(0.6 * u)                    # header
+    if pillar.alternate_pages and not pillar.takeover_pages:
+        used += _lines_height(u, 0.9, 4) + round(0.4 * u)
+    if pillar.ticker:
+        used += _lines_height(u, 0.8, 3) + round(0.3 * u)
+    used += _lines_height(u, 0.7, 1) + round(0.4 * u)                   # status
+    used += _lines_height(u, 0.6, 1) + round(0.2 * u)                   # column heads
+    row_height = round(2.55 * u)
+    fit = max((height - used) // row_height, 0)
+    rows = () if pillar.takeover_pages else pillar.rows[:fit]
+    return Layout(width, height, u, rows, row_height)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: int
+          ) -> list[str]:
+    """Break text into lines that fit `width`, between words (a too-long word is cut)."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if draw.textlength(candidate, font=face) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = _cut(draw, word, face, width)
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _cut(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
+    """Return text as it fits `width`, ending in "…" when it had to be shortened."""
+    if draw.textlength(text, font=face) <= width:
+        return text
+    while text and draw.textlength(text + "…", font=face) > width:
+        text = text[:-1]
+    return text + "…"
+
+
+class _Canvas:
+    def __init__(self, width: int, height: int, grey: bool) -> None:
+        self.image = Image.new("L" if grey else "1", (width, height), 255)
+        self.draw = ImageDraw.Draw(self.image)
+        self.draw.fontmode = "L" if grey else "1"
+
+    def text(self, xy: tuple[float, float], text: str, face: ImageFont.FreeTypeFont,
+             fill: int = 0, anchor: str = "la") -> None:
+        self.draw.text(xy, text, font=face, fill=fill, anchor=anchor)
+
+    def box(self, box: tuple[float, float, float, float], fill: int = 0) -> None:
+        self.draw.rectangle(box, fill=fill)
+
+
+def _block(c: _Canvas, top: int, u: int, scale: float, lines: int, text: str, width: int,
+           inverse: bool) -> int:
+    """Draw a notice block (black with white text) of `lines` lines; return its bottom."""
+    face = font("bold", round(u * scale))
+    height = _lines_height(u, scale, lines) + round(0.3 * u)
+    c.box((0, top, width, top + height), 0 if inverse else 255)
+    pad = round(0.5 * u)
+    for i, line in enumerate(_wrap(c.draw, text, face, width - 2 * pad)[:lines]):
+        c.text((pad, top + round(0.15 * u) + i * 1.15 * u * scale), line, face,
+               255 if inverse else 0)
+    return top + height
+
+
+def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
+    w = layout.width
+    pad, gap = round(0.5 * u), round(0.45 * u)
+    line_w, when_w, plat_w = round(3.6 * u), round(5 * u), round(3.2 * u)
+    middle = top + layout.row_height / 2
+    bold, regular = font("bold", u), font("regular", u)
+    small = font("regular", round(0.7 * u))
+    # line badge: black with white number (e-paper has no route colours)
+    badge = _cut(c.draw, row.line, bold, line_w - round(0.5 * u))
+    badge_w = max(round(2.6 * u), round(c.draw.textlength(badge, font=bold) + 0.5 * u))
+    c.box((pad, middle - 0.65 * u, pad + badge_w, middle + 0.65 * u))
+    c.text((pad + badge_w / 2, middle), badge, bold, 255, "mm")
+    # destination: one line, or two at word/slash boundaries, else cut with an ellipsis
+    x = pad + line_w + gap
+    dest_w = w - x - gap - when_w - gap - plat_w - pad
+    words = _wrap(c.draw, row.destination.replace("/", "/ "), regular, dest_w)
+    words = [line.replace("/ ", "/") for line in words]
+    if len(words) <= 1:
+        c.text((x, middle), words[0] if words else "", regular, 0, "lm")
+    else:
+        second = " ".join(words[1:])
+        c.text((x, middle - 0.55 * u), words[0], regular, 0, "lm")
+        c.text((x, middle + 0.55 * u), _cut(c.draw, second, regular, dest_w), regular, 0, "lm")
+    if row.status == "cancelled":
+        c.box((x, middle - 0.05 * u, x + dest_w, middle + 0.05 * u))
+    # when: countdown (or status), and the scheduled time with its delay below
+    right = w - pad - plat_w - gap
+    main = row.status_text if row.status in ("cancelled", "skipped") else row.when
+    if row.approximate:
+        main = f"ca. {main}"
+    sub = row.scheduled + (f" {row.delay}" if row.delay else "") \
+        if row.delay or row.status == "cancelled" else None
+    if sub:
+        c.text((right, middle - 0.5 * u), main, bold, 0, "rm")
+        c.text((right, middle + 0.6 * u), sub, small, 0, "rm")
+    else:
+        c.text((right, middle), main, bold, 0, "rm")
+    # platform; a changed platform is drawn inverted with a note below
+    if row.platform:
+        centre = w - pad - plat_w / 2
+        if row.platform_changed:
+            c.box((centre - 0.9 * u, middle - 0.95 * u, centre + 0.9 * u, middle + 0.25 * u))
+            c.text((centre, middle - 0.35 * u), row.platform, bold, 255, "mm")
+            c.text((centre, middle + 0.7 * u), "Wechsel" if row.platform_label != "Platform"
+                   else "changed", font("bold", round(0.55 * u)), 0, "mm")
+        else:
+            c.text((centre, middle), row.platform, bold, 0, "mm")
+    c.box((0, top + layout.row_height - max(1, u // 16), w, top + layout.row_height))
+
+
+def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
+                  labels: tuple[str, str, str, str] = ("Linie", "Ziel", "Abfahrt", "Steig"),
+                  no_departures: str = "Keine Abfahrten") -> bytes:
+    """Return the pillar as a PNG of `width` × `height`: 1-bit, or 4 grey levels."""
+    layout = plan(pillar, width, height)
+    u = layout.unit
+    c = _Canvas(width, height, grey)
+    pad = round(0.5 * u)
+    head = font("bold", round(1.3 * u))
+    header_h = _lines_height(u, 1.3, 1) + round(0.6 * u)
+    clock_w = c.draw.textlength(pillar.clock, font=head)
+    c.text((pad, header_h / 2), _cut(c.draw, pillar.title, head, width - 3 * pad - clock_w),
+           head, 0, "lm")
+    c.text((width - pad, header_h / 2), pillar.clock, head, 0, "rm")
+    c.box((0, header_h - max(1, u // 12), width, header_h))
+    top = header_h
+    if pillar.alternate_pages and not pillar.takeover_pages:
+        top = _block(c, top, u, 0.9, 4, pillar.alternate_pages[0], width, True)
+    footer_h = (_lines_height(u, 0.8, 3) + round(0.3 * u) if pillar.ticker else 0) \
+        + _lines_height(u, 0.7, 1) + round(0.4 * u)
+    if pillar.takeover_pages:
+        lines = max((height - footer_h - top) * 100 // round(1.15 * 1.2 * u * 100) - 1, 1)
+        _block(c, top, u, 1.2, lines, pillar.takeover_pages[0], width, True)
+    else:
+        small = font("regular", round(0.6 * u))
+        heads_h = _lines_height(u, 0.6, 1) + round(0.2 * u)
+        xs = (pad, pad + round(4.05 * u), width - pad - round(3.65 * u),
+              width - pad - round(1.6 * u))
+        for (x, text), anchor in zip(zip(xs, labels, strict=True), ("lm", "lm", "rm", "mm"),
+                                     strict=True):
+            c.text((x, top + heads_h / 2), text, small, 0, anchor)
+        top += heads_h
+        for row in layout.rows:
+            _row(c, row, top, u, layout)
+            top += layout.row_height
+        if not pillar.rows:
+            c.text((width / 2, top + u), no_departures, font("regular", u), 0, "mm")
+    bottom = height - footer_h
+    if pillar.ticker:
+        bottom = _block(c, bottom, u, 0.8, 3, pillar.ticker[0], width, True)
+    status = font("bold" if not pillar.live else "regular", round(0.7 * u))
+    c.text((pad, bottom + (height - bottom) / 2),
+           _cut(c.draw, pillar.status_line, status, width - 2 * pad), status, 0, "lm")
+    image = c.image
+    if grey:
+        image = image.quantize(palette=_grey_palette(), dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _grey_palette() -> Image.Image:
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([v for g in GREYS for v in (g, g, g)] + [0, 0, 0] * (256 - len(GREYS)))
+    return palette
