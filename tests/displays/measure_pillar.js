@@ -55,7 +55,9 @@
       (whole ? result.shown : result.cut).push(i);
       if (whole) { lastBottom = Math.max(lastBottom, b.bottom);
         const cells = row.querySelectorAll(".line, .name, .countdown, .code");
-        result.rowsText.push([...cells].slice(0, 2).map((c) => c.textContent.replace(/\s+/g, " ").trim().replace(/^(Linie|Line) /, ""))); }
+        result.rowsText.push([...cells].slice(0, 2).map((c) => { const copy = c.cloneNode(true);
+          copy.querySelectorAll(".wheelchair, .visually-hidden").forEach((e) => e.remove());
+          return copy.textContent.replace(/\s+/g, " ").trim(); })); }
     });
     if (result.shown.length < rows.length && rowHeight > 0) {
       result.spareRows = (lb.bottom - lastBottom) / rowHeight;   // room left for a hidden row

@@ -8,6 +8,8 @@ word, computed font sizes). Script is off: the fit must hold with CSS alone.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,10 +17,14 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from PIL import Image
 
 from displays.app import create_app
+from displays.board.bitmap import plan
+from displays.board.lexicon import load_lexicon
+from displays.board.pillar import build_pillar
 from tests.cdp import Page, browser
-from tests.instants import suite_settings
+from tests.instants import BERLIN, suite_settings
 from tests.notices.conftest import add_tokens
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -48,6 +54,14 @@ NOTICES = {
                  "Steig L ist während der Bauarbeiten außer Betrieb. Auskunft erhalten Sie "
                  "rund um die Uhr im Mobilitätszentrum am Bahnhofplatz und telefonisch."),
 }
+
+# the faults of the layout before issue 11: a page as tall as its content, big type, words
+# broken anywhere
+OLD_LAYOUT = (".frame{display:block;height:auto;overflow:visible} "
+              "html.pillar{overflow:visible;height:auto;font-size:90px} "
+              "body.board{overflow:visible;height:auto} "
+              ".rows-area,.rows{display:block;overflow:visible} "
+              ".dest .name{display:block;overflow-wrap:anywhere;-webkit-line-clamp:none}")
 
 DISPLAYS = "\n".join(
     f'[displays.fit-{case}]\nname = "Matrix {case}"\ntitle = "Hauptbahnhof"\n'
@@ -90,26 +104,34 @@ def judge(m: dict[str, Any], case: str, size: tuple[int, int]) -> list[str]:
     if not all(m["pagesWhole"]):
         wrong.append(f"a notice page overflows its box: {m['pagesWhole']}")
     if case != "takeover":
-        shown = m["shown"]
-        if len(shown) < min(3, m["total"]) or m["total"] < 3:
-            wrong.append(f"only {len(shown)} of {m['total']} rows shown")
-        if shown != list(range(len(shown))):
-            wrong.append(f"shown rows are not the first ones: {shown}")
-        if m["cut"]:
-            wrong.append(f"rows cut at an edge: {m['cut']}")
-        if m["spareRows"] is not None and m["spareRows"] >= 1:
-            wrong.append(f"room for {m['spareRows']:.2f} more rows left empty")
-        share = 0.022 if height > width else 0.03
-        if m["destFont"] is None or m["destFont"] < share * height - 0.5:
-            wrong.append(f"destination font {m['destFont']} px < {share:.1%} of {height}")
-        if m["lineFont"] is None or m["lineFont"] < m["destFont"] - 0.5:
-            wrong.append(f"line badge font {m['lineFont']} < destination {m['destFont']}")
-        if m["brokenWords"]:
-            wrong.append(f"words broken across lines: {m['brokenWords']}")
-        if m["wrappedTimes"]:
-            wrong.append(f"times wrapped: {m['wrappedTimes']}")
-        if m["platformHeader"] != "Steig":
-            wrong.append(f"platform column says {m['platformHeader']!r}")
+        wrong += judge_rows(m, size)
+    return wrong
+
+
+def judge_rows(m: dict[str, Any], size: tuple[int, int]) -> list[str]:
+    """What is wrong with the departure rows of a measured page."""
+    width, height = size
+    wrong = []
+    shown = m["shown"]
+    if len(shown) < min(3, m["total"]) or m["total"] < 3:
+        wrong.append(f"only {len(shown)} of {m['total']} rows shown")
+    if shown != list(range(len(shown))):
+        wrong.append(f"shown rows are not the first ones: {shown}")
+    if m["cut"]:
+        wrong.append(f"rows cut at an edge: {m['cut']}")
+    if m["spareRows"] is not None and m["spareRows"] >= 1:
+        wrong.append(f"room for {m['spareRows']:.2f} more rows left empty")
+    share = 0.022 if height > width else 0.03
+    if m["destFont"] is None or m["destFont"] < share * height - 0.5:
+        wrong.append(f"destination font {m['destFont']} px < {share:.1%} of {height}")
+    if m["lineFont"] is None or m["lineFont"] < m["destFont"] - 0.5:
+        wrong.append(f"line badge font {m['lineFont']} < destination {m['destFont']}")
+    if m["brokenWords"]:
+        wrong.append(f"words broken across lines: {m['brokenWords']}")
+    if m["wrappedTimes"]:
+        wrong.append(f"times wrapped: {m['wrappedTimes']}")
+    if m["platformHeader"] != "Steig":
+        wrong.append(f"platform column says {m['platformHeader']!r}")
     return wrong
 
 
@@ -156,11 +178,9 @@ async def test_the_fit_check_fails_on_a_page_that_does_not_fit(aiohttp_client: C
         await page.viewport(1080, 1920)
         await page.send("Page.setBypassCSP", enabled=True)   # the page forbids inline style
         await page.goto(str(client.make_url("/displays/fit-ticker")))
-        await page.evaluate("""(() => { const s = document.createElement('style');
-          s.textContent = '.frame{display:block;height:auto;overflow:visible} html.pillar{overflow:visible;height:auto;font-size:90px}'
-            + ' body.board{overflow:visible;height:auto} .rows-area,.rows{display:block;overflow:visible}'
-            + ' .dest .name{display:block;overflow-wrap:anywhere;-webkit-line-clamp:none}';
-          document.head.appendChild(s); return true; })()""")
+        await page.evaluate(f"""(() => {{ const s = document.createElement('style');
+          s.textContent = {json.dumps(OLD_LAYOUT)}; document.head.appendChild(s); return true;
+          }})()""")
         wrong = judge(await measure(page), "ticker", (1080, 1920))
     assert any("scrolls" in w for w in wrong), wrong
     assert any("status not wholly on screen" in w for w in wrong), wrong
@@ -174,3 +194,28 @@ async def test_platform_header_words(aiohttp_client: ClientFactory, tmp_path: Pa
     client = await matrix_client(aiohttp_client, tmp_path)
     html = await (await client.get("/stops/de:07315:1001", params={"lang": lang})).text()
     assert f"<span>{expected}</span></div>" in html
+
+
+async def test_bitmap_and_text_boards_render_the_same_rows_as_the_html(
+        aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    client = await matrix_client(aiohttp_client, tmp_path)
+    document = await (await client.get("/api/v1/displays/fit-ticker")).json()
+    pillar = build_pillar(document, "de", BERLIN, rows=10, abbreviations=load_lexicon(
+        "abbreviations"))
+    text = await (await client.get("/displays/fit-ticker.txt", params={"width": "60"})).text()
+    text_rows = [line.split()[:2] for line in text.splitlines()[1:len(pillar.rows) + 1]]
+    async with browser(tmp_path / "profile", scripts=False) as page:
+        for size in ((800, 480), (1080, 1920), (480, 272)):
+            await page.viewport(*size)
+            await page.goto(str(client.make_url("/displays/fit-ticker")))
+            shown = (await measure(page))["rowsText"]
+            png = await client.get("/displays/fit-ticker.png",
+                                   params={"w": str(size[0]), "h": str(size[1])})
+            assert png.status == 200 and png.content_type == "image/png"
+            image = Image.open(io.BytesIO(await png.read()))
+            assert image.size == size and image.mode == "1"
+            planned = plan(pillar, *size).rows
+            assert len(planned) == len(shown), f"{size}: bitmap {len(planned)}, html {len(shown)}"
+            assert [[r.line, r.destination] for r in planned] == shown, size
+            assert [[r.line, r.destination.split("/")[0].split()[0]] for r in planned] == [
+                [line, dest.split("/")[0]] for line, dest in text_rows[:len(planned)]]

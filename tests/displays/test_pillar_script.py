@@ -1,0 +1,78 @@
+"""The pillar page's script in Debian's Chromium: the clock and countdowns run between polls,
+and a poll brings a new board in without reloading the page."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from displays.app import create_app
+from tests.cdp import Page, browser
+from tests.instants import suite_settings
+from tests.notices.conftest import add_tokens
+
+ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+DISPLAYS = "".join(
+    f'[displays.{name}]\nname = "{name}"\ntitle = "Hauptbahnhof"\nstops = ["de:07315:1001"]\n'
+    f'platforms = ["L", "M"]\nrows = 8\nrefresh = {refresh}\n' for name, refresh in
+    (("quick", 5), ("slow", 3600)))
+
+
+async def wait_for(page: Page, expression: str, timeout_s: float = 20) -> Any:
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while asyncio.get_running_loop().time() < deadline:
+        value = await page.evaluate(expression)
+        if value:
+            return value
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"never true in the page: {expression}")
+
+
+async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
+        aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    displays = tmp_path / "displays.toml"
+    displays.write_text(DISPLAYS, encoding="utf-8")
+    settings = suite_settings(data_dir=tmp_path / "data", displays_file=displays)
+    _, operator = await add_tokens(settings)
+    client = await aiohttp_client(create_app(settings))
+    async with browser(tmp_path / "profile") as page:
+        await page.viewport(1080, 1920)
+        # a display polled once an hour: between polls only the page's own clock runs
+        await page.goto(str(client.make_url("/displays/slow")))
+        await asyncio.sleep(1.0)                  # its first poll has set the clock
+        before = await page.evaluate("""(() => { window.notReloaded = true;
+          return { clock: document.querySelector('.clock time').textContent,
+                   countdowns: [...document.querySelectorAll('.countdown')].map(e => e.textContent),
+                   ticker: !!document.querySelector('.ticker') }; })()""")
+        assert before["ticker"] is False
+        # the pillar's own clock moves on ten minutes: the page follows without a poll
+        await page.evaluate("""(() => { const real = Date.now.bind(Date);
+          Date.now = () => real() + 600000; return true; })()""")
+        later = await wait_for(page, f"""(() => {{
+          const t = document.querySelector('.clock time').textContent;
+          return t !== {before["clock"]!r} && t; }})()""")
+        h, m = map(int, before["clock"].split(":"))
+        assert later in {f"{(h * 60 + m + d) // 60 % 24:02d}:{(h * 60 + m + d) % 60:02d}"
+                         for d in (10, 11)}
+        counted = await page.evaluate(
+            "[...document.querySelectorAll('.countdown')].map(e => e.textContent)")
+        assert len(counted) == len(before["countdowns"])
+        for was, now in zip(before["countdowns"], counted, strict=True):
+            left = int(was.split()[1]) - 10 if was.startswith("in ") else 0
+            assert (now == "sofort" and left <= 1) or now in {f"in {left} min",
+                                                              f"in {left - 1} min"}, (was, now)
+        # a notice posted now reaches a page by its next poll, without a reload
+        await page.goto(str(client.make_url("/displays/quick")))
+        await page.evaluate("window.notReloaded = true")
+        response = await client.post(
+            "/api/v1/notices", headers={"Authorization": f"Bearer {operator}"},
+            json={"text": {"de": "Aufzug an Steig M defekt"}, "display": "ticker",
+                  "targets": {"displays": ["quick"]}})
+        assert response.status == 201
+        assert await wait_for(page, "document.querySelector('.ticker') && "
+                                    "document.querySelector('.ticker').textContent")
+        assert await page.evaluate("window.notReloaded === true"), "the page was reloaded"
