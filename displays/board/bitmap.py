@@ -222,15 +222,10 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
     c.text((pad, bottom + (height - bottom) / 2),
            _cut(c.draw, pillar.status_line, status, width - 2 * pad), status, 0, "lm")
     image = c.image
-    if grey:
-        image = image.quantize(palette=_grey_palette(), dither=Image.Dither.NONE)
+    if grey:        # four levels, nearest (no dithering: text stays crisp), a 2-bit palette
+        levels = image.point(lambda v: min(len(GREYS) - 1, (v + 42) // 85))
+        image = Image.frombytes("P", levels.size, levels.tobytes())
+        image.putpalette([v for g in GREYS for v in (g, g, g)])
     out = io.BytesIO()
     image.save(out, "PNG", optimize=True)
     return out.getvalue()
-
-
-@lru_cache(maxsize=1)
-def _grey_palette() -> Image.Image:
-    palette = Image.new("P", (1, 1))
-    palette.putpalette([v for g in GREYS for v in (g, g, g)] + [0, 0, 0] * (256 - len(GREYS)))
-    return palette

@@ -63,7 +63,7 @@ async def test_post_shows_on_matching_boards_only(service: Service) -> None:
 async def test_pillar_html_and_text_show_it(service: Service) -> None:
     await post(service, NOTICE)
     html = await (await service.client.get("/displays/schillerplatz-50")).text()
-    assert 'class="takeover"' in html and "Baustelle am Schillerplatz" in html
+    assert 'class="takeover pages' in html and "Baustelle am Schillerplatz" in html
     text = await (await service.client.get(f"/stops/{SCHILLER}.txt")).text()
     assert "Baustelle am Schillerplatz" in text
     other = await (await service.client.get("/displays/hoefchen-epaper")).text()

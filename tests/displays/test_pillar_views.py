@@ -1,0 +1,173 @@
+"""Pillar views apart from the browser: abbreviations as data, notice pages, text boards,
+bitmaps, languages, filtered displays' alerts, the index page."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from displays.board.bitmap import render_bitmap
+from displays.board.lexicon import LexiconError, load_lexicon, parse_lexicon
+from displays.board.paging import split_pages, turn
+from displays.board.pillar import build_pillar
+from displays.board.text import MIN_TEXT_WIDTH, text_board
+from displays.board.themes import THEMES, contrast_ratio
+from tests.instants import BERLIN
+
+HBF = "de:07315:1001"
+Client = Any
+
+
+def test_abbreviations_shorten_whole_words_and_compound_ends() -> None:
+    screen = load_lexicon("abbreviations")
+    assert screen.apply("Hauptbahnhof West") == "Hbf West"
+    assert screen.apply("Lerchenberg/Hindemithstraße") == "Lerchenberg/Hindemithstr."
+    assert screen.apply("Zollhafen/Inge-Reitz-Straße") == "Zollhafen/Inge-Reitz-Str."
+    assert screen.apply("Marienborn Bahnhof") == "Marienborn Bf"
+    assert screen.apply("Bahnhofstraße") == "Bahnhofstr.", "longest suffix first, one pass"
+    assert screen.apply("Strand") == "Strand", "never inside a word"
+
+
+def test_a_city_extends_the_abbreviations_without_code(tmp_path: Path) -> None:
+    city = tmp_path / "city.toml"
+    city.write_text('[words]\n"Hauptbahnhof" = "Hauptbf."\n"Gonsenheim" = "Gonsenh."\n',
+                    encoding="utf-8")
+    screen = load_lexicon("abbreviations", city)
+    assert screen.apply("Gonsenheim/Elbestraße") == "Gonsenh./Elbestr."
+    assert screen.apply("Hauptbahnhof") == "Hauptbf.", "the city's entry wins"
+    with pytest.raises(LexiconError, match="unknown table"):
+        parse_lexicon('[woerter]\n"a" = "b"\n', "bad.toml")
+    with pytest.raises(LexiconError, match="patterns"):
+        parse_lexicon('[patterns]\n"(" = "b"\n', "bad.toml")
+
+
+def test_notice_pages_break_between_words_and_take_turns() -> None:
+    text = " ".join(["Ersatzhaltestelle"] * 30)
+    pages = split_pages(text, 110)
+    assert len(pages) > 1 and all(len(p) <= 110 for p in pages)
+    assert all(p.endswith(f"({i}/{len(pages)})") for i, p in enumerate(pages, 1))
+    assert " ".join(re.sub(r" \(\d+/\d+\)$", "", p) for p in pages) == text
+    firsts = {turn(pages, at, 30)[0] for at in range(0, 30 * len(pages), 30)}
+    assert firsts == set(pages), "each page comes first in one refresh period"
+    assert split_pages("kurz\x07 und\u200b\nklar", 110) == ["kurz und klar"]
+
+
+def _document(alerts: list[dict[str, Any]] | None = None, platform_changed: bool = False
+              ) -> dict[str, Any]:
+    dep = {"trip_id": "t", "service_date": "2026-03-04", "stop_id": "s", "stop_sequence": 1,
+           "route": {"id": "50", "short_name": "50", "long_name": None, "type": 0,
+                     "color": "E2001A", "text_color": "FFFFFF"},
+           "headsign": "Zollhafen/Inge-Reitz-Straße", "scheduled": "2026-03-04T12:03:00+01:00",
+           "predicted": "2026-03-04T12:06:00+01:00", "delay_s": 180, "realtime": True,
+           "status": "scheduled", "platform": "D", "platform_changed": platform_changed,
+           "on_request": False, "approximate": True, "frequency": None,
+           "wheelchair_accessible": True, "occupancy": None, "alert_ids": []}
+    timetable = dict(dep, trip_id="u", predicted=None, delay_s=None, realtime=False,
+                     scheduled="2026-03-04T12:40:00+01:00", headsign="Hauptbahnhof")
+    return {"stop": {"id": "s", "name": "Hauptbahnhof"},
+            "generated_at": "2026-03-04T12:00:00+01:00",
+            "realtime": {"status": "live", "feed_timestamp": None},
+            "departures": [dep, timetable], "alerts": alerts or []}
+
+
+def test_rows_say_the_delay_once_and_ca_only_without_realtime() -> None:
+    pillar = build_pillar(_document(), "de", BERLIN, abbreviations=load_lexicon("abbreviations"))
+    live, planned = pillar.rows
+    assert live.when == "in 6 min" and live.scheduled == "12:03" and live.delay == "+3"
+    assert not live.approximate, "a realtime prediction is never 'ca.'"
+    assert planned.approximate and planned.when == "12:40"
+    assert live.destination == "Zollhafen/Inge-Reitz-Str."
+    assert live.full_destination == "Zollhafen/Inge-Reitz-Straße"
+    assert live.destination_parts == ["Zollhafen/", "Inge-Reitz-Str."]
+    english = build_pillar(_document(), "en", BERLIN)
+    assert english.platform_header == "Platform" and english.rows[0].platform_label == "Platform"
+
+
+def test_text_board_platform_column_wrapped_notices_and_width() -> None:
+    notice = {"id": "n", "header": "Umleitung", "description": "Die Linie 50 fährt über die "
+              "Kaiserstraße; die Haltestellen Schillerplatz und Münsterplatz entfallen.",
+              "source": "operator", "display": "takeover"}
+    pillar = build_pillar(_document([notice]), "de", BERLIN)
+    text = text_board(pillar, 24)
+    assert all(len(line) <= 24 for line in text.splitlines())
+    assert "Münsterplatz" in text and "entfallen." in text, "a takeover is wrapped, not cut"
+    rows = text_board(build_pillar(_document(), "de", BERLIN), MIN_TEXT_WIDTH).splitlines()[1:3]
+    assert [len(r) for r in rows] == [MIN_TEXT_WIDTH] * 2 and all(" D " in r for r in rows)
+
+
+def test_bitmap_is_one_bit_or_four_greys_and_changes_with_the_board() -> None:
+    pillar = build_pillar(_document(platform_changed=True), "de", BERLIN)
+    mono = Image.open(io.BytesIO(render_bitmap(pillar, 800, 480)))
+    assert mono.mode == "1" and mono.size == (800, 480)
+    black = mono.histogram()[0]
+    assert 0.01 < black / (800 * 480) < 0.5, "text drawn, not a blank or black page"
+    grey = Image.open(io.BytesIO(render_bitmap(pillar, 800, 480, grey=True)))
+    assert grey.mode == "P" and len(grey.getcolors()) <= 4
+    other = build_pillar(_document(), "de", BERLIN)
+    assert render_bitmap(other, 800, 480) != render_bitmap(pillar, 800, 480)
+
+
+def test_themes_and_index_colours_are_readable() -> None:
+    for theme in THEMES.values():
+        for fg, bg in ((theme.text, theme.background), (theme.muted, theme.background),
+                       (theme.accent, theme.background), (theme.warning_text, theme.warning_bg)):
+            assert contrast_ratio(fg, bg) >= 4.5, (theme.name, fg, bg)
+    assert contrast_ratio("#000000", "#FFFFFF") >= 4.5     # the index's search field
+
+
+async def test_pages_are_german_unless_told(client: Client) -> None:
+    english_kiosk = {"Accept-Language": "en-US,en;q=0.9"}
+    stop = await (await client.get(f"/stops/{HBF}", headers=english_kiosk)).text()
+    assert '<html lang="de"' in stop and "Abfahrt" in stop
+    assert '<html lang="en"' in await (await client.get(f"/stops/{HBF}?lang=en")).text()
+    uni = await (await client.get("/displays/uni-en", headers={"Accept-Language": "de"})).text()
+    assert '<html lang="en"' in uni, "a display speaks its own language"
+    assert '<h1 class="title">Universität</h1>' in uni and "(English)" not in uni
+
+
+async def test_tram_display_shows_no_bus_alert(client: Client) -> None:
+    stop = await (await client.get(f"/api/v1/stops/{HBF}/departures")).json()
+    bus = [a for a in stop["alerts"] if "80" in (a["header"] or "")]
+    assert bus, "the demo's bus 80 alert is on the station board"
+    tram = await (await client.get("/api/v1/displays/hbf-tram")).json()
+    assert not [a for a in tram["alerts"] if a["id"] in {b["id"] for b in bus}]
+    assert "Linie 80" not in await (await client.get("/displays/hbf-tram.txt")).text()
+
+
+async def test_text_errors_are_plain_text(client: Client) -> None:
+    for path, status in ((f"/stops/{HBF}.txt?width=5", 400), ("/stops/nope.txt", 404),
+                         ("/displays/nope.txt", 404), (f"/stops/{HBF}.txt?width=500", 400)):
+        response = await client.get(path)
+        assert response.status == status and response.content_type == "text/plain", path
+        assert "<" not in await response.text()
+    narrow = await client.get(f"/stops/{HBF}.txt", params={"width": str(MIN_TEXT_WIDTH)})
+    assert narrow.status == 200
+    assert max(len(line) for line in (await narrow.text()).splitlines()) == MIN_TEXT_WIDTH
+
+
+async def test_bitmap_endpoints_with_etag(client: Client) -> None:
+    for path in ("/displays/hoefchen-epaper.png", f"/stops/{HBF}.png"):
+        response = await client.get(path, params={"w": "400", "h": "300", "depth": "2"})
+        assert response.status == 200 and response.content_type == "image/png"
+        image = Image.open(io.BytesIO(await response.read()))
+        assert image.size == (400, 300)
+        again = await client.get(path, params={"w": "400", "h": "300", "depth": "2"},
+                                 headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status == 304
+    assert (await client.get(f"/stops/{HBF}.png", params={"w": "9"})).status == 400
+
+
+async def test_index_searches_without_script_and_lists_displays(client: Client) -> None:
+    await client.get("/displays/hbf-tram")
+    page = await (await client.get("/", params={"q": "hoefchen"})).text()
+    assert 'role="search"' in page and 'name="q"' in page and "<script" not in page
+    assert "Höfchen/Listmann" in page
+    assert re.search(r'hbf-tram">[^<]+</a>\s*– <span class="state-online">online', page)
+    assert re.search(r'uni-en">[^<]+</a>\s*– <span class="state-offline">offline', page)
+    full = await (await client.get("/")).text()
+    assert full.count('href="/stops/') >= 2 * 20, "every stop of the demo is listed"
