@@ -16,6 +16,7 @@ from redis.retry import Retry
 
 from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
+from displays.board.wording import LANGUAGES
 from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
@@ -28,9 +29,10 @@ from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
 from displays.service.settings import Settings
+from displays.service.speech import Speech, open_engine
 from displays.service.static_fetch import download_static
 from displays.service.stop_search import StopSearch
-from displays.web import api, ops, pages
+from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RENDER_SLOTS] = asyncio.Semaphore(2)
     app[ops.METRICS] = metrics
     app.add_routes(api.routes)
+    app.add_routes(readout.routes)
     app.add_routes(pages.routes)
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
@@ -107,7 +110,14 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
                      instance_id=instance_id,
-                     abbreviations=load_lexicon("abbreviations", settings.abbreviations_file))
+                     abbreviations=load_lexicon("abbreviations", settings.abbreviations_file),
+                     pronunciation={lang: load_lexicon(f"pronunciation.{lang}",
+                                                       settings.lexicon_file)
+                                    for lang in LANGUAGES})
+        engine, reason = await asyncio.to_thread(open_engine, settings.speech_engine)
+        if reason:
+            log.warning("no readout audio: %s", reason)
+        rt.speech = Speech(engine, reason, settings.speech_concurrency, redis, keys)
         set_feed_status(rt, tt)
         hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None

@@ -92,7 +92,8 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, wi
     return lines
 
 
-def _cut(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: int) -> str:
+def _cut(draw: ImageDraw.ImageDraw, text: str, face: ImageFont.FreeTypeFont, width: float
+         ) -> str:
     """Return text as it fits `width`, ending in "…" when it had to be shortened."""
     if draw.textlength(text, font=face) <= width:
         return text
@@ -155,12 +156,11 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
         c.box((x, middle - 0.05 * u, x + dest_w, middle + 0.05 * u))
     # when: countdown (or status), and the scheduled time with its delay below
     right = w - pad - plat_w - gap
-    main = row.status_text if row.status in ("cancelled", "skipped") else row.when
+    main = (row.status_text if row.status in ("cancelled", "skipped") else None) or row.when
     if row.approximate:
         main = f"ca. {main}"
-    sub = row.scheduled + (f" {row.delay}" if row.delay else "") \
-        if row.delay or row.status == "cancelled" else None
-    if sub:
+    sub = row.scheduled + (f" {row.delay}" if row.delay else "")
+    if row.delay or row.status == "cancelled":
         c.text((right, middle - 0.5 * u), main, bold, 0, "rm")
         c.text((right, middle + 0.6 * u), sub, small, 0, "rm")
     else:
@@ -189,7 +189,7 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
     head = font("bold", round(1.3 * u))
     header_h = _lines_height(u, 1.3, 1) + round(0.6 * u)
     clock_w = c.draw.textlength(pillar.clock, font=head)
-    c.text((pad, header_h / 2), _cut(c.draw, pillar.title, head, width - 3 * pad - clock_w),
+    c.text((pad, header_h / 2), _cut(c.draw, pillar.title, head, int(width - 3 * pad - clock_w)),
            head, 0, "lm")
     c.text((width - pad, header_h / 2), pillar.clock, head, 0, "rm")
     c.box((0, header_h - max(1, u // 12), width, header_h))

@@ -14,6 +14,7 @@ RECENT_TTL_S = 3600          # the "recently asked stops" set is trimmed to this
 LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
 BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
 REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
+AUDIO_TTL_S = 900            # readout audio: a board's text changes at least every few minutes
 
 
 class Keys:
@@ -46,6 +47,10 @@ class Keys:
     def recent_stops(self) -> str:
         """Sorted set: board key of a stop -> epoch it was last asked for."""
         return self.prefix + "stops:recent"
+
+    def audio(self, digest: str) -> str:
+        """Bytes: the audio of one readout (voice, language, text, format hashed)."""
+        return f"{self.prefix}audio:{digest}"
 
     def realtime_raw(self, source: str) -> str:
         """The last good GTFS-RT bytes of a source, as fetched by the leader."""

@@ -18,6 +18,7 @@ from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
+from displays.service.speech import Speech
 from displays.service.stop_search import StopSearch
 from feeds import Timetable
 from realtime.state import RealtimeState
@@ -71,6 +72,8 @@ class Runtime:
     last_refresh_at: int = 0
     started_at: int = 0
     abbreviations: Lexicon | None = None  # the city's screen abbreviations (destinations)
+    pronunciation: dict[str, Lexicon] = field(default_factory=dict)   # per language, spoken
+    speech: Speech | None = None          # readout audio (engine, cache, concurrency cap)
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()

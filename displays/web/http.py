@@ -153,8 +153,8 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
 
 
 def is_text(path: str) -> bool:
-    """A text board URL (LED signs): its errors are plain text too."""
-    return path.endswith(".txt")
+    """A text board or readout URL (LED signs, audio controllers): errors in plain text too."""
+    return path.endswith(".txt") or "/readout" in path
 
 
 def error_response(exc: web.HTTPException, api: bool,

@@ -31,6 +31,8 @@ async def readyz(request: web.Request) -> web.Response:
             missing.append("redis")
     if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
         missing.append("realtime")
+    if rt.speech is not None and not rt.speech.available:
+        missing.append("audio")          # boards are served; only the readout audio is not
     body = {"status": "degraded" if missing else "ready", "missing": missing,
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
     return json_response(body, headers={"Cache-Control": "no-store"})

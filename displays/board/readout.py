@@ -1,0 +1,201 @@
+"""The spoken readout of a board, as data: plain text and SSML, German and English.
+
+Pure: a board document in, sentences out. It reads what the board shows and nothing else: the
+stop (and the display's Haltebereich), whether the times are live, the next departures (4 by
+default) as "Linie 50 nach Hechtsheim, Bürgerhaus, in 3 Minuten, 2 Minuten später als geplant,
+Steig L", then the operator notices (their own audio text where given) and the upstream alerts.
+A takeover notice replaces the departures on the board, so then the readout has none either.
+
+Everything the voice gets passes the city's pronunciation lexicon (data) and a normaliser:
+no abbreviation, slash, clock time "14:52", "min" or "+3" reaches the synthesiser. Numbers are
+written as eSpeak NG reads them well ("eine Minute", "14 Uhr 5"). Free text is capped and
+stripped of markup and control characters, so a hostile notice cannot stretch or break it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+from displays.board.lexicon import Lexicon
+from displays.board.paging import plain
+from displays.board.pillar import Row, build_pillar
+
+DEFAULT_COUNT = 4
+NOTICE_CHARS = 400           # one notice is read up to this many characters
+MAX_CHARS = 2400             # the whole readout never exceeds this (about three minutes)
+CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
+MARKUP = re.compile(r"[<>&{}\[\]\\|*_#~^`\"]")
+
+WORDS: dict[str, dict[str, str]] = {
+    "de": {"stop": "Haltestelle {name}", "platforms": "Steig {codes}", "and": "und",
+           "line": "Linie {line}", "to": "nach {destination}", "now": "sofort",
+           "in_one": "in einer Minute", "in_n": "in {n} Minuten", "at": "um {time}",
+           "every": "alle {n} Minuten", "approx": "etwa",
+           "late_one": "eine Minute später als geplant",
+           "late_n": "{n} Minuten später als geplant",
+           "early_one": "eine Minute früher als geplant",
+           "early_n": "{n} Minuten früher als geplant", "platform": "Steig {code}",
+           "track": "Gleis {code}", "changed_platform": "heute von Steig {code}",
+           "changed_track": "heute von Gleis {code}", "cancelled": "fällt aus",
+           "planned": "planmäßig {time}", "skipped": "hält heute nicht hier",
+           "added": "Zusatzfahrt", "scheduled_row": "nach Fahrplan",
+           "not_live": "Keine Echtzeitdaten, Angaben nach Fahrplan.",
+           "none": "Zurzeit keine Abfahrten.", "notice": "Hinweis: {text}",
+           "clock": "{h} Uhr {m}", "clock_full": "{h} Uhr"},
+    "en": {"stop": "Stop {name}", "platforms": "platform {codes}", "and": "and",
+           "line": "Line {line}", "to": "to {destination}", "now": "now",
+           "in_one": "in one minute", "in_n": "in {n} minutes", "at": "at {time}",
+           "every": "every {n} minutes", "approx": "about", "late_one": "one minute late",
+           "late_n": "{n} minutes late", "early_one": "one minute early",
+           "early_n": "{n} minutes early", "platform": "platform {code}",
+           "track": "platform {code}", "changed_platform": "today from platform {code}",
+           "changed_track": "today from platform {code}", "cancelled": "cancelled",
+           "planned": "scheduled {time}", "skipped": "does not stop here today",
+           "added": "extra service", "scheduled_row": "timetable time",
+           "not_live": "No live data, times from the timetable.",
+           "none": "No departures at the moment.", "notice": "Notice: {text}",
+           "clock": "{h} {m}", "clock_full": "{h} o'clock"},
+}
+
+
+@dataclass(frozen=True)
+class Readout:
+    """What the voice says: sentences in order; `notices` start at index `first_notice`."""
+
+    lang: str
+    sentences: tuple[str, ...]
+    first_notice: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+    @property
+    def ssml(self) -> str:
+        """The readout as SSML within what eSpeak NG takes: speak, p, s, break, say-as."""
+        head = [f"<s>{escape(s)}</s>" for s in self.sentences[: self.first_notice]]
+        notices = [f"<p>{escape(s)}</p>" for s in self.sentences[self.first_notice:]]
+        return (f'<speak version="1.0" xml:lang="{"de-DE" if self.lang == "de" else "en-GB"}">'
+                f"<p>{''.join(head)}</p>{''.join(notices)}</speak>")
+
+
+def _w(lang: str, key: str, **values: object) -> str:
+    return WORDS[lang][key].format(**values)
+
+
+def spoken_clock(text: str, lang: str) -> str:
+    """"14:05" -> "14 Uhr 5", "14:00" -> "14 Uhr" (eSpeak NG says "14 Uhr null fünf")."""
+    def say(match: re.Match[str]) -> str:
+        hours, minutes = int(match.group(1)), int(match.group(2))
+        if minutes == 0:
+            return _w(lang, "clock_full", h=hours)
+        m = f"oh {minutes}" if lang == "en" and minutes < 10 else str(minutes)
+        return _w(lang, "clock", h=hours, m=m)
+    return CLOCK.sub(say, text)
+
+
+def speakable(text: str, lang: str, lexicon: Lexicon | None, limit: int = NOTICE_CHARS) -> str:
+    """Return free text as the voice should get it: plain, capped, lexicon applied, no slash,
+    no clock time, no "+3", no markup."""
+    text = plain(MARKUP.sub(" ", text))
+    if len(text) > limit:
+        text = text[: limit].rsplit(" ", 1)[0] + " …"
+    if lexicon is not None:
+        text = lexicon.apply(text)
+    text = spoken_clock(text, lang)
+    text = re.sub(r"\+\s?(\d+)", r"plus \1", text)
+    text = re.sub(r"\s*[/()]\s*", ", ", text)
+    text = re.sub(r"(,\s*)+", ", ", text)
+    text = re.sub(r"([.!?:;])\s*,", r"\1", text)
+    text = re.sub(r",\s*([.!?:;])", r"\1", text).strip(" ,")
+    return re.sub(r"\s+", " ", text)
+
+
+def _minutes(n: int, lang: str, one: str, many: str) -> str:
+    return _w(lang, one) if n == 1 else _w(lang, many, n=n)
+
+
+def departure_sentence(row: Row, lang: str, lexicon: Lexicon | None, at: int,
+                       board_live: bool) -> str:
+    """One departure as a sentence (without its full stop)."""
+    line = speakable(row.line, lang, lexicon)
+    who = _w(lang, "line", line=line) if re.fullmatch(r"[\d ]+[a-zA-Z]?", row.line) else line
+    parts = [f"{_w(lang, 'added')}, {who}" if row.status == "added" else who]
+    destination = speakable(row.full_destination, lang, lexicon)
+    if destination:
+        parts[0] += " " + _w(lang, "to", destination=destination)
+    if row.status == "cancelled":
+        parts += [_w(lang, "planned", time=spoken_clock(row.scheduled, lang)),
+                  _w(lang, "cancelled")]
+        return ", ".join(parts)
+    if row.status == "skipped":
+        return ", ".join([*parts, _w(lang, "skipped")])
+    minutes = (row.epoch - at) // 60
+    if row.when.startswith(("alle", "every")):
+        when = _w(lang, "every", n=int(re.sub(r"\D", "", row.when) or 0))
+    elif minutes <= 0:
+        when = _w(lang, "now")
+    elif row.when.startswith("in "):
+        when = _minutes(minutes, lang, "in_one", "in_n")
+    else:
+        when = _w(lang, "at", time=spoken_clock(row.when, lang))
+    parts.append(f"{_w(lang, 'approx')} {when}" if row.approximate else when)
+    if row.delay_s is not None and row.realtime and abs(row.delay_s) >= 60:
+        late = abs(row.delay_s) // 60
+        parts.append(_minutes(late, lang, "late_one", "late_n") if row.delay_s > 0
+                     else _minutes(late, lang, "early_one", "early_n"))
+    if board_live and not row.realtime:
+        parts.append(_w(lang, "scheduled_row"))
+    if row.platform:
+        code = speakable(row.platform, lang, None)
+        key = ("changed_" if row.platform_changed else "") + ("track" if row.rail else "platform")
+        parts.append(_w(lang, key, code=code))
+    return ", ".join(parts)
+
+
+def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
+                  lexicon: Lexicon | None = None, count: int | None = None,
+                  horizon_min: int = 20) -> Readout:
+    """Return the readout of a board document in `lang` ("de" or "en")."""
+    lang = lang if lang in WORDS else "de"
+    display = document.get("display") or {}
+    count = count or int(display.get("readout_rows") or DEFAULT_COUNT)
+    pillar = build_pillar(document, lang, zone, horizon_min, count)
+    intro = _w(lang, "stop", name=speakable(pillar.title, lang, lexicon))
+    if pillar.platforms:
+        codes = [speakable(c, lang, None) for c in pillar.platforms]
+        joined = codes[0] if len(codes) == 1 else \
+            f"{', '.join(codes[:-1])} {_w(lang, 'and')} {codes[-1]}"
+        intro += ", " + _w(lang, "platforms", codes=joined)
+    sentences = [intro + "."]
+    live = pillar.live
+    if not live:
+        sentences.append(_w(lang, "not_live"))
+    at = pillar.at
+    if not pillar.takeover:
+        said = [departure_sentence(r, lang, lexicon, at, live) + "."
+                for r in pillar.rows[:count]]
+        sentences += said or [_w(lang, "none")]
+    first_notice = len(sentences)
+    operator = [a for a in document["alerts"] if a.get("source") == "operator"]
+    upstream = [a for a in document["alerts"] if a.get("source") != "operator"]
+    for alert in (*operator, *upstream):
+        text = alert.get("audio") if alert.get("source") == "operator" else None
+        if not text:
+            header, detail = alert.get("header") or "", alert.get("description") or ""
+            text = detail if plain(detail).startswith(plain(header)) else \
+                f"{header}. {detail}" if header and detail else header or detail
+        spoken = speakable(text, lang, lexicon)
+        if spoken:
+            sentences.append(_w(lang, "notice", text=spoken.rstrip(".") + "."))
+    total, kept = 0, list[str]()
+    for sentence in sentences:
+        total += len(sentence) + 1
+        if total > MAX_CHARS and kept:
+            break
+        kept.append(sentence)
+    return Readout(lang=lang, sentences=tuple(kept), first_notice=min(first_notice, len(kept)))

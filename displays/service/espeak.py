@@ -1,0 +1,125 @@
+"""eSpeak NG through its C library (ctypes): the default, offline, open-source voice.
+
+The library and its voice data come from PyPI (`espeakng-loader`, installed with the project);
+without it, Debian's `libespeak-ng1` is used if present. eSpeak NG keeps global state and is not
+reentrant, so one lock serialises syntheses; the caller runs `synthesize` in a worker thread
+(ctypes releases the GIL while the library works, so the event loop keeps serving).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+AUDIO_OUTPUT_SYNCHRONOUS = 2
+INITIALIZE_DONT_EXIT = 0x8000
+POS_CHARACTER = 1
+CHARS_UTF8 = 1
+SSML = 0x10
+END_PAUSE = 0x1000
+RATE, VOLUME = 1, 2
+VOICES = {"de": b"de", "en": b"en"}
+Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                            ctypes.c_void_p)
+
+
+class EngineUnavailable(RuntimeError):
+    """No speech engine can be used here; the message says why and what to install."""
+
+
+@dataclass(frozen=True)
+class Pcm:
+    """Synthesised speech: 16-bit signed little-endian mono samples."""
+
+    samples: bytes
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / 2 / self.rate
+
+
+def _library() -> tuple[ctypes.CDLL, str | None]:
+    """Return the eSpeak NG library and the folder holding its `espeak-ng-data` (or None)."""
+    try:
+        import espeakng_loader  # the PyPI package bundling library and voice data
+        data = Path(espeakng_loader.get_data_path()).parent
+        return ctypes.CDLL(espeakng_loader.get_library_path()), str(data)
+    except (ImportError, OSError, RuntimeError) as bundled:
+        found = ctypes.util.find_library("espeak-ng")
+        if found is None:
+            raise EngineUnavailable(
+                f"eSpeak NG is not installed (pip install espeakng-loader, or apt-get install "
+                f"libespeak-ng1): {bundled}") from None
+        return ctypes.CDLL(found), None
+
+
+class EspeakEngine:
+    """The eSpeak NG voice for German and English; `rate` in words per minute."""
+
+    name = "espeak-ng"
+    takes_ssml = True
+
+    def __init__(self, rate_wpm: int = 175) -> None:     # eSpeak NG's own default rate
+        self.rate_wpm = rate_wpm
+        self._lock = threading.Lock()
+        self._chunks: list[bytes] = []
+        self._lib, data = _library()
+        self._lib.espeak_Initialize.restype = ctypes.c_int
+        self._lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
+                                                ctypes.c_int]
+        self.sample_rate = self._lib.espeak_Initialize(
+            AUDIO_OUTPUT_SYNCHRONOUS, 0, data.encode() if data else None, INITIALIZE_DONT_EXIT)
+        if self.sample_rate <= 0:
+            raise EngineUnavailable(f"eSpeak NG did not start (code {self.sample_rate})")
+        self._callback = Callback(self._collect)    # kept referenced for the library's sake
+        self._lib.espeak_SetSynthCallback(self._callback)
+        self._lib.espeak_Synth.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
+            ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        for lang, voice in VOICES.items():
+            if self._lib.espeak_SetVoiceByName(voice) != 0:
+                raise EngineUnavailable(f"eSpeak NG has no {lang} voice ({voice.decode()})")
+
+    @property
+    def voice(self) -> str:
+        return f"{self.name}:{self.rate_wpm}"
+
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int,
+                 events: ctypes.c_void_p) -> int:
+        if count > 0:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        return 0
+
+    def synthesize(self, text: str, lang: str, ssml: bool = False) -> Pcm:
+        """Speak `text` (plain, or SSML when `ssml`) with the voice for `lang`."""
+        encoded = text.encode("utf-8") + b"\0"
+        flags = CHARS_UTF8 | END_PAUSE | (SSML if ssml else 0)
+        with self._lock:
+            self._chunks = []
+            self._lib.espeak_SetVoiceByName(VOICES.get(lang, VOICES["de"]))
+            self._lib.espeak_SetParameter(RATE, self.rate_wpm, 0)
+            code = self._lib.espeak_Synth(encoded, len(encoded), 0, POS_CHARACTER, 0, flags,
+                                          None, None)
+            self._lib.espeak_Synchronize()
+            samples = b"".join(self._chunks)
+            self._chunks = []
+        if code != 0 or not samples:
+            raise RuntimeError(f"eSpeak NG failed (code {code}, {len(samples)} bytes)")
+        return Pcm(trim_silence(samples, self.sample_rate), self.sample_rate)
+
+
+def trim_silence(samples: bytes, rate: int, keep_s: float = 0.1, floor: int = 64) -> bytes:
+    """Drop silence before the first and after the last sound, keeping `keep_s` of it."""
+    pcm = np.frombuffer(samples, dtype=np.int16)
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= floor)
+    if len(loud) == 0:
+        return samples
+    pad = int(keep_s * rate)
+    return pcm[max(int(loud[0]) - pad, 0): int(loud[-1]) + pad + 1].tobytes()
