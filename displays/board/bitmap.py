@@ -36,7 +36,7 @@ class Layout:
 
     width: int
     height: int
-    unit: int                  # destination font size
+    unit: float                # destination font size (1 rem of the page)
     rows: tuple[Row, ...]
     row_height: int
 
@@ -48,26 +48,45 @@ def font(weight: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / FONT_FILES[weight]), size)
 
 
-def unit_for(width: int, height: int) -> int:
-    """The destination font size: 3.2 % of the height (landscape) or 2.4 % (portrait)."""
+def unit_for(width: int, height: int) -> float:
+    """The destination font size (px): 3.2 % of the height (landscape) or 2.4 % (portrait)."""
     share = 0.024 if height > width else 0.032
-    return max(12, round(height * share))
+    return max(12.0, height * share)
 
 
 def _lines_height(unit: float, scale: float, lines: int) -> int:
     return round(lines * 1.15 * unit * scale)
 
 
-def plan(pillar: Pillar, width: int, height: int) -> Layout:
+@dataclass(frozen=True)
+class Bands:
+    """Heights (px) of the page's bands, as board.css sizes them in rem (1 rem = unit)."""
+
+    header: int
+    note: int          # the demo label
+    panel: int         # the alternate notice panel
+    heads: int         # column heads
+    ticker: int
+    status: int        # status line, as tall as the "Vorlesen" button where there is one
+
+
+def bands(pillar: Pillar, u: float, notes: tuple[str, ...] = ()) -> Bands:
+    takeover = bool(pillar.takeover_pages)
+    return Bands(
+        header=round((1.3 * 1.15 + 0.5 + 0.08) * u),
+        note=round((0.6 * 1.15 + 0.1) * u) * len(notes),
+        panel=_lines_height(u, 0.9, 4) + round(0.4 * u)
+        if pillar.alternate_pages and not takeover else 0,
+        heads=0 if takeover else round((0.6 * 1.15 + 0.2) * u),
+        ticker=_lines_height(u, 0.8, 3) + round(0.3 * u) if pillar.ticker else 0,
+        status=round((max(0.7 * 1.15, 1.5 if pillar.audio else 0) + 0.2) * u))
+
+
+def plan(pillar: Pillar, width: int, height: int, notes: tuple[str, ...] = ()) -> Layout:
     """Decide which rows fit whole under the header, notices and footer."""
     u = unit_for(width, height)
-    used = _lines_height(u, 1.3, 1) + round(0.6 * u)                    # header
-    if pillar.alternate_pages and not pillar.takeover_pages:
-        used += _lines_height(u, 0.9, 4) + round(0.4 * u)
-    if pillar.ticker:
-        used += _lines_height(u, 0.8, 3) + round(0.3 * u)
-    used += _lines_height(u, 0.7, 1) + round(0.4 * u)                   # status
-    used += _lines_height(u, 0.6, 1) + round(0.2 * u)                   # column heads
+    b = bands(pillar, u, notes)
+    used = b.header + b.note + b.panel + b.heads + b.ticker + b.status
     row_height = round(2.55 * u)
     fit = max((height - used) // row_height, 0)
     rows = () if pillar.takeover_pages else pillar.rows[:fit]
@@ -116,11 +135,11 @@ class _Canvas:
         self.draw.rectangle(box, fill=fill)
 
 
-def _block(c: _Canvas, top: int, u: int, scale: float, lines: int, text: str, width: int,
+def _block(c: _Canvas, top: int, u: int, scale: float, height: int, text: str, width: int,
            inverse: bool) -> int:
-    """Draw a notice block (black with white text) of `lines` lines; return its bottom."""
+    """Draw a notice block (black, white text) `height` px tall; return its bottom."""
     face = font("bold", round(u * scale))
-    height = _lines_height(u, scale, lines) + round(0.3 * u)
+    lines = max(int((height - 0.3 * u) // (1.15 * u * scale)), 1)
     c.box((0, top, width, top + height), 0 if inverse else 255)
     pad = round(0.5 * u)
     for i, line in enumerate(_wrap(c.draw, text, face, width - 2 * pad)[:lines]):
@@ -152,8 +171,10 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
         second = " ".join(words[1:])
         c.text((x, middle - 0.55 * u), words[0], regular, 0, "lm")
         c.text((x, middle + 0.55 * u), _cut(c.draw, second, regular, dest_w), regular, 0, "lm")
-    if row.status == "cancelled":
-        c.box((x, middle - 0.05 * u, x + dest_w, middle + 0.05 * u))
+    if row.status == "cancelled":            # struck through, as on the page
+        struck = max((c.draw.textlength(w, font=regular) for w in words), default=0)
+        for y in ((middle,) if len(words) <= 1 else (middle - 0.55 * u, middle + 0.55 * u)):
+            c.box((x, y - 0.05 * u, x + min(struck, dest_w), y + 0.05 * u))
     # when: countdown (or status), and the scheduled time with its delay below
     right = w - pad - plat_w - gap
     main = (row.status_text if row.status in ("cancelled", "skipped") else None) or row.when
@@ -180,46 +201,49 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
 
 def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
                   labels: tuple[str, str, str, str] = ("Linie", "Ziel", "Abfahrt", "Steig"),
-                  no_departures: str = "Keine Abfahrten") -> bytes:
-    """Return the pillar as a PNG of `width` × `height`: 1-bit, or 4 grey levels."""
-    layout = plan(pillar, width, height)
-    u = layout.unit
+                  no_departures: str = "Keine Abfahrten", notes: tuple[str, ...] = ()) -> bytes:
+    """Return the pillar as a PNG of `width` × `height`: 1-bit, or 4 grey levels.
+
+    `notes` are lines under the header (the demo label), as on the page.
+    """
+    layout = plan(pillar, width, height, notes)
+    u = round(layout.unit)
+    b = bands(pillar, layout.unit, notes)
     c = _Canvas(width, height, grey)
     pad = round(0.5 * u)
     head = font("bold", round(1.3 * u))
-    header_h = _lines_height(u, 1.3, 1) + round(0.6 * u)
     clock_w = c.draw.textlength(pillar.clock, font=head)
-    c.text((pad, header_h / 2), _cut(c.draw, pillar.title, head, int(width - 3 * pad - clock_w)),
+    c.text((pad, b.header / 2), _cut(c.draw, pillar.title, head, width - 3 * pad - clock_w),
            head, 0, "lm")
-    c.text((width - pad, header_h / 2), pillar.clock, head, 0, "rm")
-    c.box((0, header_h - max(1, u // 12), width, header_h))
-    top = header_h
-    if pillar.alternate_pages and not pillar.takeover_pages:
-        top = _block(c, top, u, 0.9, 4, pillar.alternate_pages[0], width, True)
-    footer_h = (_lines_height(u, 0.8, 3) + round(0.3 * u) if pillar.ticker else 0) \
-        + _lines_height(u, 0.7, 1) + round(0.4 * u)
+    c.text((width - pad, b.header / 2), pillar.clock, head, 0, "rm")
+    c.box((0, b.header - max(1, u // 12), width, b.header))
+    top = b.header
+    small = font("regular", round(0.6 * u))
+    for note in notes:
+        c.text((pad, top + b.note / len(notes) / 2), _cut(c.draw, note, small, width - 2 * pad),
+               small, 0, "lm")
+        top += b.note // len(notes)
+    if b.panel:
+        top = _block(c, top, u, 0.9, b.panel, pillar.alternate_pages[0], width, True)
     if pillar.takeover_pages:
-        lines = max((height - footer_h - top) * 100 // round(1.15 * 1.2 * u * 100) - 1, 1)
-        _block(c, top, u, 1.2, lines, pillar.takeover_pages[0], width, True)
+        _block(c, top, u, 1.2, height - b.ticker - b.status - top, pillar.takeover_pages[0],
+               width, True)
     else:
-        small = font("regular", round(0.6 * u))
-        heads_h = _lines_height(u, 0.6, 1) + round(0.2 * u)
         xs = (pad, pad + round(4.05 * u), width - pad - round(3.65 * u),
               width - pad - round(1.6 * u))
         for (x, text), anchor in zip(zip(xs, labels, strict=True), ("lm", "lm", "rm", "mm"),
                                      strict=True):
-            c.text((x, top + heads_h / 2), text, small, 0, anchor)
-        top += heads_h
+            c.text((x, top + b.heads / 2), text, small, 0, anchor)
+        top += b.heads
         for row in layout.rows:
             _row(c, row, top, u, layout)
             top += layout.row_height
         if not pillar.rows:
             c.text((width / 2, top + u), no_departures, font("regular", u), 0, "mm")
-    bottom = height - footer_h
-    if pillar.ticker:
-        bottom = _block(c, bottom, u, 0.8, 3, pillar.ticker[0], width, True)
+    if b.ticker:
+        _block(c, height - b.status - b.ticker, u, 0.8, b.ticker, pillar.ticker[0], width, True)
     status = font("bold" if not pillar.live else "regular", round(0.7 * u))
-    c.text((pad, bottom + (height - bottom) / 2),
+    c.text((pad, height - b.status / 2),
            _cut(c.draw, pillar.status_line, status, width - 2 * pad), status, 0, "lm")
     image = c.image
     if grey:        # four levels, nearest (no dithering: text stays crisp), a 2-bit palette

@@ -7,6 +7,8 @@ import jinja2
 from displays.board.pillar import Pillar
 from displays.board.wording import label
 
+MAX_PAGES = 16      # pages a notice box turns through (board.css has a cycle for each count)
+
 
 def make_environment() -> jinja2.Environment:
     # autoescape is forced on for all templates, .txt included: notice text is never markup
@@ -27,7 +29,7 @@ def render_board_html(env: jinja2.Environment, pillar: Pillar, *, theme: str, re
     return template.render(
         p=pillar, lang=pillar.lang, theme=theme, refresh=refresh, demo=demo,
         route_colours=route_colours, still=theme == "epaper", horizon=horizon,
-        audio_url=audio_url if pillar.audio else None,
+        audio_url=audio_url if pillar.audio else None, max_pages=MAX_PAGES,
         t=lambda key, **kw: label(pillar.lang, key, **kw),
     ).encode("utf-8")
 

@@ -171,3 +171,11 @@ async def test_index_searches_without_script_and_lists_displays(client: Client) 
     assert re.search(r'uni-en">[^<]+</a>\s*– <span class="state-offline">offline', page)
     full = await (await client.get("/")).text()
     assert full.count('href="/stops/') >= 2 * 20, "every stop of the demo is listed"
+
+
+def test_board_css_has_a_page_cycle_for_every_page_count() -> None:
+    from displays.board.html import MAX_PAGES
+    css = (Path(__file__).parents[2] / "templates" / "static" / "board.css").read_text()
+    for n in range(2, MAX_PAGES + 1):
+        assert f"@keyframes page-of-{n} " in css and f".pages.n{n} > .page" in css
+    assert all(f".page.p{k} {{ --k: {k}; }}" in css for k in range(1, MAX_PAGES + 1))
