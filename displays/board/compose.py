@@ -73,9 +73,10 @@ def compute_board(
     board = combine_boards(boards)
     if flt.empty and len(stops) == 1:
         return board
+    kept = apply_filter(board.departures, flt, limit)
     if flt.empty:
-        return replace(board, departures=apply_filter(board.departures, flt, limit))
-    return replace(board, departures=apply_filter(board.departures, flt, limit),
+        return replace(board, departures=kept)
+    return replace(board, departures=kept,
                    alerts=concerning(board.alerts, apply_filter(board.departures, flt, None)))
 
 

@@ -42,9 +42,10 @@
   function hideClippedRows() {
     var list = frame.querySelector(".rows");
     if (!list) { return; }
+    var box = list.getBoundingClientRect();
     list.querySelectorAll(".row").forEach(function (row) {
-      var clipped = row.offsetLeft >= list.clientWidth || row.offsetTop + row.offsetHeight >
-        list.clientHeight + 1;
+      var b = row.getBoundingClientRect();    // wrapped into the clipped column, or cut off
+      var clipped = b.left >= box.right - 1 || b.bottom > box.bottom + 1;
       if (clipped) { row.setAttribute("aria-hidden", "true"); } else { row.removeAttribute("aria-hidden"); }
     });
   }

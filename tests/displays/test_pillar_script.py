@@ -65,6 +65,18 @@ async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
             left = int(was.split()[1]) - 10 if was.startswith("in ") else 0
             assert (now == "sofort" and left <= 1) or now in {f"in {left} min",
                                                               f"in {left - 1} min"}, (was, now)
+        # rows that do not fit are hidden from screen readers too, and only those
+        await page.viewport(480, 272)
+        await page.evaluate("window.dispatchEvent(new Event('resize')); true")
+        hidden = await page.evaluate("""(() => { const box = document.querySelector('.rows')
+            .getBoundingClientRect();
+          return [...document.querySelectorAll('.rows > .row')].map(r => {
+            const b = r.getBoundingClientRect();
+            return [b.left < box.right - 1 && b.bottom <= box.bottom + 1,
+                    r.getAttribute('aria-hidden') === 'true']; }); })()""")
+        assert any(seen for seen, _ in hidden) and any(not seen for seen, _ in hidden)
+        assert all(seen != aria for seen, aria in hidden), hidden
+        await page.viewport(1080, 1920)
         # a notice posted now reaches a page by its next poll, without a reload
         await page.goto(str(client.make_url("/displays/quick")))
         await page.evaluate("window.notReloaded = true")
