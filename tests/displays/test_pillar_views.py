@@ -179,3 +179,25 @@ def test_board_css_has_a_page_cycle_for_every_page_count() -> None:
     for n in range(2, MAX_PAGES + 1):
         assert f"@keyframes page-of-{n} " in css and f".pages.n{n} > .page" in css
     assert all(f".page.p{k} {{ --k: {k}; }}" in css for k in range(1, MAX_PAGES + 1))
+
+
+async def test_server_default_language_and_city_files(aiohttp_client: Any, tmp_path: Path
+                                                      ) -> None:
+    from displays.app import create_app
+    from displays.service.settings import SettingsError, load_settings
+    from tests.instants import suite_settings
+    city = tmp_path / "abbreviations.toml"
+    city.write_text('[words]\n"Lerchenberg" = "Lerchenbg."\n', encoding="utf-8")
+    settings = load_settings({"ABFAHRT_DEFAULT_LANG": "en", "ABFAHRT_ABBREVIATIONS": str(city),
+                              "ABFAHRT_SPEECH": "none"})
+    assert settings.default_lang == "en" and settings.abbreviations_file == city
+    with pytest.raises(SettingsError, match="ABFAHRT_DEFAULT_LANG"):
+        load_settings({"ABFAHRT_DEFAULT_LANG": "fr"})
+    with pytest.raises(SettingsError, match="ABFAHRT_LEXICON"):
+        load_settings({"ABFAHRT_LEXICON": str(tmp_path / "missing.toml")})
+    client = await aiohttp_client(create_app(suite_settings(
+        data_dir=tmp_path, default_lang="en", abbreviations_file=city)))
+    page = await (await client.get(f"/stops/{HBF}")).text()
+    assert '<html lang="en"' in page and "Departure" in page
+    board = await (await client.get(f"/stops/{HBF}.txt?width=80&rows=50")).text()
+    assert "Lerchenbg./Hindemithstr." in board, "the city's own abbreviation is used"
