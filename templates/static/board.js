@@ -50,6 +50,32 @@
     });
   }
 
+  // The server abbreviates long destinations for every screen; where the full name fits
+  // (wide screens), put it back. Breaks only after "/" (a <wbr>) and between words.
+  function setName(name, text) {
+    var icon = name.querySelector(".wheelchair");
+    var into = name.querySelector("s") ? document.createElement("s") : name;
+    while (name.firstChild) { name.removeChild(name.firstChild); }
+    text.split("/").forEach(function (part, i, parts) {
+      into.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "/" : "")));
+      if (i < parts.length - 1) { into.appendChild(document.createElement("wbr")); }
+    });
+    if (into !== name) { name.appendChild(into); }
+    if (icon) { name.appendChild(document.createTextNode(" ")); name.appendChild(icon); }
+  }
+  function fullNames() {
+    frame.querySelectorAll(".name[data-full]").forEach(function (name) {
+      var shortName = name.getAttribute("data-short") || name.textContent.replace(/\s*♿$/, "").trim();
+      name.setAttribute("data-short", shortName);
+      setName(name, name.getAttribute("data-full"));
+      var line = parseFloat(getComputedStyle(name).lineHeight) || 20;   // a third line is hidden
+      if (name.scrollHeight > name.clientHeight + line / 2 ||
+          name.scrollWidth > name.clientWidth + 1) {
+        setName(name, shortName);
+      }
+    });
+  }
+
   function keepIfSame(oldFrame, newFrame, selector) {
     var before = oldFrame.querySelector(selector);
     var after = newFrame.querySelector(selector);
@@ -117,8 +143,9 @@
     setUpSpeech();
     tick();
     if (document.fonts && document.fonts.ready) {
-      document.fonts.ready.then(hideClippedRows);
+      document.fonts.ready.then(function () { fullNames(); hideClippedRows(); });
     } else {
+      fullNames();
       hideClippedRows();
     }
   }
@@ -126,7 +153,7 @@
   syncClock(frame);
   setUp();
   setInterval(tick, 5000);
-  window.addEventListener("resize", hideClippedRows);
+  window.addEventListener("resize", function () { fullNames(); hideClippedRows(); });
   var refresh = parseInt(frame.getAttribute("data-refresh"), 10);
   if (refresh > 0) {
     poll();

@@ -65,6 +65,21 @@ async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
             left = int(was.split()[1]) - 10 if was.startswith("in ") else 0
             assert (now == "sofort" and left <= 1) or now in {f"in {left} min",
                                                               f"in {left - 1} min"}, (was, now)
+        # on a wide screen the script puts back full names where they fit on the row
+        await page.viewport(1920, 1080)
+        await page.evaluate("window.dispatchEvent(new Event('resize')); true")
+        names = await page.evaluate("""[...document.querySelectorAll('.name[data-full]')]
+            .map(n => [n.textContent.replace(/\\s*♿$/, '').trim(), n.getAttribute('data-full'),
+                       n.scrollHeight <= n.clientHeight
+                         + parseFloat(getComputedStyle(n).lineHeight) / 2])""")
+        assert names and all(shown == full and fits for shown, full, fits in names), names
+        await page.viewport(480, 800)
+        await page.evaluate("window.dispatchEvent(new Event('resize')); true")
+        narrow = await page.evaluate("""[...document.querySelectorAll('.name[data-full]')]
+            .map(n => [n.textContent.replace(/\\s*♿$/, '').trim(), n.getAttribute('data-full'),
+                       n.scrollHeight <= n.clientHeight
+                         + parseFloat(getComputedStyle(n).lineHeight) / 2])""")
+        assert all(fits for _, _, fits in narrow), "a name that does not fit stays short"
         # rows that do not fit are hidden from screen readers too, and only those
         await page.viewport(480, 272)
         await page.evaluate("window.dispatchEvent(new Event('resize')); true")
