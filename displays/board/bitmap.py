@@ -17,6 +17,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from displays.board.pillar import Pillar, Row
+from displays.board.wording import label
 
 try:                                   # the font installs with the project (pyproject)
     from fontpkg_atkinson_hyperlegible import ROOT as _FONT_ROOT
@@ -148,7 +149,7 @@ def _block(c: _Canvas, top: int, u: int, scale: float, height: int, text: str, w
     return top + height
 
 
-def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
+def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout, lang: str) -> None:
     w = layout.width
     pad, gap = round(0.5 * u), round(0.45 * u)
     line_w, when_w, plat_w = round(3.6 * u), round(5 * u), round(3.2 * u)
@@ -192,16 +193,15 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout) -> None:
         if row.platform_changed:
             c.box((centre - 0.9 * u, middle - 0.95 * u, centre + 0.9 * u, middle + 0.25 * u))
             c.text((centre, middle - 0.35 * u), row.platform, bold, 255, "mm")
-            c.text((centre, middle + 0.7 * u), "Wechsel" if row.platform_label != "Platform"
-                   else "changed", font("bold", round(0.55 * u)), 0, "mm")
+            c.text((centre, middle + 0.7 * u), label(lang, "platform_changed"),
+                   font("bold", round(0.55 * u)), 0, "mm")
         else:
             c.text((centre, middle), row.platform, bold, 0, "mm")
     c.box((0, top + layout.row_height - max(1, u // 16), w, top + layout.row_height))
 
 
 def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
-                  labels: tuple[str, str, str, str] = ("Linie", "Ziel", "Abfahrt", "Steig"),
-                  no_departures: str = "Keine Abfahrten", notes: tuple[str, ...] = ()) -> bytes:
+                  notes: tuple[str, ...] = ()) -> bytes:
     """Return the pillar as a PNG of `width` × `height`: 1-bit, or 4 grey levels.
 
     `notes` are lines under the header (the demo label), as on the page.
@@ -231,15 +231,18 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
     else:
         xs = (pad, pad + round(4.05 * u), width - pad - round(3.65 * u),
               width - pad - round(1.6 * u))
-        for (x, text), anchor in zip(zip(xs, labels, strict=True), ("lm", "lm", "rm", "mm"),
+        heads = (label(pillar.lang, "line"), label(pillar.lang, "destination"),
+                 label(pillar.lang, "departure"), pillar.platform_header)
+        for (x, text), anchor in zip(zip(xs, heads, strict=True), ("lm", "lm", "rm", "mm"),
                                      strict=True):
             c.text((x, top + b.heads / 2), text, small, 0, anchor)
         top += b.heads
         for row in layout.rows:
-            _row(c, row, top, u, layout)
+            _row(c, row, top, u, layout, pillar.lang)
             top += layout.row_height
         if not pillar.rows:
-            c.text((width / 2, top + u), no_departures, font("regular", u), 0, "mm")
+            c.text((width / 2, top + u), label(pillar.lang, "no_departures"),
+                   font("regular", u), 0, "mm")
     if b.ticker:
         _block(c, height - b.status - b.ticker, u, 0.8, b.ticker, pillar.ticker[0], width, True)
     status = font("bold" if not pillar.live else "regular", round(0.7 * u))

@@ -121,14 +121,10 @@ async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
     key = (*variant, f"{width}x{height}", str(depth))
     found = page.board.renderings.get(key)
     if found is None:
-        pillar = pillar_of(rt, page)
-        lang = page.lang
-        labels = (label(lang, "line"), label(lang, "destination"), label(lang, "departure"),
-                  pillar.platform_header)
-        notes = (label(lang, "demo"),) if rt.settings.demo else ()
+        notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         async with request.app[RENDER_SLOTS]:
-            body = await asyncio.to_thread(render_bitmap, pillar, width, height, depth == 2,
-                                           labels, label(lang, "no_departures"), notes)
+            body = await asyncio.to_thread(render_bitmap, pillar_of(rt, page), width, height,
+                                           depth == 2, notes)
         found = page.board.rendering(key, lambda: body)
     etag, body = found
     return conditional(request, etag=etag, body=body, content_type="image/png", max_age=age,
