@@ -114,9 +114,10 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                      pronunciation={lang: load_lexicon(f"pronunciation.{lang}",
                                                        settings.lexicon_file)
                                     for lang in LANGUAGES})
-        engine, reason = await asyncio.to_thread(open_engine, settings.speech_engine)
+        engine, reason = await asyncio.to_thread(open_engine, settings.speech_engine,
+                                                 dict(settings.piper_voices))
         if reason:
-            log.warning("no readout audio: %s", reason)
+            log.warning("readout audio: %s", reason)
         rt.speech = Speech(engine, reason, settings.speech_concurrency, redis, keys)
         set_feed_status(rt, tt)
         hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)

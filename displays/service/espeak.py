@@ -12,10 +12,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
+from displays.service.speech_engine import EngineUnavailable, Pcm, trim_silence
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000
@@ -27,22 +26,6 @@ RATE, VOLUME = 1, 2
 VOICES = {"de": b"de", "en": b"en"}
 Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
                             ctypes.c_void_p)
-
-
-class EngineUnavailable(RuntimeError):
-    """No speech engine can be used here; the message says why and what to install."""
-
-
-@dataclass(frozen=True)
-class Pcm:
-    """Synthesised speech: 16-bit signed little-endian mono samples."""
-
-    samples: bytes
-    rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.samples) / 2 / self.rate
 
 
 def _library() -> tuple[ctypes.CDLL, str | None]:
@@ -141,13 +124,3 @@ class EspeakEngine:
         if code != 0 or not samples:
             raise RuntimeError(f"eSpeak NG failed (code {code}, {len(samples)} bytes)")
         return Pcm(trim_silence(samples, self.sample_rate), self.sample_rate)
-
-
-def trim_silence(samples: bytes, rate: int, keep_s: float = 0.1, floor: int = 64) -> bytes:
-    """Drop silence before the first and after the last sound, keeping `keep_s` of it."""
-    pcm = np.frombuffer(samples, dtype=np.int16)
-    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) >= floor)
-    if len(loud) == 0:
-        return samples
-    pad = int(keep_s * rate)
-    return pcm[max(int(loud[0]) - pad, 0): int(loud[-1]) + pad + 1].tobytes()

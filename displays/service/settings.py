@@ -48,7 +48,8 @@ class Settings:
     default_lang: str = "de"                  # pillar pages without a display language / ?lang=
     abbreviations_file: Path | None = None    # a city's screen abbreviations (over the defaults)
     lexicon_file: Path | None = None          # a city's pronunciation lexicon (over the defaults)
-    speech_engine: str = "espeak-ng"          # espeak-ng | none
+    speech_engine: str = "espeak-ng"          # espeak-ng | piper | none
+    piper_voices: tuple[tuple[str, Path], ...] = ()   # (lang, voice .onnx) for Piper
     speech_concurrency: int = 1               # syntheses at once (each in a worker thread)
 
     @property
@@ -110,6 +111,18 @@ def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, 
     return value
 
 
+def _voices(env: Mapping[str, str], key: str) -> tuple[tuple[str, Path], ...]:
+    """"de=/voices/de.onnx en=/voices/en.onnx" -> (("de", Path), ("en", Path))."""
+    voices = []
+    for item in (env.get(key) or "").split():
+        lang, sep, path = item.partition("=")
+        if not sep or lang not in ("de", "en") or not Path(path).is_file():
+            raise SettingsError(f"{key}: {item!r} must be LANG=FILE (de or en, an existing "
+                                f"voice file)")
+        voices.append((lang, Path(path)))
+    return tuple(voices)
+
+
 def _path(env: Mapping[str, str], key: str) -> Path | None:
     raw = env.get(key)
     if not raw:
@@ -151,7 +164,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "default_lang": _choice(env, "ABFAHRT_DEFAULT_LANG", "de", ("de", "en")),
         "abbreviations_file": _path(env, "ABFAHRT_ABBREVIATIONS"),
         "lexicon_file": _path(env, "ABFAHRT_LEXICON"),
-        "speech_engine": _choice(env, "ABFAHRT_SPEECH", "espeak-ng", ("espeak-ng", "none")),
+        "speech_engine": _choice(env, "ABFAHRT_SPEECH", "espeak-ng",
+                                 ("espeak-ng", "piper", "none")),
+        "piper_voices": _voices(env, "ABFAHRT_PIPER_VOICES"),
         "speech_concurrency": _int(env, "ABFAHRT_SPEECH_CONCURRENCY", 1, 1, 16),
     }
     for key, value in overrides.items():

@@ -18,15 +18,17 @@ import io
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
 
 import numpy as np
 import soundfile
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.service.espeak import EngineUnavailable, EspeakEngine, Pcm
+from displays.service.espeak import EspeakEngine
 from displays.service.keys import AUDIO_TTL_S, Keys
+from displays.service.piper import PiperEngine
+from displays.service.speech_engine import EngineUnavailable, Pcm, SpeechEngine
 
 log = logging.getLogger(__name__)
 
@@ -51,22 +53,6 @@ MEMORY_ITEMS = 64            # readouts kept in process (a few per board)
 
 class SpeechUnavailable(RuntimeError):
     """No audio can be made now; the message says why (HTTP 503)."""
-
-
-class SpeechEngine(Protocol):
-    """A local speech engine (eSpeak NG by default; Piper or another can be added beside it)."""
-
-    name: str
-    takes_ssml: bool
-
-    @property
-    def voice(self) -> str:
-        """Names the voice and its settings (part of the cache key)."""
-        ...
-
-    def synthesize(self, text: str, lang: str, ssml: bool = False) -> Pcm:
-        """Speak text in `lang`; blocking (called in a worker thread)."""
-        ...
 
 
 def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -94,14 +80,26 @@ def encode(pcm: Pcm, fmt: str) -> bytes:
     return out.getvalue()
 
 
-def open_engine(name: str) -> tuple[SpeechEngine | None, str | None]:
-    """Return the configured engine, or None and the reason it cannot be had."""
+def open_engine(name: str, piper_voices: dict[str, Path] | None = None
+                ) -> tuple[SpeechEngine | None, str | None]:
+    """Return the configured engine, or None and the reason it cannot be had.
+
+    "piper" falls back to eSpeak NG for a language without a Piper voice; when Piper itself
+    cannot start, eSpeak NG speaks everything (the reason is logged by the caller).
+    """
     if name == "none":
         return None, "speech is switched off (ABFAHRT_SPEECH=none)"
     try:
-        return EspeakEngine(), None
+        espeak: SpeechEngine | None = EspeakEngine()
+        reason = None
     except EngineUnavailable as exc:
-        return None, str(exc)
+        espeak, reason = None, str(exc)
+    if name != "piper":
+        return espeak, reason
+    try:
+        return PiperEngine(piper_voices or {}, fallback=espeak), None
+    except EngineUnavailable as exc:
+        return espeak, f"Piper not used: {exc}" + (f"; {reason}" if reason else "")
 
 
 class Speech:
