@@ -22,7 +22,7 @@ POS_CHARACTER = 1
 CHARS_UTF8 = 1
 SSML = 0x10
 END_PAUSE = 0x1000
-RATE, VOLUME = 1, 2
+RATE = 1                     # espeak_SetParameter: words per minute
 VOICES = {"de": b"de", "en": b"en"}
 Callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
                             ctypes.c_void_p)
