@@ -16,6 +16,10 @@ from tests.instants import suite_settings
 from tests.notices.conftest import add_tokens
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
+# each abbreviated destination: [shown, full name, fits in its two lines]
+NAMES = """[...document.querySelectorAll('.name[data-full]')].map(n => [
+  n.textContent.replace(/\\s*♿$/, '').trim(), n.getAttribute('data-full'),
+  n.scrollHeight <= n.clientHeight + parseFloat(getComputedStyle(n).lineHeight) / 2])"""
 DISPLAYS = "".join(
     f'[displays.{name}]\nname = "{name}"\ntitle = "Hauptbahnhof"\nstops = ["de:07315:1001"]\n'
     f'platforms = ["L", "M"]\nrows = 8\nrefresh = {refresh}\n' for name, refresh in
@@ -68,17 +72,11 @@ async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
         # on a wide screen the script puts back full names where they fit on the row
         await page.viewport(1920, 1080)
         await page.evaluate("window.dispatchEvent(new Event('resize')); true")
-        names = await page.evaluate("""[...document.querySelectorAll('.name[data-full]')]
-            .map(n => [n.textContent.replace(/\\s*♿$/, '').trim(), n.getAttribute('data-full'),
-                       n.scrollHeight <= n.clientHeight
-                         + parseFloat(getComputedStyle(n).lineHeight) / 2])""")
+        names = await page.evaluate(NAMES)
         assert names and all(shown == full and fits for shown, full, fits in names), names
         await page.viewport(480, 800)
         await page.evaluate("window.dispatchEvent(new Event('resize')); true")
-        narrow = await page.evaluate("""[...document.querySelectorAll('.name[data-full]')]
-            .map(n => [n.textContent.replace(/\\s*♿$/, '').trim(), n.getAttribute('data-full'),
-                       n.scrollHeight <= n.clientHeight
-                         + parseFloat(getComputedStyle(n).lineHeight) / 2])""")
+        narrow = await page.evaluate(NAMES)
         assert all(fits for _, _, fits in narrow), "a name that does not fit stays short"
         # rows that do not fit are hidden from screen readers too, and only those
         await page.viewport(480, 272)
