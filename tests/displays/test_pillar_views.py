@@ -201,3 +201,18 @@ async def test_server_default_language_and_city_files(aiohttp_client: Any, tmp_p
     assert '<html lang="en"' in page and "Departure" in page
     board = await (await client.get(f"/stops/{HBF}.txt?width=80&rows=50")).text()
     assert "Lerchenbg./Hindemithstr." in board, "the city's own abbreviation is used"
+
+
+def test_more_notice_pages_than_a_cycle_wait_their_turn() -> None:
+    from displays.board.html import MAX_PAGES, make_environment, render_board_html
+    alerts = [{"id": str(i), "header": f"Hinweis {i}", "description": None, "source": "gtfs-rt"}
+              for i in range(MAX_PAGES + 3)]
+    document = _document(alerts)
+    html = render_board_html(make_environment(), build_pillar(document, "de", BERLIN),
+                             theme="lcd", refresh=30, demo=False, route_colours=True).decode()
+    assert f'class="ticker pages n{MAX_PAGES}' in html
+    assert html.count('class="page later"') == 3 and all(
+        f"Hinweis {i}<" in html for i in range(MAX_PAGES + 3)), "all are in the page"
+    now = build_pillar(document, "de", BERLIN).ticker
+    later = build_pillar(dict(document, generated_at="2026-03-04T12:00:30+01:00"), "de", BERLIN)
+    assert later.ticker == now[1:] + now[:1], "the next refresh starts one page later"
