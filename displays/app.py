@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -14,12 +14,14 @@ from redis.asyncio import Redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from displays.board.display import Display
 from displays.board.html import make_environment
 from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
-from displays.service.displays_file import default_displays_file, load_displays
+from displays.service.config_errors import ConfigError
+from displays.service.displays_file import default_displays_file, load_displays, unknown_stops
 from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
 from displays.service.keys import Keys
 from displays.service.leader import LeaderLock
@@ -33,10 +35,15 @@ from displays.web import api, ops, pages
 from displays.web.appkeys import JINJA, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
-from feeds import Timetable, load_timetable
+from feeds import FeedError, Timetable, load_timetable
 
 log = logging.getLogger("abfahrt")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
+
+
+class StartupError(Exception):
+    """The service cannot start (feed unreachable or broken, displays naming unknown stops);
+    the message says why in words an operator can act on."""
 
 
 def connect_redis(url: str) -> Redis:
@@ -49,21 +56,28 @@ def connect_redis(url: str) -> Redis:
 
 async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession,
                                  clock: Clock) -> tuple[Timetable, str]:
+    """Return the timetable to start with and its label; StartupError when it cannot be had."""
     source = settings.feed
-    if source is None:
-        path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
-        label = "demo (bundled, invented data)"
-    elif source.startswith(("http://", "https://")):
-        result = await download_static(session, source, settings.data_dir / "feeds")
-        assert result.path is not None
-        path, label = result.path, source
-    else:
-        path, label = Path(source), source
-    tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+    try:
+        if source is None:
+            path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
+            label = "demo (bundled, invented data)"
+        elif source.startswith(("http://", "https://")):
+            result = await download_static(session, source, settings.data_dir / "feeds")
+            assert result.path is not None
+            path, label = result.path, source
+        else:
+            path, label = Path(source), source
+        tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+    except (FeedError, aiohttp.ClientError, OSError) as exc:
+        said = str(exc) if source and source in str(exc) else f"{source}: {exc}"
+        raise StartupError(f"cannot load the static feed {said}") from None
     return tt, label
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, displays: dict[str, Display] | None = None
+               ) -> web.Application:
+    """The application; `displays` as already loaded (else read from the settings' file)."""
     metrics = Metrics()
     env = make_environment()
 
@@ -81,12 +95,13 @@ def create_app(settings: Settings) -> web.Application:
     app.add_routes(pages.routes)
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
-    app.cleanup_ctx.append(_service_context(settings))
+    app.cleanup_ctx.append(_service_context(settings, displays))
     setup_notices(app, settings)              # operator notices: routes, store, rt.notices
     return app
 
 
-def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
+def _service_context(settings: Settings, displays: dict[str, Display] | None
+                     ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
@@ -94,15 +109,19 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         clock = Clock(settings.clock_start)
         try:
             tt, label = await load_initial_timetable(settings, session, clock)
+            shown = configured_displays(settings) if displays is None else displays
+            if missing := unknown_stops(shown, tt):
+                raise StartupError(str(ConfigError(
+                    f"displays file {settings.displays_file or default_displays_file()}",
+                    missing)))
         except BaseException:
             await session.close()
+            if redis is not None:
+                await redis.aclose()
             raise
-        displays_file = settings.displays_file or (default_displays_file() if settings.demo
-                                                   else None)
-        displays = load_displays(displays_file) if displays_file else {}
         instance_id = uuid.uuid4().hex[:12]
         cache = BoardCache(redis, keys, origin=instance_id)
-        rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
+        rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=shown,
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
                      instance_id=instance_id)
         set_feed_status(rt, tt)
@@ -120,7 +139,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         await poll_realtime(rt, session)
         scheduler = start_scheduler(rt, session, lock)
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
-                 len(tt.stop_ids), len(displays), rt.is_leader)
+                 len(tt.stop_ids), len(shown), rt.is_leader)
         try:
             yield
         finally:
@@ -133,3 +152,9 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
             await session.close()
 
     return context
+
+
+def configured_displays(settings: Settings) -> dict[str, Display]:
+    """The displays of the settings' file (the demo's own with the demo network)."""
+    path = settings.displays_file or (default_displays_file() if settings.demo else None)
+    return load_displays(path) if path else {}
