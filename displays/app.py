@@ -25,7 +25,7 @@ from displays.service.displays_file import default_displays_file, load_displays,
 from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
 from displays.service.keys import Keys
 from displays.service.leader import LeaderLock
-from displays.service.metrics import Metrics
+from displays.service.metrics import Metrics, measure_loop_lag
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
 from displays.service.settings import Settings
@@ -90,18 +90,17 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None
     app = web.Application(middlewares=[middleware],
                           client_max_size=64 * 1024)
     app[JINJA] = env
-    app[ops.METRICS] = metrics
     app.add_routes(api.routes)
     app.add_routes(pages.routes)
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
-    app.cleanup_ctx.append(_service_context(settings, displays))
+    app.cleanup_ctx.append(_service_context(settings, displays, metrics))
     setup_notices(app, settings)              # operator notices: routes, store, rt.notices
     return app
 
 
-def _service_context(settings: Settings, displays: dict[str, Display] | None
-                     ) -> Callable[[web.Application], AsyncIterator[None]]:
+def _service_context(settings: Settings, displays: dict[str, Display] | None,
+                     metrics: Metrics) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
@@ -120,12 +119,13 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None
                 await redis.aclose()
             raise
         instance_id = uuid.uuid4().hex[:12]
-        cache = BoardCache(redis, keys, origin=instance_id)
+        cache = BoardCache(redis, keys, origin=instance_id, metrics=metrics)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=shown,
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
-                     instance_id=instance_id)
+                     instance_id=instance_id, metrics=metrics)
         set_feed_status(rt, tt)
-        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
+        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics)
+        metrics.watch(rt)
         lock = None
         if redis is not None:
             lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
@@ -138,11 +138,13 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None
         app[RUNTIME] = rt
         await poll_realtime(rt, session)
         scheduler = start_scheduler(rt, session, lock)
+        lag = asyncio.create_task(measure_loop_lag(metrics))
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
                  len(tt.stop_ids), len(shown), rt.is_leader)
         try:
             yield
         finally:
+            lag.cancel()
             scheduler.shutdown(wait=False)
             if lock is not None:
                 await lock.release()

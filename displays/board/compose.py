@@ -14,6 +14,7 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
 from displays.board.model import Board, BoardAlert, build_board
 from feeds import Departure, Timetable
+from feeds.validity import TimetableStatus, Validity
 
 
 def apply_filter(departures: tuple[Departure, ...], flt: BoardFilter, limit: int | None
@@ -53,7 +54,16 @@ def combine_boards(boards: list[Board]) -> Board:
     status = next((s for s in ("stale", "unavailable") if s in statuses), "live")
     stamps = [b.feed_timestamp for b in boards if b.feed_timestamp is not None]
     return replace(first, departures=tuple(departures), alerts=tuple(alerts.values()),
-                   realtime_status=status, feed_timestamp=min(stamps) if stamps else None)
+                   realtime_status=status, feed_timestamp=min(stamps) if stamps else None,
+                   timetable=combined_validity(boards))
+
+
+def combined_validity(boards: list[Board]) -> Validity | None:
+    """The stops share one feed and so its state, except "no service today": that holds for
+    several stops only when it holds for each."""
+    states = [b.timetable for b in boards if b.timetable is not None]
+    served = [v for v in states if v.status is not TimetableStatus.NO_SERVICE_TODAY]
+    return served[0] if served else (states[0] if states else None)
 
 
 def compute_board(

@@ -102,6 +102,12 @@ def _speech(title: str, rows: tuple[Row, ...], lang: str, notices: list[str]) ->
     return " ".join(parts)
 
 
+def timetable_line(document: dict[str, Any], lang: str) -> str | None:
+    """The plain line a board shows when its timetable is not valid today (else None)."""
+    status = (document.get("timetable") or {}).get("status", "valid")
+    return None if status == "valid" else label(lang, f"timetable_{status}")
+
+
 def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_min: int = 20,
                  rows: int | None = None) -> Pillar:
     """Return the pillar view of a board document, in `lang`, clock times in `zone`."""
@@ -111,7 +117,8 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
     built = tuple(build_row(d, at, tz, lang, horizon_min) for d in departures)
     title = document.get("display", {}).get("name") or document["stop"]["name"]
     live = document["realtime"]["status"] == "live"
-    status_line = None if live else label(lang, "schedule_only", time=clock(at, tz))
+    status_line = timetable_line(document, lang) or (
+        None if live else label(lang, "schedule_only", time=clock(at, tz)))
     by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
     for alert in document["alerts"]:
         header = alert.get("header") or alert.get("description") or ""

@@ -16,6 +16,10 @@ LABELS: dict[str, dict[str, str]] = {
         "wheelchair": "barrierefrei", "platform_changed": "Steigwechsel", "approx": "ca.",
         "on_request": "Halt auf Anforderung", "demo": "Demodaten – kein echter Fahrplan",
         "every": "alle {n} min", "delay": "Verspätung",
+        "timetable_expired": "Fahrplandaten abgelaufen – bitte Aushang beachten",
+        "timetable_not_yet_valid": "Fahrplandaten noch nicht gültig – bitte Aushang beachten",
+        "timetable_no_service": "Keine Fahrplandaten – bitte Aushang beachten",
+        "timetable_no_service_today": "Heute kein Fahrbetrieb an dieser Haltestelle",
     },
     "en": {
         "line": "Line", "destination": "Destination", "departure": "Departure",
@@ -26,6 +30,11 @@ LABELS: dict[str, dict[str, str]] = {
         "approx": "approx.", "on_request": "request stop",
         "demo": "Demo data – not a real timetable", "every": "every {n} min",
         "delay": "delay",
+        "timetable_expired": "Timetable data expired – please see the printed timetable",
+        "timetable_not_yet_valid": "Timetable data not yet valid – please see the printed "
+                                   "timetable",
+        "timetable_no_service": "No timetable data – please see the printed timetable",
+        "timetable_no_service_today": "No service at this stop today",
     },
 }
 

@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from displays.board.document import iso
+from displays.board.document import coverage_document, iso
 from displays.notices.alerts import notice_alert
 from displays.notices.auth import Principal
+from displays.notices.export import notice_coverage
 from displays.notices.matching import (
     BoardScope,
     RouteDirection,
@@ -107,8 +108,11 @@ class NoticeService:
         return [notice_alert(n, lang) for n in chosen]
 
     def all_alerts(self, lang: str, at: int) -> list[dict[str, Any]]:
-        return [notice_alert(n, lang)
-                for n in select_active(self.notices.values(), at, self.rt.tt.zone)]
+        """Every notice shown at `at`, with its active periods and informed entities."""
+        tt = self.rt.tt
+        return [notice_alert(n, lang) | coverage_document(
+                    *notice_coverage(n, tt, self.rt.displays, at), tt)
+                for n in select_active(self.notices.values(), at, tt.zone)]
 
     def catalog(self) -> Catalog:
         tt = self.rt.tt

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
+from displays.service.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -71,32 +72,43 @@ class BoardCache:
     """In-process boards, optionally backed by Redis with pub/sub invalidation."""
 
     def __init__(self, redis: Redis | None = None, keys: Keys | None = None,
-                 origin: str = "") -> None:
+                 origin: str = "", metrics: Metrics | None = None) -> None:
         self.redis = redis
         self.keys = keys or Keys()
         self.origin = origin              # this instance; its own publications are skipped
         self.hot: dict[str, CachedBoard] = {}
         self.degraded = False
-        self.hits = 0
-        self.misses = 0
+        self.metrics = metrics or Metrics()
         self._listener: asyncio.Task[None] | None = None
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self.degraded:
-            log.error("redis unavailable, serving in-process boards: %s", exc)
+            log.warning("redis lost, serving the boards in memory: %s", exc)
         self.degraded = True
 
     def _redis_ok(self) -> None:
         if self.degraded:
-            log.info("redis recovered")
+            log.info("redis is back")
         self.degraded = False
+
+    async def ping(self) -> bool:
+        """Whether Redis answers (True without Redis); a change is logged once."""
+        if self.redis is None:
+            return True
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+            return False
+        self._redis_ok()
+        return True
 
     async def get(self, key: str) -> CachedBoard | None:
         board = self.hot.get(key)
         if board is not None:
-            self.hits += 1
+            self.metrics.cache_hits.inc()
             return board
-        self.misses += 1
+        self.metrics.cache_misses.inc()
         if self.redis is None:
             return None
         try:

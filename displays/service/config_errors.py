@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 

@@ -6,6 +6,7 @@ Timetable, a new realtime state) in one assignment, so a handler never sees half
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,10 +16,12 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
+from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
 from displays.service.stop_search import StopSearch
 from feeds import Timetable
+from feeds.validity import Validity, feed_validity
 from realtime.state import RealtimeState
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,9 @@ class Runtime:
     last_refresh_ms: float = 0.0
     last_refresh_at: int = 0
     started_at: int = 0
+    metrics: Metrics = field(default_factory=Metrics)
+    _validity: tuple[Timetable, Validity] | None = None
+    validity_logged: tuple[str, dt.date] | None = None     # (feed hash, day) last logged
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()
@@ -76,6 +82,22 @@ class Runtime:
     def now(self) -> int:
         """The instant boards and notices are computed for (UTC epoch seconds)."""
         return self.clock.now()
+
+    def validity(self) -> Validity:
+        """The current timetable's validity today (kept until the day or the feed changes)."""
+        today = self.clock.today(self.tt.zone)
+        held = self._validity
+        if held is None or held[0] is not self.tt or held[1].today != today:
+            held = self._validity = (self.tt, feed_validity(self.tt, today))
+        return held[1]
+
+    def is_online(self, display_id: str, now: int) -> bool:
+        seen = self.display_seen.get(display_id)
+        return seen is not None and now - seen <= self.settings.display_offline_after_s
+
+    def displays_online(self) -> int:
+        now = self.now()
+        return sum(1 for d in self.displays if self.is_online(d, now))
 
     def swap_timetable(self, tt: Timetable) -> None:
         self.search = StopSearch(tt)

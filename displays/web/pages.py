@@ -66,8 +66,8 @@ async def stop_page(request: web.Request) -> web.Response:
     stop = stop_or_404(rt, raw)
     lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
     theme = _theme(request, "lcd")
-    rows = parse_int(request.query, "rows", 10, 1, 50, cap=True)
-    width = parse_int(request.query, "width", TEXT_WIDTH_DEFAULT, 16, 200, cap=True) or 40
+    rows = parse_int(request.query, "rows", 10, 1, 50)
+    width = parse_int(request.query, "width", TEXT_WIDTH_DEFAULT, 16, 200)
     board = await cached_stop_board(rt, stop, lang, rt.now())
     return _respond(request, rt, board, fmt, lang, theme, rows, rt.settings.realtime_interval_s
                     + 10, width)

@@ -88,8 +88,28 @@ async def test_departures_at_window_limit_and_filters(client: Client) -> None:
     platform = await (await client.get(f"/api/v1/stops/{HBF}/departures",
                                        params={"at": at.isoformat(), "platform": "A"})).json()
     assert {d["platform"] for d in platform["departures"]} == {"A"}
-    capped = await client.get(f"/api/v1/stops/{HBF}/departures", params={"window": "100000"})
-    assert capped.status == 200
+    widest = await client.get(f"/api/v1/stops/{HBF}/departures", params={"window": "240"})
+    assert widest.status == 200
+
+
+async def test_out_of_range_parameters_are_refused_the_same_way_everywhere(client: Client
+                                                                          ) -> None:
+    """One rule: a value outside its documented range is a 400 naming the parameter."""
+    cases = [(f"/api/v1/stops/{HBF}/departures", "window", "241"),
+             (f"/api/v1/stops/{HBF}/departures", "limit", "0"),
+             (f"/api/v1/stops/{HBF}/departures", "direction", "2"),
+             ("/api/v1/stops?q=hbf", "limit", "101"),
+             ("/api/v1/stops/nearby?lat=50&lon=8.2", "radius", "5001"),
+             (f"/stops/{HBF}", "rows", "51"), (f"/stops/{HBF}.txt", "width", "15")]
+    for path, name, value in cases:
+        response = await client.get(path, params={name: value})
+        assert response.status == 400, (path, name)
+        if path.startswith("/api/"):
+            error = (await response.json())["error"]
+            assert error["code"] == "invalid_parameter" and error["parameter"] == name, error
+            assert name in error["message"]
+        else:
+            assert name in await response.text()
 
 
 async def test_bad_requests_and_unknown_ids(client: Client) -> None:
