@@ -30,9 +30,10 @@ def realtime_hint(tt: Timetable, stats: FeedStats, header_timestamp: int | None)
     if header_timestamp is not None and span is not None:
         day = dt.datetime.fromtimestamp(header_timestamp, tt.zone).date()
         if not span[0] <= day <= span[1]:
+            newer = "realtime" if day > span[1] else "static feed"
             return (f"the realtime header's day {day} lies outside the timetable's calendar "
                     f"({span[0]} … {span[1]}): realtime and timetable do not belong together "
-                    f"(publish a current static feed)")
+                    f"(the {newer} is newer)")
     share = matched_share(stats)
     if share is None or stats.trip_updates < MIN_UPDATES_FOR_HINT or share >= LOW_SHARE:
         return None
