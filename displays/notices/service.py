@@ -43,6 +43,7 @@ from feeds import Timetable
 
 log = logging.getLogger("abfahrt.notices")
 RELOAD_S = 5.0
+PAST = {"create": "created", "update": "changed", "withdraw": "withdrawn"}
 
 
 class NoticeNotFound(LookupError):
@@ -180,6 +181,9 @@ class NoticeService:
                  "before": notice_dict(before, zone) if before else None,
                  "after": notice_dict(notice, zone)}
         await self.store.save_notice(notice_dict(notice, zone), audit)
+        log.info("notice %s %s by %r (token %s, via %s): %s, %s", notice.id, PAST[action],
+                 principal.name, principal.token_id, via, notice.status.value,
+                 notice.display.value)
         self.notices = {**self.notices, notice.id: notice}
         try:
             self.version = await self.store.notices_version()
