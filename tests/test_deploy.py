@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -20,6 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,13 +150,16 @@ def tls_proxy(tmp_path: Path) -> Iterator[tuple[ServiceProcess, int, int]]:
                    check=True, capture_output=True, timeout=60)
     site = (DEPLOY / "nginx-abfahrt.conf").read_text()
     site = (site.replace("/etc/ssl/abfahrt", str(ssl_dir))
+            .replace("/var/cache/nginx/abfahrt", str(tmp_path / "cache"))
             .replace("127.0.0.1:8080", f"127.0.0.1:{service.port}")
             .replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;")
             .replace("listen 80;", f"listen 127.0.0.1:{http};"))
     site = "\n".join(line for line in site.splitlines() if "listen [::]" not in line)
     (tmp_path / "site.conf").write_text(site)
+    # as root nginx's workers would run as nobody, who may not enter the test's folder
+    user = "user root root;\n" if os.geteuid() == 0 else ""
     (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; daemon off;\n"
+        f"{user}pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log; daemon off;\n"
         f"events {{}}\nhttp {{ access_log off; client_body_temp_path {tmp_path}/b; "
         f"proxy_temp_path {tmp_path}/p; fastcgi_temp_path {tmp_path}/f; "
         f"uwsgi_temp_path {tmp_path}/u; scgi_temp_path {tmp_path}/s;\n"
@@ -173,7 +178,7 @@ def tls_proxy(tmp_path: Path) -> Iterator[tuple[ServiceProcess, int, int]]:
 
 def test_boards_are_served_through_the_tls_reverse_proxy(
         tls_proxy: tuple[ServiceProcess, int, int]) -> None:
-    _, https, http = tls_proxy
+    service, https, http = tls_proxy
     context = ssl.create_default_context()
     context.check_hostname, context.verify_mode = False, ssl.CERT_NONE   # self-signed
 
@@ -217,6 +222,20 @@ def test_boards_are_served_through_the_tls_reverse_proxy(
     assert 429 in statuses
     assert get(f"https://127.0.0.1:{https}/api/v1/stops?q=hbf")[0] == 200
 
+    # abfahrt goes away: a pillar keeps its last good board (styles too), and a board never
+    # seen gets a page that retries by itself instead of nginx's bare 502
+    board = f"https://127.0.0.1:{https}/displays/hbf-tram"
+    status, page, _ = get(board)
+    assert status == 200 and get(f"https://127.0.0.1:{https}/static/board.css")[0] == 200
+    service.stop()
+    status, body, headers = get(board)
+    assert status == 200 and body == page
+    assert headers["X-Cache-Status"] in ("HIT", "STALE")
+    assert get(f"https://127.0.0.1:{https}/static/board.css")[0] == 200
+    status, body, headers = get(f"https://127.0.0.1:{https}/stops/{HBF}.txt?width=33")
+    assert status == 503 and b'http-equiv="refresh"' in body
+    assert headers["Retry-After"] == "15"
+
 
 def test_redis_with_the_shipped_config_persists(tmp_path: Path) -> None:
     port = free_port()
@@ -239,3 +258,21 @@ def test_redis_with_the_shipped_config_persists(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_plain_install_carries_every_room_and_the_templates(tmp_path: Path) -> None:
+    """What `pip install .` (the guide, the Containerfile) installs: every package, the
+    templates with their static files, the demo's displays file, the licence."""
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, timeout=300,
+                   capture_output=True)
+    [wheel] = tmp_path.glob("abfahrt-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    packages = {str(p.parent.relative_to(ROOT)) for p in ROOT.glob("*/**/__init__.py")
+                if p.parts[len(ROOT.parts)] in ("feeds", "realtime", "displays", "templates")}
+    missing = {p for p in packages if f"{p}/__init__.py" not in names}
+    assert not missing, f"not installed: {sorted(missing)}"
+    for needed in ("templates/board.html", "templates/static/board.css",
+                   "templates/static/board.js", "displays/demo/displays.toml"):
+        assert needed in names, needed
+    assert any(n.endswith("/LICENSE") or n.endswith("licenses/LICENSE") for n in names)
