@@ -154,10 +154,13 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                             headers={"Retry-After": retry_after(wait)})
                 response = await handler(request)
             except ParamError as exc:
-                if not api:
-                    raise web.HTTPBadRequest(text=str(exc)) from exc
-                response = error_json(400, str(exc), code="invalid_parameter",
-                                      parameter=exc.parameter)
+                if api:
+                    response = error_json(400, str(exc), code="invalid_parameter",
+                                          parameter=exc.parameter)
+                else:
+                    response = error_response(web.HTTPBadRequest(text=str(exc)), api,
+                                              render_error)
+                    response[ERROR_CODE] = "invalid_parameter"
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
