@@ -86,14 +86,25 @@ def compute_board(
     return replace(board, departures=apply_filter(board.departures, flt, limit))
 
 
-def display_document(tt: Timetable, realtime: Any, display: Display, at: int, window_s: int,
-                     max_age_s: int) -> dict[str, Any]:
-    """Return the board document of a configured display (the contract plus `display`)."""
+def compute_display_board(tt: Timetable, realtime: Any, display: Display, at: int,
+                          window_s: int, max_age_s: int) -> Board:
+    """Return the board of a configured display (its stops, filter and rows)."""
     stops = [i for i in (tt.find_stop(s) for s in display.stops) if i >= 0]
     if not stops:
         raise LookupError(f"display {display.id}: none of its stops is in the timetable")
-    board = compute_board(tt, realtime, stops, at, window_s, display.rows, display.filter,
-                          display.lang, max_age_s)
+    return compute_board(tt, realtime, stops, at, window_s, display.rows, display.filter,
+                         display.lang, max_age_s)
+
+
+def display_document(tt: Timetable, realtime: Any, display: Display, at: int, window_s: int,
+                     max_age_s: int) -> dict[str, Any]:
+    """Return the board document of a configured display (the contract plus `display`)."""
+    return display_board_document(
+        compute_display_board(tt, realtime, display, at, window_s, max_age_s), display)
+
+
+def display_board_document(board: Board, display: Display) -> dict[str, Any]:
+    """The contract document of a display's board plus its `display` object."""
     document = board_document(board)
     document["display"] = {"id": display.id, "name": display.name, "lang": display.lang,
                            "theme": display.theme, "refresh_s": display.refresh_s}

@@ -96,12 +96,15 @@ def board_document(board: Board) -> dict[str, Any]:
         },
         "departures": [departure_document(d, zone) for d in board.departures],
         "alerts": [alert_document(a) for a in board.alerts],
-        "timetable": validity_document(board.timetable),
     }
 
 
 def validity_document(validity: Validity | None) -> dict[str, Any] | None:
-    """The feed's validity as a board reports it: status and the calendar's first/last day."""
+    """The feed's validity as a board reports it: status and the calendar's first/last day.
+
+    Not part of the contract document (its keys are fixed): the service keeps it beside each
+    cached board for the pillar's status line, and /api/v1/status reports it.
+    """
     if validity is None:
         return None
     return {"status": str(validity.status),

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from displays.cli.common import open_timetable, parse_at
-from displays.service.feed_health import validity_document, validity_text
+from displays.service.feed_health import validity_status, validity_text
 from feeds.validity import feed_validity
 
 
@@ -30,7 +30,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
             "departures_indexed": len(tt.ix_dep),
         },
         "calendar": {"first": span[0].isoformat(), "last": span[1].isoformat()} if span else None,
-        "validity": validity_document(validity),
+        "validity": validity_status(validity),
         "excluded": {str(k): v for k, v in sorted(tt.excluded.items())},
         "notes": list(tt.notes),
     }

@@ -33,17 +33,20 @@ class CachedBoard:
     document: dict[str, Any]
     etag: str
     computed_at: int
+    # the timetable's validity as the board reports it (status, first/last day); kept beside
+    # the document, whose keys the departures contract fixes; the pillar's status line
+    timetable: dict[str, Any] | None = None
     renderings: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         return encode({"key": self.key, "document": self.document, "etag": self.etag,
-                       "computed_at": self.computed_at})
+                       "computed_at": self.computed_at, "timetable": self.timetable})
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:
         data = decode(raw)
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
-                   computed_at=int(data["computed_at"]))
+                   computed_at=int(data["computed_at"]), timetable=data.get("timetable"))
 
     def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
                   ) -> tuple[str, bytes]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from displays.board.document import validity_document
 from feeds import Timetable
 from feeds.validity import Validity, calendar_range
 from realtime.reasons import FeedStats
@@ -57,9 +58,7 @@ def validity_text(v: Validity) -> str:
     return f"timetable valid {span}, {days} days left"
 
 
-def validity_document(v: Validity) -> dict[str, object]:
+def validity_status(v: Validity) -> dict[str, object]:
     """The validity block of /api/v1/status and `feed-info --json`."""
-    return {"status": str(v.status), "today": v.today.isoformat(),
-            "valid_from": v.first.isoformat() if v.first else None,
-            "valid_until": v.last.isoformat() if v.last else None,
+    return {**(validity_document(v) or {}), "today": v.today.isoformat(),
             "days_left": v.days_left}

@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from displays.board.compose import compute_board, display_document
+from displays.board.compose import compute_board, compute_display_board, display_board_document
 from displays.board.display import BoardFilter, Display
-from displays.board.document import board_document
+from displays.board.document import board_document, validity_document
+from displays.board.model import Board
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
 from displays.service.metrics import Metrics
@@ -110,18 +111,26 @@ class Runtime:
     # ---- board documents -----------------------------------------------------------------
     def stop_document(self, stop: int, at: int, window_s: int, limit: int | None,
                       flt: BoardFilter, lang: str) -> dict[str, Any]:
+        return self._stop_board(stop, at, window_s, limit, flt, lang)[0]
+
+    def _stop_board(self, stop: int, at: int, window_s: int, limit: int | None,
+                    flt: BoardFilter, lang: str) -> tuple[dict[str, Any], Board]:
         board = compute_board(self.tt, self.realtime_state, [stop], at, window_s, limit, flt,
                               lang, self.settings.max_age_s)
         document = board_document(board)
         self._add_notices(document, [stop], None, lang, at)
-        return document
+        return document, board
 
     def display_document(self, display: Display, at: int) -> dict[str, Any]:
-        document = display_document(self.tt, self.realtime_state, display, at,
-                                    self.settings.window_min * 60, self.settings.max_age_s)
+        return self._display_board(display, at)[0]
+
+    def _display_board(self, display: Display, at: int) -> tuple[dict[str, Any], Board]:
+        board = compute_display_board(self.tt, self.realtime_state, display, at,
+                                      self.settings.window_min * 60, self.settings.max_age_s)
+        document = display_board_document(board, display)
         stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
         self._add_notices(document, stops, display.id, display.lang, at)
-        return document
+        return document, board
 
     def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
                      lang: str, at: int) -> None:
@@ -133,15 +142,17 @@ class Runtime:
             document["alerts"] = notices + document["alerts"]
 
     def default_stop_board(self, stop: int, lang: str, at: int) -> CachedBoard:
-        document = self.stop_document(stop, at, self.settings.window_min * 60,
-                                      self.settings.default_limit, BoardFilter(), lang)
+        document, board = self._stop_board(stop, at, self.settings.window_min * 60,
+                                           self.settings.default_limit, BoardFilter(), lang)
         return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           timetable=validity_document(board.timetable))
 
     def display_board(self, display: Display, at: int) -> CachedBoard:
-        document = self.display_document(display, at)
+        document, board = self._display_board(display, at)
         return CachedBoard(key=display_board_key(display.id), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           timetable=validity_document(board.timetable))
 
 
 def stop_board_key(stop_id: str, lang: str) -> str:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from displays.board.document import iso
 from displays.service.board_cache import CachedBoard, document_etag
-from displays.service.feed_health import validity_document
+from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
 from displays.web.appkeys import RUNTIME
 from displays.web.http import conditional, gzipped, json_body, json_response, serve_rendering
@@ -194,7 +194,7 @@ async def status(request: web.Request) -> web.Response:
                    "loaded_at": when(fs.loaded_at), "loaded_at_epoch": fs.loaded_at,
                    "last_check": when(fs.last_check), "last_check_epoch": fs.last_check,
                    "error": fs.error, "excluded": fs.excluded,
-                   "validity": validity_document(rt.validity())},
+                   "validity": validity_status(rt.validity())},
         "realtime": rt.realtime.status(rt.tt, now) if rt.realtime is not None else [],
         "boards": {"cached": len(rt.cache.hot), "refreshes": rt.refresh_count,
                    "last_refresh_ms": round(rt.last_refresh_ms, 2),

@@ -87,9 +87,6 @@ SCHEMAS: dict[str, Any] = {
                                                 "format": "date-time"}}},
             "departures": {"type": "array", "items": _ref("Departure")},
             "alerts": {"type": "array", "items": _ref("Alert")},
-            "timetable": {**_ref("Validity"), "description": "the timetable's state as this "
-                          "board reports it (no_service_today: the stop has no departure "
-                          "today)"},
             "display": {"type": "object"}}},
     "Stop": {"type": "object", "required": ["id", "name", "lat", "lon", "location_type",
                                             "platforms"],

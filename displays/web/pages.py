@@ -43,7 +43,8 @@ def _theme(request: web.Request, default: str) -> str:
 def _respond(request: web.Request, rt: Runtime, board: CachedBoard, fmt: str, lang: str,
              theme: str, rows: int | None, refresh: int, width: int) -> web.Response:
     now = rt.now()
-    pillar_args = (board.document, lang, rt.tt.zone, rt.settings.countdown_horizon_min, rows)
+    document = {**board.document, "timetable": board.timetable}    # the status line's source
+    pillar_args = (document, lang, rt.tt.zone, rt.settings.countdown_horizon_min, rows)
     if fmt == "txt":
         return serve_rendering(
             request, board, ("txt", lang, str(rows), str(width)),
