@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import aiohttp
@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from displays.board.display import Display
 from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
 from displays.board.wording import LANGUAGES
@@ -21,11 +22,12 @@ from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
-from displays.service.displays_file import default_displays_file, load_displays
+from displays.service.config_errors import ConfigError
+from displays.service.displays_file import default_displays_file, load_displays, unknown_stops
 from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
 from displays.service.keys import Keys
 from displays.service.leader import LeaderLock
-from displays.service.metrics import Metrics
+from displays.service.metrics import Metrics, measure_loop_lag
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
 from displays.service.settings import Settings
@@ -36,10 +38,15 @@ from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
-from feeds import Timetable, load_timetable
+from feeds import FeedError, Timetable, load_timetable
 
 log = logging.getLogger("abfahrt")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
+
+
+class StartupError(Exception):
+    """The service cannot start (feed unreachable or broken, displays naming unknown stops);
+    the message says why in words an operator can act on."""
 
 
 def connect_redis(url: str) -> Redis:
@@ -52,21 +59,28 @@ def connect_redis(url: str) -> Redis:
 
 async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession,
                                  clock: Clock) -> tuple[Timetable, str]:
+    """Return the timetable to start with and its label; StartupError when it cannot be had."""
     source = settings.feed
-    if source is None:
-        path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
-        label = "demo (bundled, invented data)"
-    elif source.startswith(("http://", "https://")):
-        result = await download_static(session, source, settings.data_dir / "feeds")
-        assert result.path is not None
-        path, label = result.path, source
-    else:
-        path, label = Path(source), source
-    tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+    try:
+        if source is None:
+            path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
+            label = "demo (bundled, invented data)"
+        elif source.startswith(("http://", "https://")):
+            result = await download_static(session, source, settings.data_dir / "feeds")
+            assert result.path is not None
+            path, label = result.path, source
+        else:
+            path, label = Path(source), source
+        tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+    except (FeedError, aiohttp.ClientError, OSError) as exc:
+        said = str(exc) if source and source in str(exc) else f"{source}: {exc}"
+        raise StartupError(f"cannot load the static feed {said}") from None
     return tt, label
 
 
-def create_app(settings: Settings) -> web.Application:
+def create_app(settings: Settings, displays: dict[str, Display] | None = None
+               ) -> web.Application:
+    """The application; `displays` as already loaded (else read from the settings' file)."""
     metrics = Metrics()
     env = make_environment()
 
@@ -80,18 +94,18 @@ def create_app(settings: Settings) -> web.Application:
                           client_max_size=64 * 1024)
     app[JINJA] = env
     app[RENDER_SLOTS] = asyncio.Semaphore(2)
-    app[ops.METRICS] = metrics
     app.add_routes(api.routes)
     app.add_routes(readout.routes)
     app.add_routes(pages.routes)
     app.add_routes(ops.routes)
     app.router.add_static("/static/", STATIC_DIR, append_version=False)
-    app.cleanup_ctx.append(_service_context(settings))
+    app.cleanup_ctx.append(_service_context(settings, displays, metrics))
     setup_notices(app, settings)              # operator notices: routes, store, rt.notices
     return app
 
 
-def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
+def _service_context(settings: Settings, displays: dict[str, Display] | None,
+                     metrics: Metrics) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         session = aiohttp.ClientSession()
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
@@ -99,17 +113,21 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         clock = Clock(settings.clock_start)
         try:
             tt, label = await load_initial_timetable(settings, session, clock)
+            shown = configured_displays(settings) if displays is None else displays
+            if missing := unknown_stops(shown, tt):
+                raise StartupError(str(ConfigError(
+                    f"displays file {settings.displays_file or default_displays_file()}",
+                    missing)))
         except BaseException:
             await session.close()
+            if redis is not None:
+                await redis.aclose()
             raise
-        displays_file = settings.displays_file or (default_displays_file() if settings.demo
-                                                   else None)
-        displays = load_displays(displays_file) if displays_file else {}
         instance_id = uuid.uuid4().hex[:12]
-        cache = BoardCache(redis, keys, origin=instance_id)
-        rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
+        cache = BoardCache(redis, keys, origin=instance_id, metrics=metrics)
+        rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=shown,
                      cache=cache, feed_status=FeedStatus(source=label), clock=clock,
-                     instance_id=instance_id,
+                     instance_id=instance_id, metrics=metrics,
                      abbreviations=load_lexicon("abbreviations", settings.abbreviations_file),
                      pronunciation={lang: load_lexicon(f"pronunciation.{lang}",
                                                        settings.lexicon_file)
@@ -120,7 +138,8 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
             log.warning("readout audio: %s", reason)
         rt.speech = Speech(engine, reason, settings.speech_concurrency, redis, keys)
         set_feed_status(rt, tt)
-        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
+        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics)
+        metrics.watch(rt)
         lock = None
         if redis is not None:
             lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
@@ -133,11 +152,13 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         app[RUNTIME] = rt
         await poll_realtime(rt, session)
         scheduler = start_scheduler(rt, session, lock)
+        lag = asyncio.create_task(measure_loop_lag(metrics))
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
-                 len(tt.stop_ids), len(displays), rt.is_leader)
+                 len(tt.stop_ids), len(shown), rt.is_leader)
         try:
             yield
         finally:
+            lag.cancel()
             scheduler.shutdown(wait=False)
             if lock is not None:
                 await lock.release()
@@ -147,3 +168,9 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
             await session.close()
 
     return context
+
+
+def configured_displays(settings: Settings) -> dict[str, Display]:
+    """The displays of the settings' file (the demo's own with the demo network)."""
+    path = settings.displays_file or (default_displays_file() if settings.demo else None)
+    return load_displays(path) if path else {}

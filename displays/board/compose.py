@@ -14,6 +14,7 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
 from displays.board.model import Board, BoardAlert, build_board
 from feeds import Departure, Timetable
+from feeds.validity import TimetableStatus, Validity
 
 
 def apply_filter(departures: tuple[Departure, ...], flt: BoardFilter, limit: int | None
@@ -53,7 +54,16 @@ def combine_boards(boards: list[Board]) -> Board:
     status = next((s for s in ("stale", "unavailable") if s in statuses), "live")
     stamps = [b.feed_timestamp for b in boards if b.feed_timestamp is not None]
     return replace(first, departures=tuple(departures), alerts=tuple(alerts.values()),
-                   realtime_status=status, feed_timestamp=min(stamps) if stamps else None)
+                   realtime_status=status, feed_timestamp=min(stamps) if stamps else None,
+                   timetable=combined_validity(boards))
+
+
+def combined_validity(boards: list[Board]) -> Validity | None:
+    """The stops share one feed and so its state, except "no service today": that holds for
+    several stops only when it holds for each."""
+    states = [b.timetable for b in boards if b.timetable is not None]
+    served = [v for v in states if v.status is not TimetableStatus.NO_SERVICE_TODAY]
+    return served[0] if served else (states[0] if states else None)
 
 
 def compute_board(
@@ -92,14 +102,25 @@ def concerning(alerts: tuple[BoardAlert, ...], departures: tuple[Departure, ...]
     return tuple(a for a in alerts if a.id in wanted)
 
 
-def display_document(tt: Timetable, realtime: Any, display: Display, at: int, window_s: int,
-                     max_age_s: int) -> dict[str, Any]:
-    """Return the board document of a configured display (the contract plus `display`)."""
+def compute_display_board(tt: Timetable, realtime: Any, display: Display, at: int,
+                          window_s: int, max_age_s: int) -> Board:
+    """Return the board of a configured display (its stops, filter and rows)."""
     stops = [i for i in (tt.find_stop(s) for s in display.stops) if i >= 0]
     if not stops:
         raise LookupError(f"display {display.id}: none of its stops is in the timetable")
-    board = compute_board(tt, realtime, stops, at, window_s, display.rows, display.filter,
-                          display.lang, max_age_s)
+    return compute_board(tt, realtime, stops, at, window_s, display.rows, display.filter,
+                         display.lang, max_age_s)
+
+
+def display_document(tt: Timetable, realtime: Any, display: Display, at: int, window_s: int,
+                     max_age_s: int) -> dict[str, Any]:
+    """Return the board document of a configured display (the contract plus `display`)."""
+    return display_board_document(
+        compute_display_board(tt, realtime, display, at, window_s, max_age_s), display)
+
+
+def display_board_document(board: Board, display: Display) -> dict[str, Any]:
+    """The contract document of a display's board plus its `display` object."""
     document = board_document(board)
     document["display"] = {"id": display.id, "name": display.name,
                            "title": display.title or board.stop_name, "lang": display.lang,

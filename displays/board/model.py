@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from feeds import Departure, Timetable
+from feeds.validity import Validity, board_validity
 from realtime.freshness import DEFAULT_MAX_AGE_S
 from realtime.merge import merge_board
 from realtime.state import RealtimeState
@@ -39,6 +40,7 @@ class Board:
     alerts: tuple[BoardAlert, ...] = field(default_factory=tuple)
     lang: str = "de"
     realtime_sources: tuple[tuple[str, str], ...] = ()   # (source, live|stale|unavailable)
+    timetable: Validity | None = None     # the feed's validity as this board reports it
 
 
 def build_board(tt: Timetable, stop: int, at: int, window_s: int, limit: int | None = None,
@@ -59,4 +61,5 @@ def build_board(tt: Timetable, stop: int, at: int, window_s: int, limit: int | N
                  at=at, window_s=window_s, departures=merged.departures,
                  realtime_status=str(merged.status), feed_timestamp=merged.feed_timestamp,
                  alerts=alerts, lang=lang,
-                 realtime_sources=tuple((s, str(f)) for s, f in merged.sources))
+                 realtime_sources=tuple((s, str(f)) for s, f in merged.sources),
+                 timetable=board_validity(tt, [stop], at, bool(merged.departures)))

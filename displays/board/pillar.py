@@ -138,7 +138,9 @@ def platform_header(rows: tuple[Row, ...], lang: str) -> str:
 
 
 def status_line(document: dict[str, Any], lang: str, at: int, zone: ZoneInfo) -> str:
-    """The line that is always on screen: live data, or a timetable-only warning."""
+    """The line that is always on screen: an invalid timetable, live data, or timetable only."""
+    if (invalid := timetable_line(document, lang)) is not None:
+        return invalid
     if document["realtime"]["status"] == "live":
         return label(lang, "live_as_of", time=clock(at, zone))
     return label(lang, "schedule_only", time=clock(at, zone))
@@ -153,6 +155,12 @@ def _messages(document: dict[str, Any]) -> dict[str, list[Message]]:
             detail = plain(alert.get("description") or "") if alert.get("header") else None
             by_kind[kind].append(Message(header, detail or None))
     return by_kind
+
+
+def timetable_line(document: dict[str, Any], lang: str) -> str | None:
+    """The plain line a board shows when its timetable is not valid today (else None)."""
+    status = (document.get("timetable") or {}).get("status", "valid")
+    return None if status == "valid" else label(lang, f"timetable_{status}")
 
 
 def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_min: int = 20,

@@ -20,6 +20,10 @@ LABELS: dict[str, dict[str, str]] = {
         "read_aloud": "Vorlesen", "stop_reading": "Vorlesen beenden", "search": "Suchen",
         "stops": "Haltestellen", "displays": "Anzeigen", "online": "online",
         "offline": "offline", "never": "noch nie", "find_stop": "Haltestelle suchen",
+        "timetable_expired": "Fahrplandaten abgelaufen – bitte Aushang beachten",
+        "timetable_not_yet_valid": "Fahrplandaten noch nicht gültig – bitte Aushang beachten",
+        "timetable_no_service": "Keine Fahrplandaten – bitte Aushang beachten",
+        "timetable_no_service_today": "Heute kein Fahrbetrieb an dieser Haltestelle",
     },
     "en": {
         "line": "Line", "destination": "Destination", "departure": "Departure",
@@ -34,6 +38,11 @@ LABELS: dict[str, dict[str, str]] = {
         "stop_reading": "Stop reading", "search": "Search", "stops": "Stops",
         "displays": "Displays", "online": "online", "offline": "offline", "never": "never",
         "find_stop": "Find a stop",
+        "timetable_expired": "Timetable data expired – please see the printed timetable",
+        "timetable_not_yet_valid": "Timetable data not yet valid – please see the printed "
+                                   "timetable",
+        "timetable_no_service": "No timetable data – please see the printed timetable",
+        "timetable_no_service_today": "No service at this stop today",
     },
 }
 

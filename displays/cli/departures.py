@@ -53,6 +53,8 @@ def render_terminal_board(board: Board, lang: str) -> str:
                      f"{dep.platform or '':<6}")
     if not board.departures:
         lines.append(label(lang, "no_departures"))
+    if board.timetable is not None and board.timetable.status != "valid":
+        lines.append(label(lang, f"timetable_{board.timetable.status}"))
     if board.realtime_status != "live":
         lines.append(label(lang, "schedule_only", time=clock(board.at, zone)))
     return "\n".join(lines)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from typing import Any
 
-from displays.cli.common import open_timetable
+from displays.cli.common import open_timetable, parse_at
+from displays.service.feed_health import validity_status, validity_text
+from feeds.validity import feed_validity
 
 
 def cmd_feed_info(args: argparse.Namespace) -> int:
     tt = open_timetable(args.feed)
     span = tt.calendar_range()
+    today = dt.datetime.fromtimestamp(parse_at(args.at, tt.zone), tt.zone).date()
+    validity = feed_validity(tt, today)
     info = {
         "feed_hash": tt.feed_hash,
         "feed_version": tt.feed_version,
@@ -25,6 +30,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
             "departures_indexed": len(tt.ix_dep),
         },
         "calendar": {"first": span[0].isoformat(), "last": span[1].isoformat()} if span else None,
+        "validity": validity_status(validity),
         "excluded": {str(k): v for k, v in sorted(tt.excluded.items())},
         "notes": list(tt.notes),
     }
@@ -38,6 +44,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
     for key, value in info["counts"].items():  # type: ignore[union-attr]
         print(f"  {key}: {value}")
     print(f"  calendar: {span[0]} … {span[1]}" if span else "  calendar: no active day")
+    print(f"  on {today}: {validity_text(validity)}")
     if tt.excluded:
         print("  excluded:")
         for reason, n in sorted(tt.excluded.items()):
@@ -52,5 +59,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
 def add_parser(sub: Any) -> None:
     info = sub.add_parser("feed-info", help="agencies, counts, calendar, exclusions of a feed")
     info.add_argument("feed")
+    info.add_argument("--at", help="ISO 8601 instant whose day the validity is judged for "
+                                   "(default: now)")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_feed_info)

@@ -5,14 +5,25 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 
 from displays.cli import departures, feed_info, realtime, serve, tokens
 from displays.cli.common import CommandParser, UsageError
 
 
+def installed_version() -> str:
+    """The installed package's version (pyproject.toml), or a note when running uninstalled."""
+    try:
+        return version("abfahrt")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = CommandParser(prog="abfahrt",
                            description="Departures for Mainz stops (GTFS + GTFS-RT).")
+    parser.add_argument("--version", action="version",
+                        version=f"abfahrt {installed_version()} (EUPL-1.2)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
     departures.add_parser(sub)
     feed_info.add_parser(sub)

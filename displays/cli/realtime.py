@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from displays.board.document import iso
 from displays.cli.common import UsageError, open_timetable, parse_at
+from displays.service.feed_health import matched_share, realtime_hint
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import load_source
@@ -68,6 +69,8 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
         now = parse_at(args.at, tt.zone) if args.at else None
         stats = RealtimeState().apply(args.source, feed, tt, now=now).feed(args.source).stats
         info["merge"] = stats.as_dict()
+        info["matched_share"] = matched_share(stats)
+        info["hint"] = realtime_hint(tt, stats, header.timestamp)
     if args.json:
         json.dump(info, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
@@ -80,7 +83,9 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
     if "merge" in info:
         m = info["merge"]
         tu = m["trip_updates"]
-        print(f"  trip updates matched: {tu['matched']}/{tu['total']}")
+        share = info["matched_share"]
+        print(f"  trip updates matched: {tu['matched']}/{tu['total']}"
+              + (f" ({share:.0%})" if share is not None else ""))
         for reason, n in tu["rejected"].items():
             print(f"    rejected {reason}: {n}")
         for reason, n in m["stop_time_updates_dropped"].items():
@@ -94,6 +99,8 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
             print(f"  alerts: {m['alerts']}")
         if m["note"]:
             print(f"  note: {m['note']}")
+        if info["hint"]:
+            print(f"  hint: {info['hint']}")
     return 0
 
 

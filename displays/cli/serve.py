@@ -1,39 +1,77 @@
-"""`abfahrt serve`: settings from arguments and environment, logging, graceful shutdown."""
+"""`abfahrt serve`: settings from arguments and environment, checks, logging, graceful shutdown.
+
+Everything that can be checked before the feed is loaded is checked first, and every problem
+is reported at once as one message (exit code 2, no traceback): settings, the displays file,
+missing feed or realtime files, the data folder, the port. What needs the feed (an unreachable
+feed URL, a broken zip, display stops the timetable lacks) ends start-up the same way.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
-import sys
-import time
+import os
+import socket
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from displays.app import create_app
-from displays.service.settings import SettingsError, load_settings
+from displays.app import StartupError, create_app
+from displays.board.display import Display
+from displays.cli.common import UsageError
+from displays.cli.log_format import setup_logging
+from displays.service.config_errors import ConfigError
+from displays.service.displays_file import default_displays_file, load_displays
+from displays.service.settings import Settings, load_settings
+
+log = logging.getLogger("abfahrt")
 
 
-class JsonLogFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
-                 "level": record.levelname.lower(), "logger": record.name,
-                 "message": record.getMessage()}
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
 
 
-def setup_logging() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLogFormatter())
-    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def preflight(settings: Settings) -> dict[str, Display]:
+    """Check what can be checked before the feed loads; return the displays.
+
+    Raise UsageError listing every problem.
+    """
+    problems: list[str] = []
+    if settings.feed is not None and not is_url(settings.feed) \
+            and not Path(settings.feed).is_file():
+        problems.append(f"feed {settings.feed}: no such file (--feed / ABFAHRT_FEED)")
+    problems += [f"realtime source {source}: no such file (--realtime / ABFAHRT_REALTIME)"
+                 for source in settings.realtime
+                 if not is_url(source) and not Path(source).is_file()]
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        problems.append(f"data folder {settings.data_dir}: cannot be created: "
+                        f"{exc.strerror or exc} (--data-dir / ABFAHRT_DATA_DIR)")
+    displays: dict[str, Display] = {}
+    path = settings.displays_file or (default_displays_file() if settings.demo else None)
+    if path is not None:
+        try:
+            displays = load_displays(path)
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise UsageError(problems[0] if len(problems) == 1 else
+                         f"{len(problems)} problems:\n  " + "\n  ".join(problems))
+    return displays
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """Return a listening socket on host:port, or raise UsageError in one line."""
+    try:
+        family, _, _, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        return socket.create_server(address, family=family, backlog=512)
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        raise UsageError(f"cannot listen on {host}:{port}: {reason} (is another server "
+                         f"running there? choose another --port / ABFAHRT_PORT)") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -41,19 +79,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings(
             feed=args.feed, realtime=args.realtime, redis_url=args.redis, host=args.host,
             port=args.port, displays_file=Path(args.displays) if args.displays else None,
-            data_dir=Path(args.data_dir) if args.data_dir else None)
-    except SettingsError as exc:
-        print(f"abfahrt: error: {exc}", file=sys.stderr)
-        return 2
-    setup_logging()
+            data_dir=Path(args.data_dir) if args.data_dir else None,
+            log_level=args.log_level, log_format=args.log_format)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    setup_logging(settings.log_level, settings.log_format)
+    displays = preflight(settings)
+    sock = listen(settings.host, settings.port)
+    host, port = sock.getsockname()[:2]
     if settings.demo:
-        logging.getLogger("abfahrt").info(
-            "no --feed given: serving the bundled DEMO network (invented data) on "
-            "http://%s:%d/", settings.host, settings.port)
-    # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish
-    # (shutdown_timeout), then runs the cleanup contexts.
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                shutdown_timeout=10, access_log=None, print=None)
+        log.info("no --feed given: serving the bundled DEMO network (invented data)")
+    log.info("listening on http://%s:%d/ (data folder %s)", host, port, settings.data_dir)
+    try:
+        # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish
+        # (shutdown_timeout), then runs the cleanup contexts.
+        web.run_app(create_app(settings, displays), sock=sock, shutdown_timeout=10,
+                    access_log=None, print=None)
+    except StartupError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        sock.close()
     return 0
 
 
@@ -66,5 +111,10 @@ def add_parser(sub: Any) -> None:
     serve.add_argument("--host", help="bind address (default 127.0.0.1) [ABFAHRT_HOST]")
     serve.add_argument("--port", type=int, help="port (default 8080) [ABFAHRT_PORT]")
     serve.add_argument("--displays", help="displays file (TOML) [ABFAHRT_DISPLAYS]")
-    serve.add_argument("--data-dir", help="data folder (default ./data) [ABFAHRT_DATA_DIR]")
+    serve.add_argument("--data-dir", help="data folder (default $STATE_DIRECTORY, else "
+                                          "~/.local/share/abfahrt) [ABFAHRT_DATA_DIR]")
+    serve.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                       help="default info [ABFAHRT_LOG_LEVEL]")
+    serve.add_argument("--log-format", choices=("auto", "text", "json"),
+                       help="auto (default): text on a terminal, else JSON [ABFAHRT_LOG_FORMAT]")
     serve.set_defaults(func=cmd_serve)

@@ -1,8 +1,10 @@
 """`abfahrt tokens create|list|revoke`: operator API tokens, in the store the service uses.
 
 The store is Redis when `--redis` / REDIS_URL is given, else the files under `--data-dir` /
-ABFAHRT_DATA_DIR (default ./data). `create` prints the new bearer token once, as the last word
-of its output; only its SHA-256 is stored. Every create and revoke is written to the audit log.
+ABFAHRT_DATA_DIR (default: $STATE_DIRECTORY, else ~/.local/share/abfahrt, as for the
+service). Every command says which store it used. `create` prints the new bearer token once,
+as the last word of its output; only its SHA-256 is stored. Every create and revoke is written
+to the audit log.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from displays.board.document import iso
@@ -23,7 +26,8 @@ from displays.cli.common import UsageError
 from displays.notices.auth import Role, new_token, public_token
 from displays.notices.storage import open_store
 from displays.notices.store import NoticeStore, StoreUnavailable
-from displays.service.settings import load_settings
+from displays.service.config_errors import ConfigError
+from displays.service.settings import Settings, load_settings
 
 ZONE = ZoneInfo("Europe/Berlin")
 MAX_NAME = 64
@@ -46,7 +50,8 @@ def add_tokens_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> 
     common.add_argument("--redis-prefix", help="key prefix (default abfahrt:) "
                                                "[ABFAHRT_REDIS_PREFIX]")
     common.add_argument("--data-dir", help="data folder of the service when it runs without "
-                                           "Redis (default ./data) [ABFAHRT_DATA_DIR]")
+                                           "Redis (default $STATE_DIRECTORY, else "
+                                           "~/.local/share/abfahrt) [ABFAHRT_DATA_DIR]")
     create = commands.add_parser("create", parents=[common], help="create a token, print it once")
     create.add_argument("--name", required=True, type=_name, help="who holds it (shown as author)")
     create.add_argument("--role", required=True, choices=[r.value for r in Role],
@@ -60,15 +65,34 @@ def add_tokens_parser(sub: Any, parser_class: type[argparse.ArgumentParser]) -> 
     revoke.set_defaults(func=cmd_revoke)
 
 
-def _store(args: argparse.Namespace) -> NoticeStore:
-    settings = load_settings(redis_url=args.redis, redis_prefix=args.redis_prefix,
+def _settings(args: argparse.Namespace) -> Settings:
+    try:
+        return load_settings(redis_url=args.redis, redis_prefix=args.redis_prefix,
                              data_dir=Path(args.data_dir) if args.data_dir else None)
-    return open_store(settings.data_dir / "notices", settings.redis_url, settings.redis_prefix)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def store_name(settings: Settings) -> str:
+    """Which store the tokens are in, in words (a Redis password is never shown)."""
+    if settings.redis_url:
+        url = urlsplit(settings.redis_url)
+        host = url.hostname or ""
+        where = url._replace(netloc=f"{host}:{url.port}" if url.port else host).geturl()
+        return f"Redis {where} (key prefix {settings.redis_prefix})"
+    return f"the file store {(settings.data_dir / 'notices').resolve()}"
 
 
 def _run(args: argparse.Namespace, action: Callable[[NoticeStore], Awaitable[int]]) -> int:
+    settings = _settings(args)
+    folder = settings.data_dir / "notices"
+    if not settings.redis_url and not (folder / "tokens.json").exists() \
+            and args.tokens_command != "create":
+        print(f"no token store at {folder.resolve()} (set --data-dir / ABFAHRT_DATA_DIR, "
+              f"or --redis / REDIS_URL, as the service has them)", file=sys.stderr)
+
     async def go() -> int:
-        store = _store(args)
+        store = open_store(folder, settings.redis_url, settings.redis_prefix)
         try:
             return await action(store)
         finally:
@@ -87,12 +111,19 @@ def token_audit(action: str, record: dict[str, Any], now: int) -> dict[str, Any]
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    fresh = not settings.redis_url and not (settings.data_dir / "notices" / "tokens.json").exists()
+
     async def action(store: NoticeStore) -> int:
         now = int(time.time())
         token, record = new_token(args.name, Role(args.role), iso(now, ZONE))
         await store.save_token(record, token_audit("token-create", record, now))
-        print(f"Created {args.role} token {record['id']} for {args.name!r}. It is shown only "
-              f"once; store it now:")
+        print(f"Created {args.role} token {record['id']} for {args.name!r} in "
+              f"{store_name(settings)}.")
+        if fresh:
+            print("This is a new token store: the service must run with the same data folder "
+                  "(--data-dir / ABFAHRT_DATA_DIR) or the token will be refused.")
+        print("The token is shown only once; store it now:")
         print(token)
         return 0
     return _run(args, action)
@@ -106,6 +137,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             json.dump({"tokens": records}, sys.stdout, ensure_ascii=False, indent=2)
             sys.stdout.write("\n")
             return 0
+        print(f"Tokens in {store_name(_settings(args))}:")
         if not records:
             print("no tokens (create one: abfahrt tokens create --name NAME --role admin)")
         for r in records:

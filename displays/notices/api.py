@@ -2,7 +2,8 @@
 (/gtfs-rt/alerts.pb). Thin handlers: authenticate, rate-limit writes, call the service.
 
 Every answer here carries `Cache-Control: no-store` (except the public feed); errors are JSON
-`{"error": {"status", "message"}}`, and a 422 adds `field` and `errors: [{field, message}]`.
+`{"error": {"status", "code", "message"}}`, and a 422 (`invalid_notice`) adds `field` and
+`errors: [{field, message}]`.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from displays.notices.validation import NoticeInvalid
 from displays.service.runtime import Runtime
 from displays.web.appkeys import RUNTIME
 from displays.web.http import error_json, json_response
+from displays.web.params import parse_int
 from realtime.parse import encode_feed_dict
 from realtime.records import Alert
 
@@ -42,9 +44,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def invalid_response(exc: NoticeInvalid) -> web.Response:
-    body = {"error": {"status": 422, "message": str(exc), "field": exc.field,
-                      "errors": [{"field": f, "message": m} for f, m in exc.errors]}}
-    return json_response(body, 422, dict(NO_STORE))
+    return error_json(422, str(exc), dict(NO_STORE), code="invalid_notice", field=exc.field,
+                      errors=[{"field": f, "message": m} for f, m in exc.errors])
 
 
 def answered(handler: Handler) -> Handler:
@@ -162,10 +163,7 @@ async def audit_log(request: web.Request) -> web.Response:
     """Every write, newest first: who, when, what, before and after (admins only)."""
     service = service_of(request)
     await require(service.store, request, Scope.AUDIT)
-    try:
-        limit = min(max(int(request.query.get("limit", "100")[:9]), 1), 1000)
-    except ValueError:
-        raise web.HTTPBadRequest(text="limit: a whole number from 1 to 1000") from None
+    limit = parse_int(request.query, "limit", 100, 1, 1000)
     wanted = request.query.get("notice")
     records = [r for r in reversed(await service.store.load_audit())
                if wanted is None or r.get("notice_id") == wanted]

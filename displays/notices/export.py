@@ -97,6 +97,17 @@ def informed_entities(notice: Notice, tt: Timetable, displays: Mapping[str, Disp
     return unique
 
 
+def notice_coverage(notice: Notice, tt: Timetable, displays: Mapping[str, Display], at: int
+                    ) -> tuple[list[TimeRange], list[EntitySelector]]:
+    """The active periods and informed entities a notice is published with, as records."""
+    periods = [TimeRange(start, end) for start, end in active_periods(notice, at, tt.zone)]
+    selectors = [EntitySelector(agency_id=s.get("agencyId"), route_id=s.get("routeId"),
+                                route_type=s.get("routeType"), stop_id=s.get("stopId"),
+                                direction_id=s.get("directionId"))
+                 for s in informed_entities(notice, tt, displays)]
+    return periods, selectors
+
+
 def notice_entity(notice: Notice, tt: Timetable, displays: Mapping[str, Display], at: int
                   ) -> dict[str, Any] | None:
     """Return the FeedEntity of a notice, or None when it has nothing to publish."""

@@ -214,8 +214,12 @@ async def sign_in(request: web.Request) -> web.Response:
         return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
     principal = await principal_for(service.store, str(form.get("token", "")))
     if principal is None:
+        log.warning("operator sign-in refused from %s: unknown or revoked token",
+                    request.remote)
         return _login_page(request, lang, t["bad_token"], 403)
     session = await open_session(service.store, principal)
+    log.info("operator %r (token %s, %s) signed in from %s", principal.name,
+             principal.token_id, principal.role.value, request.remote)
     response = _redirect(f"/operator?lang={lang}")
     set_cookie(response, request, SESSION_COOKIE, session.id, SESSION_TTL_S)
     response.del_cookie(LOGIN_COOKIE, path="/operator")
@@ -228,6 +232,8 @@ async def sign_in(request: web.Request) -> web.Response:
 async def sign_out(request: web.Request, form: MultiMapping[str], service: NoticeService,
                    session: Session) -> web.Response:
     await service.store.delete_session(session.id)
+    log.info("operator %r (token %s) signed out", session.principal.name,
+             session.principal.token_id)
     response = _redirect(f"/operator?lang={_lang(request, form)}")
     response.del_cookie(SESSION_COOKIE, path="/operator")
     return response

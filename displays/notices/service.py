@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from displays.board.document import iso
+from displays.board.document import coverage_document, iso
 from displays.notices.alerts import notice_alert
 from displays.notices.auth import Principal
+from displays.notices.export import notice_coverage
 from displays.notices.matching import (
     BoardScope,
     RouteDirection,
@@ -42,6 +43,7 @@ from feeds import Timetable
 
 log = logging.getLogger("abfahrt.notices")
 RELOAD_S = 5.0
+PAST = {"create": "created", "update": "changed", "withdraw": "withdrawn"}
 
 
 class NoticeNotFound(LookupError):
@@ -107,8 +109,11 @@ class NoticeService:
         return [notice_alert(n, lang) for n in chosen]
 
     def all_alerts(self, lang: str, at: int) -> list[dict[str, Any]]:
-        return [notice_alert(n, lang)
-                for n in select_active(self.notices.values(), at, self.rt.tt.zone)]
+        """Every notice shown at `at`, with its active periods and informed entities."""
+        tt = self.rt.tt
+        return [notice_alert(n, lang) | coverage_document(
+                    *notice_coverage(n, tt, self.rt.displays, at), tt)
+                for n in select_active(self.notices.values(), at, tt.zone)]
 
     def catalog(self) -> Catalog:
         tt = self.rt.tt
@@ -176,6 +181,9 @@ class NoticeService:
                  "before": notice_dict(before, zone) if before else None,
                  "after": notice_dict(notice, zone)}
         await self.store.save_notice(notice_dict(notice, zone), audit)
+        log.info("notice %s %s by %r (token %s, via %s): %s, %s", notice.id, PAST[action],
+                 principal.name, principal.token_id, via, notice.status.value,
+                 notice.display.value)
         self.notices = {**self.notices, notice.id: notice}
         try:
             self.version = await self.store.notices_version()

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
+from displays.service.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -32,17 +33,20 @@ class CachedBoard:
     document: dict[str, Any]
     etag: str
     computed_at: int
+    # the timetable's validity as the board reports it (status, first/last day); kept beside
+    # the document, whose keys the departures contract fixes; the pillar's status line
+    timetable: dict[str, Any] | None = None
     renderings: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
 
     def to_bytes(self) -> bytes:
         return encode({"key": self.key, "document": self.document, "etag": self.etag,
-                       "computed_at": self.computed_at})
+                       "computed_at": self.computed_at, "timetable": self.timetable})
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:
         data = decode(raw)
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
-                   computed_at=int(data["computed_at"]))
+                   computed_at=int(data["computed_at"]), timetable=data.get("timetable"))
 
     def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
                   ) -> tuple[str, bytes]:
@@ -71,32 +75,43 @@ class BoardCache:
     """In-process boards, optionally backed by Redis with pub/sub invalidation."""
 
     def __init__(self, redis: Redis | None = None, keys: Keys | None = None,
-                 origin: str = "") -> None:
+                 origin: str = "", metrics: Metrics | None = None) -> None:
         self.redis = redis
         self.keys = keys or Keys()
         self.origin = origin              # this instance; its own publications are skipped
         self.hot: dict[str, CachedBoard] = {}
         self.degraded = False
-        self.hits = 0
-        self.misses = 0
+        self.metrics = metrics or Metrics()
         self._listener: asyncio.Task[None] | None = None
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self.degraded:
-            log.error("redis unavailable, serving in-process boards: %s", exc)
+            log.warning("redis lost, serving the boards in memory: %s", exc)
         self.degraded = True
 
     def _redis_ok(self) -> None:
         if self.degraded:
-            log.info("redis recovered")
+            log.info("redis is back")
         self.degraded = False
+
+    async def ping(self) -> bool:
+        """Whether Redis answers (True without Redis); a change is logged once."""
+        if self.redis is None:
+            return True
+        try:
+            await self.redis.ping()
+        except (RedisError, OSError) as exc:
+            self._redis_failed(exc)
+            return False
+        self._redis_ok()
+        return True
 
     async def get(self, key: str) -> CachedBoard | None:
         board = self.hot.get(key)
         if board is not None:
-            self.hits += 1
+            self.metrics.cache_hits.inc()
             return board
-        self.misses += 1
+        self.metrics.cache_misses.inc()
         if self.redis is None:
             return None
         try:
@@ -176,8 +191,14 @@ class BoardCache:
             self._listener = asyncio.create_task(self.listen(on_realtime, is_leader))
 
     async def close(self) -> None:
+        """Stop listening; a listener that does not stop within 2 s is left behind (logged),
+        so shutting down never hangs on Redis."""
         if self._listener is not None:
             self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+            _, pending = await asyncio.wait({self._listener}, timeout=2.0)
+            if pending:
+                log.warning("the redis listener did not stop within 2 s; leaving it")
+            elif not self._listener.cancelled():
+                with contextlib.suppress(Exception):
+                    self._listener.result()
             self._listener = None

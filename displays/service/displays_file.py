@@ -1,84 +1,123 @@
-"""The displays file (TOML): which pillar shows which stops, filtered how, in which style."""
+"""The displays file (TOML): which pillar shows which stops, filtered how, in which style.
+
+Validated with pydantic before the feed is loaded: every error of the file at once (the key,
+the value, what is allowed), unknown keys too ("refersh" → did you mean 'refresh'?). Whether
+the stops exist is checked against the timetable once it is loaded (`unknown_stops`).
+
+To add a display key: a field of `DisplayEntry` (and, if boards use it, of `Display`).
+"""
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+)
 
 from displays.board.display import BoardFilter, Display
 from displays.board.text import MIN_TEXT_WIDTH
 from displays.board.themes import THEMES
+from displays.service.config_errors import ConfigError, Location, format_errors
+from feeds import Timetable
 
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+DisplayId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+StopId = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-class DisplayConfigError(ValueError):
+class DisplayConfigError(ConfigError):
     """The displays file is unreadable or names something that cannot work."""
 
-
-def _display(display_id: str, raw: dict[str, Any]) -> Display:
-    where = f"displays.{display_id}"
-    if not _ID.match(display_id):
-        raise DisplayConfigError(f"{where}: id must be letters, digits, '-', '_' or '.'")
-    stops = raw.get("stops")
-    if not isinstance(stops, list) or not stops or not all(isinstance(s, str) for s in stops):
-        raise DisplayConfigError(f"{where}.stops: a non-empty list of stop ids is required")
-    lang = raw.get("lang", "de")
-    theme = raw.get("theme", "lcd")
-    if lang not in ("de", "en"):
-        raise DisplayConfigError(f"{where}.lang: must be 'de' or 'en'")
-    if theme not in THEMES:
-        raise DisplayConfigError(f"{where}.theme: must be one of {', '.join(THEMES)}")
-    direction = raw.get("direction")
-    if direction not in (None, 0, 1):
-        raise DisplayConfigError(f"{where}.direction: must be 0 or 1")
-
-    def number(key: str, default: int, low: int, high: int) -> int:
-        value = raw.get(key, default)
-        if not isinstance(value, int) or not low <= value <= high:
-            raise DisplayConfigError(f"{where}.{key}: a whole number from {low} to {high}")
-        return value
-
-    return Display(
-        id=display_id, name=str(raw.get("name", display_id)), stops=tuple(stops),
-        filter=BoardFilter(routes=frozenset(map(str, raw.get("routes", []))),
-                           direction=direction,
-                           platforms=frozenset(map(str, raw.get("platforms", []))),
-                           per_line=number("per_line", 0, 0, 50)),
-        rows=number("rows", 8, 1, 50), lang=lang, theme=theme,
-        refresh_s=number("refresh", 30, 5, 3600),
-        line_width=number("line_width", 40, MIN_TEXT_WIDTH, 200),
-        title=_text(raw, "title", where), audio=_flag(raw, "audio", where),
-        readout_rows=number("readout", 4, 1, 10))
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"displays file {path}", problems)
 
 
-def _text(raw: dict[str, Any], key: str, where: str) -> str | None:
-    value = raw.get(key)
-    if value is not None and (not isinstance(value, str) or not value.strip()
-                              or len(value) > 120):
-        raise DisplayConfigError(f"{where}.{key}: a text of 1 to 120 characters")
-    return value.strip() if value else None
+def _theme(name: str) -> str:
+    if name not in THEMES:
+        raise ValueError(f"must be one of {', '.join(THEMES)}")
+    return name
 
 
-def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
-    value = raw.get(key, True)
-    if not isinstance(value, bool):
-        raise DisplayConfigError(f"{where}.{key}: true or false")
-    return value
+class DisplayEntry(BaseModel):
+    """One `[displays.ID]` table; the keys a display may have, with their bounds."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    name: str | None = None
+    stops: Annotated[list[StopId], Field(min_length=1)]
+    platforms: list[str | int] = []
+    routes: list[str | int] = []
+    direction: Literal[0, 1] | None = None
+    rows: Annotated[int, Field(ge=1, le=50)] = 8
+    per_line: Annotated[int, Field(ge=0, le=50)] = 0
+    lang: Literal["de", "en"] = "de"
+    theme: Annotated[str, AfterValidator(_theme)] = "lcd"
+    refresh: Annotated[int, Field(ge=5, le=3600)] = 30
+    line_width: Annotated[int, Field(ge=MIN_TEXT_WIDTH, le=200)] = 40
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                            max_length=120)] | None = None
+    audio: bool = True
+    readout: Annotated[int, Field(ge=1, le=10)] = 4
+
+    def display(self, display_id: str) -> Display:
+        return Display(
+            id=display_id, name=self.name or display_id, stops=tuple(self.stops),
+            filter=BoardFilter(routes=frozenset(map(str, self.routes)),
+                               direction=self.direction,
+                               platforms=frozenset(map(str, self.platforms)),
+                               per_line=self.per_line),
+            rows=self.rows, lang=self.lang, theme=self.theme, refresh_s=self.refresh,
+            line_width=self.line_width, title=self.title, audio=self.audio,
+            readout_rows=self.readout)
+
+
+class DisplaysFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    displays: dict[DisplayId, DisplayEntry] = {}
+
+
+ID_RULE = "an id is 1 to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+
+def _where(loc: Location) -> str:
+    if loc[-1] == "[key]":
+        return f"[displays.{loc[1]}]"
+    return ".".join(str(part) for part in loc)
+
+
+def _known(parent: Location) -> list[str]:
+    return list(DisplayEntry.model_fields) if len(parent) == 2 else list(DisplaysFile.model_fields)
 
 
 def load_displays(path: Path) -> dict[str, Display]:
-    """Return the displays of a TOML file by id; raise DisplayConfigError naming the problem."""
+    """Return the displays of a TOML file by id; raise DisplayConfigError listing every problem."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DisplayConfigError(f"{path}: {exc}") from exc
-    section = data.get("displays", {})
-    if not isinstance(section, dict):
-        raise DisplayConfigError(f"{path}: [displays] must be a table of displays")
-    return {key: _display(key, value) for key, value in section.items()}
+    except OSError as exc:
+        raise DisplayConfigError(path, [exc.strerror or str(exc)]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DisplayConfigError(path, [f"not valid TOML: {exc}"]) from None
+    try:
+        parsed = DisplaysFile.model_validate(data)
+    except ValidationError as exc:
+        problems = format_errors(exc, _where, _known,
+                                 rules={"string_pattern_mismatch": ID_RULE})
+        raise DisplayConfigError(path, problems) from None
+    return {key: entry.display(key) for key, entry in parsed.displays.items()}
+
+
+def unknown_stops(displays: dict[str, Display], tt: Timetable) -> list[str]:
+    """One line per display stop the timetable does not know."""
+    return [f"displays.{d.id}.stops: {stop!r} is not a stop of the timetable"
+            for d in displays.values() for stop in d.stops if tt.find_stop(stop) < 0]
 
 
 def default_displays_file() -> Path:

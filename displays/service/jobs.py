@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 
 from displays.demo.network import write_demo_feed
 from displays.service.board_cache import CachedBoard
+from displays.service.feed_health import validity_text
 from displays.service.keys import RECENT_TTL_S
 from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
@@ -23,6 +24,7 @@ from displays.service.static_fetch import download_static
 from feeds import FeedError, Timetable, load_timetable
 
 log = logging.getLogger("abfahrt.jobs")
+WARN_DAYS = 14             # warn this many days before the timetable's last service day
 
 
 async def refresh_boards(rt: Runtime) -> int:
@@ -53,9 +55,11 @@ async def refresh_boards(rt: Runtime) -> int:
     changed = await rt.cache.put(boards)
     rt.refresh_count += 1
     rt.last_refresh_at = now
-    rt.last_refresh_ms = (time.perf_counter() - started) * 1000
-    log.info("refresh boards=%d changed=%d ms=%.1f", len(boards), len(changed),
-             rt.last_refresh_ms)
+    elapsed = time.perf_counter() - started
+    rt.last_refresh_ms = elapsed * 1000
+    rt.metrics.refresh_seconds.observe(elapsed)
+    log.debug("refresh boards=%d changed=%d ms=%.1f", len(boards), len(changed),
+              rt.last_refresh_ms)
     return len(changed)
 
 
@@ -65,6 +69,7 @@ async def poll_realtime(rt: Runtime, session: aiohttp.ClientSession) -> None:
         return
     if rt.realtime is not None:
         await rt.realtime.poll_all(session, rt.tt, rt.now())
+        rt.realtime.note_transitions(rt.tt, rt.now())
     await refresh_boards(rt)
 
 
@@ -97,14 +102,33 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
     fs.error = None
     if tt is None or tt.feed_hash == rt.tt.feed_hash:
         return False
+    old = fs.version or (fs.feed_hash or "")[:12]
     rt.swap_timetable(tt)
     set_feed_status(rt, tt)
-    log.info("static feed swapped to %s", tt.feed_version or tt.feed_hash[:12])
+    log.info("static feed swapped from %s to %s", old, tt.feed_version or tt.feed_hash[:12])
+    log_validity(rt)
     if rt.realtime is not None:
         rt.realtime.rebase(tt)
     rt.cache.invalidate("*")
     await refresh_boards(rt)
     return True
+
+
+def log_validity(rt: Runtime) -> None:
+    """Say how long the timetable is valid: at start, after a swap, then once a day; a
+    warning when it has expired, is not yet valid, or ends within WARN_DAYS."""
+    validity = rt.validity()
+    key = (rt.tt.feed_hash, validity.today)
+    if rt.validity_logged == key:
+        return
+    rt.validity_logged = key
+    text = validity_text(validity)
+    if not validity.is_valid:
+        log.warning("%s", text)
+    elif validity.days_left is not None and validity.days_left < WARN_DAYS:
+        log.warning("%s: publish a new static feed soon", text)
+    else:
+        log.info("%s", text)
 
 
 def set_feed_status(rt: Runtime, tt: Timetable) -> None:
@@ -189,5 +213,8 @@ def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLoc
                           **common)
     scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
                       args=(rt, session, static_state), id="static", **common)
+    log_validity(rt)
+    scheduler.add_job(log_validity, "interval", seconds=3600, args=(rt,), id="validity",
+                      **common)
     scheduler.start()
     return scheduler

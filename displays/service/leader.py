@@ -35,6 +35,7 @@ class LeaderLock:
         self.instance_id = instance_id
         self.ttl_ms = ttl_s * 1000
         self.held = False
+        self.unreachable = False     # Redis did not answer the last tick (logged once)
 
     async def tick(self) -> bool:
         """Take or renew the lock; return whether this instance should compute now.
@@ -47,12 +48,19 @@ class LeaderLock:
                 renewed = await self.redis.eval(_RENEW, 1, self.key, self.instance_id,
                                                 str(self.ttl_ms))
                 if not renewed:
+                    log.warning("instance %s lost the leader lock", self.instance_id)
                     self.held = await self._acquire()
             else:
                 self.held = await self._acquire()
         except (RedisError, OSError) as exc:
-            log.warning("leader lock unavailable, computing locally: %s", exc)
+            if not self.unreachable:
+                log.warning("leader lock unavailable, computing locally: %s", exc)
+            self.unreachable = True
             return True
+        if self.unreachable:
+            log.info("leader lock reachable again; this instance %s it",
+                     "holds" if self.held else "does not hold")
+        self.unreachable = False
         return self.held
 
     async def _acquire(self) -> bool:

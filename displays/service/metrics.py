@@ -1,58 +1,134 @@
-"""Prometheus text metrics, kept in the shell (core modules only return stats records)."""
+"""Prometheus metrics (prometheus-client), kept in the shell: one registry per application.
+
+Two kinds, both declared here and nowhere else:
+
+- Counters and histograms that code updates as things happen: `Metrics.__init__`, one line each
+  (handlers, jobs and the realtime hub call `metrics.<name>.labels(...).inc()` / `.observe()`).
+- Gauges read at scrape time from the running service: `watch`, one `gauge(...)` line each
+  with a function returning `(label values, value)` pairs; nothing has to keep them current.
+
+Names follow the Prometheus conventions: `abfahrt_` prefix, base units (seconds, days),
+counters end in `_total` (the client adds it), ratios in `_ratio`.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
-BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from displays.service.runtime import Runtime
+
+REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+REFRESH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+Samples = Iterable[tuple[Sequence[str], float]]
+
+
+class ScrapeGauge(Collector):
+    """A gauge whose samples a function returns when Prometheus scrapes."""
+
+    def __init__(self, name: str, documentation: str, labels: Sequence[str],
+                 read: Callable[[], Samples]) -> None:
+        self.name, self.documentation, self.labels, self.read = name, documentation, labels, read
+
+    def _family(self) -> GaugeMetricFamily:
+        return GaugeMetricFamily(self.name, self.documentation, labels=list(self.labels))
+
+    def describe(self) -> Iterator[Metric]:
+        yield self._family()
+
+    def collect(self) -> Iterator[Metric]:
+        family = self._family()
+        for values, value in self.read():
+            family.add_metric(list(values), float(value))
+        yield family
 
 
 class Metrics:
-    """Request counts and latency histograms by route; gauges are read at scrape time."""
+    """The registry and every metric of one running service."""
 
     def __init__(self) -> None:
-        self.requests: defaultdict[tuple[str, int], int] = defaultdict(int)
-        self.latency: defaultdict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
-        self.latency_sum: defaultdict[str, float] = defaultdict(float)
+        r = self.registry = CollectorRegistry()
+        self.requests = Counter("abfahrt_http_requests", "HTTP requests by route and status",
+                                ["route", "status"], registry=r)
+        self.errors = Counter("abfahrt_http_errors", "error answers by their stable error code",
+                              ["code"], registry=r)
+        self.request_seconds = Histogram("abfahrt_http_request_duration_seconds",
+                                         "request duration by route", ["route"],
+                                         buckets=REQUEST_BUCKETS, registry=r)
+        self.cache_hits = Counter("abfahrt_board_cache_hits", "boards served from this "
+                                  "instance's memory", registry=r)
+        self.cache_misses = Counter("abfahrt_board_cache_misses", "boards not in memory "
+                                    "(read from Redis or computed)", registry=r)
+        self.realtime_fetches = Counter("abfahrt_realtime_fetches", "realtime polls by source "
+                                        "and result (ok, not_modified, failed)",
+                                        ["source", "result"], registry=r)
+        self.realtime_rejections = Counter(
+            "abfahrt_realtime_rejections", "realtime not applied, by source, what (feed, "
+            "trip_update, stop_time_update, vehicle) and reason", ["source", "kind", "reason"],
+            registry=r)
+        self.refresh_seconds = Histogram("abfahrt_board_refresh_duration_seconds",
+                                         "duration of one refresh of every kept board",
+                                         buckets=REFRESH_BUCKETS, registry=r)
+        self.loop_lag = Gauge("abfahrt_event_loop_lag_seconds", "how late the event loop woke "
+                              "a 1 s timer, last measurement", registry=r)
 
-    def observe(self, route: str, status: int, seconds: float) -> None:
-        self.requests[(route, status)] += 1
-        counts = self.latency[route]
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-                break
-        else:
-            counts[-1] += 1
-        self.latency_sum[route] += seconds
+    def observe(self, route: str, status: int, seconds: float, code: str | None) -> None:
+        """Count one answered request (and its error code, if it is an error)."""
+        self.requests.labels(route, str(status)).inc()
+        self.request_seconds.labels(route).observe(seconds)
+        if code is not None:
+            self.errors.labels(code).inc()
 
-    def render(self, gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]]) -> str:
-        """Return the exposition text; `gauges` maps a metric name to (help, samples)."""
-        out = ["# HELP abfahrt_http_requests_total HTTP requests by route and status",
-               "# TYPE abfahrt_http_requests_total counter"]
-        for (route, status), n in sorted(self.requests.items()):
-            tag = f'route="{_esc(route)}",status="{status}"'
-            out.append(f"abfahrt_http_requests_total{{{tag}}} {n}")
-        out += ["# HELP abfahrt_http_request_duration_seconds request latency by route",
-                "# TYPE abfahrt_http_request_duration_seconds histogram"]
-        for route, counts in sorted(self.latency.items()):
-            total = 0
-            for bound, n in zip((*BUCKETS, float("inf")), counts, strict=True):
-                total += n
-                le = "+Inf" if bound == float("inf") else repr(bound)
-                out.append(f'abfahrt_http_request_duration_seconds_bucket{{route="{_esc(route)}",'
-                           f'le="{le}"}} {total}')
-            out.append(f'abfahrt_http_request_duration_seconds_sum{{route="{_esc(route)}"}} '
-                       f"{self.latency_sum[route]:.6f}")
-            out.append(f'abfahrt_http_request_duration_seconds_count{{route="{_esc(route)}"}} '
-                       f"{total}")
-        for name, (help_text, samples) in sorted(gauges.items()):
-            out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
-            for labels, value in samples:
-                text = ",".join(f'{k}="{_esc(v)}"' for k, v in sorted(labels.items()))
-                out.append(f"{name}{{{text}}} {value}" if text else f"{name} {value}")
-        return "\n".join(out) + "\n"
+    def gauge(self, name: str, documentation: str, read: Callable[[], Samples],
+              labels: Sequence[str] = ()) -> None:
+        """Register a gauge read at scrape time."""
+        self.registry.register(ScrapeGauge(name, documentation, labels, read))
+
+    def watch(self, rt: Runtime) -> None:
+        """The gauges of a running service, read from `rt` when Prometheus scrapes."""
+        def one(value: Callable[[], float]) -> Callable[[], Samples]:
+            return lambda: [((), value())]
+
+        g = self.gauge
+        g("abfahrt_static_feed_age_seconds", "seconds since the static feed was loaded",
+          one(lambda: rt.now() - (rt.feed_status.loaded_at or rt.now())))
+        g("abfahrt_static_feed_validity_days_left", "days from today to the timetable's last "
+          "service day (negative: expired since; none while no day has service)",
+          lambda: [((), v.days_left)] if (v := rt.validity()).days_left is not None else [])
+        g("abfahrt_static_feed_valid", "1 while today lies inside the timetable's calendar",
+          one(lambda: float(rt.validity().status == "valid")))
+        g("abfahrt_boards", "boards held in this instance's memory", one(lambda: len(rt.cache.hot)))
+        g("abfahrt_displays", "configured displays", one(lambda: len(rt.displays)))
+        g("abfahrt_displays_online", "displays that polled within the offline threshold",
+          one(lambda: rt.displays_online()))
+        g("abfahrt_leader", "1 when this instance computes boards", one(lambda: rt.is_leader))
+        g("abfahrt_redis_degraded", "1 while Redis is configured but not answering",
+          one(lambda: rt.cache.redis is not None and rt.cache.degraded))
+        if rt.realtime is None:
+            return
+        hub = rt.realtime
+        g("abfahrt_realtime_age_seconds", "age of the applied realtime header timestamp",
+          lambda: hub.ages(rt.now()), ["source"])
+        g("abfahrt_realtime_live", "1 while the source's realtime is live (fresh and applied)",
+          lambda: [((s,), hub.freshness(rt.tt, s, rt.now()) == "live") for s in hub.sources],
+          ["source"])
+        g("abfahrt_realtime_trip_updates_matched_ratio", "share of the source's trip updates "
+          "matched to the timetable", lambda: hub.matched_shares(), ["source"])
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
 
 
-def _esc(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+async def measure_loop_lag(metrics: Metrics, every_s: float = 1.0) -> None:
+    """Until cancelled: sleep `every_s` and record how much later than asked the loop woke."""
+    while True:
+        started = time.perf_counter()
+        await asyncio.sleep(every_s)
+        metrics.loop_lag.set(max(0.0, time.perf_counter() - started - every_s))

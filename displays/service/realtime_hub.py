@@ -17,17 +17,20 @@ import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.board.document import alert_document
+from displays.board.document import alert_document, coverage_document, iso
 from displays.board.model import BoardAlert
 from displays.demo.simulation import simulate_feed
+from displays.service.feed_health import matched_share, realtime_hint
 from displays.service.keys import Keys
+from displays.service.metrics import Metrics
 from displays.service.settings import Settings
 from feeds import Timetable
 from realtime.alerts import render_alert
-from realtime.errors import RealtimeError
+from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
 from realtime.freshness import feed_freshness
 from realtime.parse import encode_feed_dict, parse_feed
+from realtime.reasons import FeedStats
 from realtime.records import Alert, RealtimeFeed
 from realtime.state import RealtimeState
 
@@ -44,6 +47,8 @@ class SourceHealth:
     error: str | None = None
     polls: int = 0
     failures: int = 0
+    freshness: str | None = None      # as last logged: a change is logged once
+    hint: str | None = None
 
 
 @dataclass
@@ -56,15 +61,17 @@ class RealtimeHub:
     state: RealtimeState = field(default_factory=RealtimeState)
     health: dict[str, SourceHealth] = field(default_factory=dict)
     parsed: dict[str, RealtimeFeed] = field(default_factory=dict)   # kept for a static swap
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys) -> RealtimeHub:
+    def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys,
+                      metrics: Metrics) -> RealtimeHub:
         sources = list(settings.realtime) or ([SIMULATION] if settings.simulate_realtime else [])
         fetch = FetchSettings(connect_timeout_s=min(5.0, settings.fetch_timeout_s),
                               read_timeout_s=settings.fetch_timeout_s,
                               max_bytes=settings.max_feed_bytes)
         hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
-                  redis=redis, keys=keys)
+                  redis=redis, keys=keys, metrics=metrics)
         hub.health = {s: SourceHealth(s) for s in sources}
         return hub
 
@@ -77,22 +84,29 @@ class RealtimeHub:
                    ) -> None:
         health = self.health[source]
         health.last_attempt, health.polls = now, health.polls + 1
+        fetches = self.metrics.realtime_fetches
         try:
             data = await self._fetch(session, tt, source, now)
             if data is None:          # 304: what we hold is current
+                fetches.labels(source, "not_modified").inc()
                 self._succeeded(health, now)
                 return
             self._apply_bytes(source, data, tt)
         except RealtimeError as exc:
+            fetches.labels(source, "failed").inc()
+            if reason := _refusal(exc):
+                self.metrics.realtime_rejections.labels(source, "feed", reason).inc()
             self._failed(health, str(exc))
             self.state = self.state.with_failure(source, str(exc))
             return
         except Exception as exc:   # a bug must not stop realtime for every source
             log.exception("realtime source %s: unexpected error, keeping last good data",
                           source)
+            fetches.labels(source, "failed").inc()
             self._failed(health, f"internal error: {type(exc).__name__}")
             self.state = self.state.with_failure(source, f"internal error: {exc}")
             return
+        fetches.labels(source, "ok").inc()
         self._succeeded(health, now)
         await self._share(source, data)
 
@@ -110,8 +124,20 @@ class RealtimeHub:
     def _apply_bytes(self, source: str, data: bytes, tt: Timetable) -> None:
         feed = parse_feed(data)             # raises FeedDecodeError on garbage
         self.state = self.state.apply(source, feed, tt)
-        if self.state.feed(source).stats.applied:
+        stats = self.state.feed(source).stats
+        if stats.applied:
             self.parsed[source] = feed
+        self._count_rejections(source, stats)
+
+    def _count_rejections(self, source: str, stats: FeedStats) -> None:
+        rejections = self.metrics.realtime_rejections
+        if not stats.applied:
+            rejections.labels(source, "feed", "older_header").inc()
+        for kind, counts in (("trip_update", stats.rejected),
+                             ("stop_time_update", stats.stop_time_updates_dropped),
+                             ("vehicle", stats.vehicles_rejected)):
+            for reason, n in counts.items():
+                rejections.labels(source, kind, str(reason)).inc(n)
 
     def _succeeded(self, health: SourceHealth, now: int) -> None:
         if health.error is not None:
@@ -167,17 +193,56 @@ class RealtimeHub:
         return snapshot.header.timestamp if snapshot is not None else None
 
     def status(self, tt: Timetable, now: int) -> list[dict[str, Any]]:
+        """Each source: freshness, instants (ISO 8601, epochs beside), matches, hint."""
+        def when(epoch: int | None) -> str | None:
+            return iso(epoch, tt.zone) if epoch is not None else None
+
         out = []
         for source in self.sources:
             health = self.health[source]
+            stamp = self.header_timestamp(source)
+            stats = self.state.feed(source).stats
             out.append({
                 "source": source, "freshness": self.freshness(tt, source, now),
-                "feed_timestamp": self.header_timestamp(source),
-                "last_attempt": health.last_attempt, "last_success": health.last_success,
+                "feed_timestamp": when(stamp), "feed_timestamp_epoch": stamp,
+                "age_s": now - stamp if stamp is not None else None,
+                "last_attempt": when(health.last_attempt),
+                "last_attempt_epoch": health.last_attempt,
+                "last_success": when(health.last_success),
+                "last_success_epoch": health.last_success,
                 "error": health.error, "polls": health.polls, "failures": health.failures,
-                "stats": self.state.feed(source).stats.as_dict(),
+                "matched_share": matched_share(stats),
+                "hint": realtime_hint(tt, stats, stamp), "stats": stats.as_dict(),
             })
         return out
+
+    def note_transitions(self, tt: Timetable, now: int) -> None:
+        """Log each source's change of freshness and of hint, once per change."""
+        for source in self.sources:
+            health = self.health[source]
+            fresh = self.freshness(tt, source, now)
+            stamp = self.header_timestamp(source)
+            if fresh != health.freshness:
+                if fresh == "live":
+                    share = matched_share(self.state.feed(source).stats)
+                    log.info("realtime source %s is live%s", source,
+                             f" ({share:.0%} of its trip updates matched)"
+                             if share is not None else "")
+                elif fresh == "stale" and stamp is not None:
+                    log.warning("realtime source %s is stale: its newest header is %d s old "
+                                "(max age %d s); boards show the timetable", source,
+                                now - stamp, self.max_age_s)
+                else:
+                    log.warning("realtime source %s is unavailable: %s", source,
+                                health.error or "nothing usable received yet")
+                health.freshness = fresh
+            hint = realtime_hint(tt, self.state.feed(source).stats, stamp)
+            if hint != health.hint:
+                if hint is not None:
+                    log.warning("realtime source %s: %s", source, hint)
+                else:
+                    log.info("realtime source %s matches the timetable again", source)
+                health.hint = hint
 
     def any_live(self, tt: Timetable, now: int) -> bool:
         return not self.sources or any(
@@ -193,28 +258,34 @@ class RealtimeHub:
         return out
 
     def all_alerts(self, tt: Timetable, lang: str, now: int) -> list[dict[str, Any]]:
-        """Every active alert of every live source, in `lang` (the contract's alert shape)."""
+        """Every active alert of every live source, in `lang` (the contract's alert shape,
+        with its active periods and informed entities)."""
         out = []
         for alert in self.live_alerts(tt, now):
             if alert.is_active(now):
                 shown = render_alert(alert, lang)
                 out.append(alert_document(BoardAlert(
                     id=shown.id, header=shown.header, description=shown.description,
-                    effect=shown.effect, severity=shown.severity, source="gtfs-rt")))
+                    effect=shown.effect, severity=shown.severity, source="gtfs-rt"))
+                    | coverage_document(alert.active_periods, alert.informed_entities, tt))
         return out
 
-    def metrics(self, now: int) -> dict[str, tuple[str, list[tuple[dict[str, str], float]]]]:
-        ages, matched, failures = [], [], []
-        for source in self.sources:
-            ts = self.header_timestamp(source)
-            ages.append(({"source": source}, float(now - ts) if ts else -1.0))
-            stats = self.state.feed(source).stats
-            matched.append(({"source": source}, float(stats.trip_updates_matched)))
-            failures.append(({"source": source}, float(self.health[source].failures)))
-        return {
-            "abfahrt_realtime_age_seconds": ("age of the applied realtime header timestamp "
-                                             "(-1: none)", ages),
-            "abfahrt_realtime_trip_updates_matched": ("trip updates matched to the timetable",
-                                                      matched),
-            "abfahrt_realtime_fetch_failures_total": ("failed realtime fetches", failures),
-        }
+    def ages(self, now: int) -> list[tuple[tuple[str], float]]:
+        """(source,) and the age of its applied header, for sources that have one."""
+        return [((source,), float(now - stamp)) for source in self.sources
+                if (stamp := self.header_timestamp(source)) is not None]
+
+    def matched_shares(self) -> list[tuple[tuple[str], float]]:
+        return [((source,), share) for source in self.sources
+                if (share := matched_share(self.state.feed(source).stats)) is not None]
+
+
+def _refusal(exc: RealtimeError) -> str | None:
+    """Why a fetched feed was refused (None: it could not be fetched at all)."""
+    if isinstance(exc, FeedTooLarge):
+        return "too_large"
+    if isinstance(exc, FeedHeaderInvalid):
+        return "header_invalid"
+    if isinstance(exc, FeedDecodeError):
+        return "undecodable"
+    return None

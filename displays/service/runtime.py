@@ -6,21 +6,25 @@ Timetable, a new realtime state) in one assignment, so a handler never sees half
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from displays.board.compose import compute_board, display_document
+from displays.board.compose import compute_board, compute_display_board, display_board_document
 from displays.board.display import BoardFilter, Display
-from displays.board.document import board_document
+from displays.board.document import board_document, validity_document
 from displays.board.lexicon import Lexicon
+from displays.board.model import Board
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
+from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
 from displays.service.speech import Speech
 from displays.service.stop_search import StopSearch
 from feeds import Timetable
+from feeds.validity import Validity, feed_validity
 from realtime.state import RealtimeState
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,9 @@ class Runtime:
     abbreviations: Lexicon | None = None  # the city's screen abbreviations (destinations)
     pronunciation: dict[str, Lexicon] = field(default_factory=dict)   # per language, spoken
     speech: Speech | None = None          # readout audio (engine, cache, concurrency cap)
+    metrics: Metrics = field(default_factory=Metrics)
+    _validity: tuple[Timetable, Validity] | None = None
+    validity_logged: tuple[str, dt.date] | None = None     # (feed hash, day) last logged
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()
@@ -81,6 +88,22 @@ class Runtime:
     def now(self) -> int:
         """The instant boards and notices are computed for (UTC epoch seconds)."""
         return self.clock.now()
+
+    def validity(self) -> Validity:
+        """The current timetable's validity today (kept until the day or the feed changes)."""
+        today = self.clock.today(self.tt.zone)
+        held = self._validity
+        if held is None or held[0] is not self.tt or held[1].today != today:
+            held = self._validity = (self.tt, feed_validity(self.tt, today))
+        return held[1]
+
+    def is_online(self, display_id: str, now: int) -> bool:
+        seen = self.display_seen.get(display_id)
+        return seen is not None and now - seen <= self.settings.display_offline_after_s
+
+    def displays_online(self) -> int:
+        now = self.now()
+        return sum(1 for d in self.displays if self.is_online(d, now))
 
     def swap_timetable(self, tt: Timetable) -> None:
         self.search = StopSearch(tt)
@@ -93,18 +116,26 @@ class Runtime:
     # ---- board documents -----------------------------------------------------------------
     def stop_document(self, stop: int, at: int, window_s: int, limit: int | None,
                       flt: BoardFilter, lang: str) -> dict[str, Any]:
+        return self._stop_board(stop, at, window_s, limit, flt, lang)[0]
+
+    def _stop_board(self, stop: int, at: int, window_s: int, limit: int | None,
+                    flt: BoardFilter, lang: str) -> tuple[dict[str, Any], Board]:
         board = compute_board(self.tt, self.realtime_state, [stop], at, window_s, limit, flt,
                               lang, self.settings.max_age_s)
         document = board_document(board)
         self._add_notices(document, [stop], None, lang, at)
-        return document
+        return document, board
 
     def display_document(self, display: Display, at: int) -> dict[str, Any]:
-        document = display_document(self.tt, self.realtime_state, display, at,
-                                    self.settings.window_min * 60, self.settings.max_age_s)
+        return self._display_board(display, at)[0]
+
+    def _display_board(self, display: Display, at: int) -> tuple[dict[str, Any], Board]:
+        board = compute_display_board(self.tt, self.realtime_state, display, at,
+                                      self.settings.window_min * 60, self.settings.max_age_s)
+        document = display_board_document(board, display)
         stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
         self._add_notices(document, stops, display.id, display.lang, at)
-        return document
+        return document, board
 
     def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
                      lang: str, at: int) -> None:
@@ -116,15 +147,17 @@ class Runtime:
             document["alerts"] = notices + document["alerts"]
 
     def default_stop_board(self, stop: int, lang: str, at: int) -> CachedBoard:
-        document = self.stop_document(stop, at, self.settings.window_min * 60,
-                                      self.settings.default_limit, BoardFilter(), lang)
+        document, board = self._stop_board(stop, at, self.settings.window_min * 60,
+                                           self.settings.default_limit, BoardFilter(), lang)
         return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           timetable=validity_document(board.timetable))
 
     def display_board(self, display: Display, at: int) -> CachedBoard:
-        document = self.display_document(display, at)
+        document, board = self._display_board(display, at)
         return CachedBoard(key=display_board_key(display.id), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           timetable=validity_document(board.timetable))
 
 
 def stop_board_key(stop_id: str, lang: str) -> str:

@@ -1,56 +1,88 @@
 """One typed settings object, from command-line arguments and environment variables.
 
-Parsed once at start-up and passed down; nothing else reads os.environ. Errors name the key.
+Parsed once at start-up and passed down; nothing else reads os.environ for the service's
+settings. Validated with pydantic: every bad value and every unknown `ABFAHRT_*` variable is
+reported at once, each naming the variable, its value and what is allowed.
+
+To add a setting: a field of `Settings` (type, bounds, default) and one row in `ENV`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import field, fields
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, FilePath, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass
+
+from displays.service.config_errors import ConfigError, Location, did_you_mean, format_errors
+
+Seconds = Annotated[int, Field(ge=1)]
 
 
-class SettingsError(ValueError):
-    """A setting has a value that cannot work; the message names it."""
+class SettingsError(ConfigError):
+    """Settings that cannot work; every problem names its variable or option."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("settings", problems)
 
 
-@dataclass(frozen=True)
+def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Where notices, tokens, downloaded feeds and caches live unless ABFAHRT_DATA_DIR says.
+
+    systemd's StateDirectory= (`$STATE_DIRECTORY`, e.g. /var/lib/abfahrt), else the user's
+    data folder (`$XDG_DATA_HOME/abfahrt`, by default ~/.local/share/abfahrt) — never the
+    current folder, so `abfahrt tokens create` finds the service's store from anywhere.
+    """
+    env = os.environ if env is None else env
+    state = (env.get("STATE_DIRECTORY") or "").split(":")[0]
+    if state:
+        return Path(state)
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "abfahrt"
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
     feed: str | None = None                   # path or URL; None = the bundled demo network
     realtime: tuple[str, ...] = ()            # GTFS-RT URLs or paths; () = simulated demo realtime
     redis_url: str | None = None              # None = in-process cache, single instance
-    redis_prefix: str = "abfahrt:"
-    host: str = "127.0.0.1"
-    port: int = 8080
+    redis_prefix: Annotated[str, Field(min_length=1, max_length=64)] = "abfahrt:"
+    host: Annotated[str, Field(min_length=1)] = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
     displays_file: Path | None = None
-    data_dir: Path = field(default_factory=lambda: Path("data"))
-    realtime_interval_s: int = 20
-    static_interval_s: int = 3600
-    max_age_s: int = 300                      # realtime older than this is stale
-    window_min: int = 60
-    max_window_min: int = 240
-    default_limit: int = 100                  # departures of a request without `limit`
-    max_limit: int = 300                      # the most departures one request may ask for
-    countdown_horizon_min: int = 20           # beyond it a board shows the clock time
-    recent_stop_ttl_s: int = 600              # stops asked for within this are kept fresh
-    max_recent_stops: int = 500               # at most this many of them (most recent first)
-    display_offline_after_s: int = 300
-    leader_ttl_s: int = 15
-    fetch_timeout_s: float = 10.0
-    max_feed_bytes: int = 50 * 1024 * 1024
+    data_dir: Path = field(default_factory=default_data_dir)
+    realtime_interval_s: Annotated[int, Field(ge=1, le=3600)] = 20
+    static_interval_s: Annotated[int, Field(ge=10, le=7 * 86400)] = 3600
+    max_age_s: Annotated[int, Field(ge=1, le=86400)] = 300    # realtime older is stale
+    window_min: Annotated[int, Field(ge=1, le=1440)] = 60
+    max_window_min: Annotated[int, Field(ge=1, le=1440)] = 240
+    default_limit: Annotated[int, Field(ge=1, le=10_000)] = 100   # rows without `limit`
+    max_limit: Annotated[int, Field(ge=1, le=10_000)] = 300       # the most one request gets
+    countdown_horizon_min: Annotated[int, Field(ge=0, le=240)] = 20   # then the clock time
+    recent_stop_ttl_s: Seconds = 600          # stops asked for within this are kept fresh
+    max_recent_stops: Annotated[int, Field(ge=0)] = 500   # at most this many (most recent)
+    display_offline_after_s: Annotated[int, Field(ge=10)] = 300
+    leader_ttl_s: Annotated[int, Field(ge=2, le=3600)] = 15
+    fetch_timeout_s: Annotated[float, Field(ge=0.5, le=300.0)] = 10.0
+    max_feed_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
     cors_origins: tuple[str, ...] = ("*",)
-    rate_limit_per_min: int = 600             # per client address, read endpoints
+    rate_limit_per_min: Annotated[int, Field(ge=1)] = 600     # per client address, the API
     trusted_proxies: tuple[str, ...] = ()     # reverse proxies whose X-Forwarded-For is believed
-    write_rate_limit_per_min: int = 30        # per token, notice writes
+    write_rate_limit_per_min: Annotated[int, Field(ge=1)] = 30    # per token, notice writes
     clock_start: int | None = None            # pretend it is this instant at start (demo, tests)
-    default_lang: str = "de"                  # pillar pages without a display language / ?lang=
-    abbreviations_file: Path | None = None    # a city's screen abbreviations (over the defaults)
-    lexicon_file: Path | None = None          # a city's pronunciation lexicon (over the defaults)
-    speech_engine: str = "espeak-ng"          # espeak-ng | piper | none
-    piper_voices: tuple[tuple[str, Path], ...] = ()   # (lang, voice .onnx) for Piper
-    speech_concurrency: int = 1               # syntheses at once (each in a worker thread)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["auto", "text", "json"] = "auto"   # auto: text on a terminal, else JSON
+    default_lang: Literal["de", "en"] = "de"  # pillar pages without a display language / ?lang=
+    abbreviations_file: FilePath | None = None    # a city's screen abbreviations (over ours)
+    lexicon_file: FilePath | None = None          # a city's pronunciation lexicon (over ours)
+    speech_engine: Literal["espeak-ng", "piper", "none"] = "espeak-ng"
+    piper_voices: tuple[tuple[Literal["de", "en"], FilePath], ...] = ()   # Piper voice files
+    speech_concurrency: Annotated[int, Field(ge=1, le=16)] = 1    # syntheses at once
 
     @property
     def demo(self) -> bool:
@@ -65,118 +97,123 @@ class Settings:
         return self.data_dir / "cache"
 
 
-def _float(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
-    raw = env.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not a number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{key}={value} must be between {low} and {high}")
-    return value
+def _words(raw: str) -> tuple[str, ...]:
+    return tuple(raw.split())
 
 
-def _int(env: Mapping[str, str], key: str, default: int, low: int = 1, high: int = 10**9) -> int:
-    raw = env.get(key)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{key}={value} must be between {low} and {high}")
-    return value
+def _commas(raw: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in raw.split(",") if p.strip())
 
 
-def _instant(env: Mapping[str, str], key: str) -> int | None:
-    raw = env.get(key)
-    if not raw:
-        return None
+def _instant(raw: str) -> int:
     try:
         value = dt.datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise SettingsError(f"{key}={raw!r} is not an ISO 8601 date-time") from None
+        raise ValueError("must be an ISO 8601 date-time") from None
     if value.tzinfo is None:
-        raise SettingsError(f"{key}={raw!r} needs a UTC offset (e.g. +01:00)")
+        raise ValueError("needs a UTC offset (e.g. +01:00)")
     return int(value.timestamp())
 
 
-def _choice(env: Mapping[str, str], key: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = env.get(key) or default
-    if value not in allowed:
-        raise SettingsError(f"{key}={value!r} must be one of {', '.join(allowed)}")
-    return value
-
-
-def _voices(env: Mapping[str, str], key: str) -> tuple[tuple[str, Path], ...]:
-    """"de=/voices/de.onnx en=/voices/en.onnx" -> (("de", Path), ("en", Path))."""
+def _voices(raw: str) -> tuple[tuple[str, str], ...]:
+    """"de=/voices/de.onnx en=/voices/en.onnx" -> (("de", "/voices/de.onnx"), ("en", …))."""
     voices = []
-    for item in (env.get(key) or "").split():
+    for item in raw.split():
         lang, sep, path = item.partition("=")
-        if not sep or lang not in ("de", "en") or not Path(path).is_file():
-            raise SettingsError(f"{key}: {item!r} must be LANG=FILE (de or en, an existing "
-                                f"voice file)")
-        voices.append((lang, Path(path)))
+        if not sep or not path:
+            raise ValueError(f"{item!r} must be LANG=FILE")
+        voices.append((lang, path))
     return tuple(voices)
 
 
-def _path(env: Mapping[str, str], key: str) -> Path | None:
-    raw = env.get(key)
-    if not raw:
-        return None
-    path = Path(raw)
-    if not path.is_file():
-        raise SettingsError(f"{key}={raw!r} is not a readable file")
-    return path
+def _lower(raw: str) -> str:
+    return raw.strip().lower()
+
+
+# The one list of environment variables: name -> (Settings field, how to read the text).
+ENV: dict[str, tuple[str, Callable[[str], Any] | None]] = {
+    "ABFAHRT_FEED": ("feed", None),
+    "ABFAHRT_REALTIME": ("realtime", _words),
+    "REDIS_URL": ("redis_url", None),
+    "ABFAHRT_REDIS_PREFIX": ("redis_prefix", None),
+    "ABFAHRT_HOST": ("host", None),
+    "ABFAHRT_PORT": ("port", None),
+    "ABFAHRT_DISPLAYS": ("displays_file", None),
+    "ABFAHRT_DATA_DIR": ("data_dir", None),
+    "ABFAHRT_REALTIME_INTERVAL": ("realtime_interval_s", None),
+    "ABFAHRT_STATIC_INTERVAL": ("static_interval_s", None),
+    "ABFAHRT_MAX_AGE": ("max_age_s", None),
+    "ABFAHRT_LEADER_TTL": ("leader_ttl_s", None),
+    "ABFAHRT_RATE_LIMIT": ("rate_limit_per_min", None),
+    "ABFAHRT_TRUSTED_PROXIES": ("trusted_proxies", _commas),
+    "ABFAHRT_FETCH_TIMEOUT": ("fetch_timeout_s", None),
+    "ABFAHRT_MAX_FEED_BYTES": ("max_feed_bytes", None),
+    "ABFAHRT_COUNTDOWN_HORIZON": ("countdown_horizon_min", None),
+    "ABFAHRT_DISPLAY_OFFLINE_AFTER": ("display_offline_after_s", None),
+    "ABFAHRT_DEFAULT_LIMIT": ("default_limit", None),
+    "ABFAHRT_MAX_LIMIT": ("max_limit", None),
+    "ABFAHRT_CLOCK": ("clock_start", _instant),
+    "ABFAHRT_LOG_LEVEL": ("log_level", _lower),
+    "ABFAHRT_LOG_FORMAT": ("log_format", _lower),
+    "ABFAHRT_DEFAULT_LANG": ("default_lang", _lower),
+    "ABFAHRT_ABBREVIATIONS": ("abbreviations_file", None),
+    "ABFAHRT_LEXICON": ("lexicon_file", None),
+    "ABFAHRT_SPEECH": ("speech_engine", _lower),
+    "ABFAHRT_PIPER_VOICES": ("piper_voices", _voices),
+    "ABFAHRT_SPEECH_CONCURRENCY": ("speech_concurrency", None),
+}
+# ABFAHRT_* variables read elsewhere (not service settings): not "unknown".
+OTHER_ENV = frozenset({"ABFAHRT_CACHE_DIR", "ABFAHRT_TEST_AT", "ABFAHRT_SHARED_DATA"})
+_ADAPTER = TypeAdapter(Settings)
+
+
+def _from_environment(env: Mapping[str, str], values: dict[str, object],
+                      origin: dict[str, str]) -> list[str]:
+    """Read every known variable into `values`; return the problems (unknown ones too)."""
+    problems = [f"{key}: unknown setting{did_you_mean(key, ENV)}"
+                for key in sorted(env) if key.startswith("ABFAHRT_")
+                and key not in ENV and key not in OTHER_ENV]
+    for key, (name, read) in ENV.items():
+        raw = env.get(key)
+        if raw is None or raw == "":
+            continue
+        origin[name] = f"{key}={raw!r}"
+        try:
+            values[name] = read(raw) if read else raw
+        except ValueError as exc:
+            problems.append(f"{key}={raw!r}: {exc}")
+    return problems
 
 
 def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-    """Return Settings from environment variables, with explicit (CLI) overrides winning."""
+    """Return Settings from environment variables, with explicit (CLI) overrides winning.
+
+    Raise SettingsError listing every problem: bad values, unknown ABFAHRT_* variables.
+    """
     env = os.environ if env is None else env
-    realtime_env = tuple(u for u in (env.get("ABFAHRT_REALTIME") or "").split() if u)
-    values: dict[str, object] = {
-        "feed": env.get("ABFAHRT_FEED") or None,
-        "realtime": realtime_env,
-        "redis_url": env.get("REDIS_URL") or None,
-        "redis_prefix": env.get("ABFAHRT_REDIS_PREFIX") or "abfahrt:",
-        "host": env.get("ABFAHRT_HOST") or "127.0.0.1",
-        "port": _int(env, "ABFAHRT_PORT", 8080, 0, 65535),
-        "displays_file": Path(env["ABFAHRT_DISPLAYS"]) if env.get("ABFAHRT_DISPLAYS") else None,
-        "data_dir": Path(env.get("ABFAHRT_DATA_DIR") or "data"),
-        "realtime_interval_s": _int(env, "ABFAHRT_REALTIME_INTERVAL", 20, 1, 3600),
-        "static_interval_s": _int(env, "ABFAHRT_STATIC_INTERVAL", 3600, 10, 7 * 86400),
-        "max_age_s": _int(env, "ABFAHRT_MAX_AGE", 300, 1, 86400),
-        "leader_ttl_s": _int(env, "ABFAHRT_LEADER_TTL", 15, 2, 3600),
-        "rate_limit_per_min": _int(env, "ABFAHRT_RATE_LIMIT", 600, 1),
-        "trusted_proxies": tuple(p.strip() for p in
-                                 (env.get("ABFAHRT_TRUSTED_PROXIES") or "").split(",")
-                                 if p.strip()),
-        "fetch_timeout_s": _float(env, "ABFAHRT_FETCH_TIMEOUT", 10.0, 0.5, 300.0),
-        "max_feed_bytes": _int(env, "ABFAHRT_MAX_FEED_BYTES", 50 * 1024 * 1024, 1024),
-        "countdown_horizon_min": _int(env, "ABFAHRT_COUNTDOWN_HORIZON", 20, 0, 240),
-        "display_offline_after_s": _int(env, "ABFAHRT_DISPLAY_OFFLINE_AFTER", 300, 10),
-        "default_limit": _int(env, "ABFAHRT_DEFAULT_LIMIT", 100, 1, 10_000),
-        "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
-        "clock_start": _instant(env, "ABFAHRT_CLOCK"),
-        "default_lang": _choice(env, "ABFAHRT_DEFAULT_LANG", "de", ("de", "en")),
-        "abbreviations_file": _path(env, "ABFAHRT_ABBREVIATIONS"),
-        "lexicon_file": _path(env, "ABFAHRT_LEXICON"),
-        "speech_engine": _choice(env, "ABFAHRT_SPEECH", "espeak-ng",
-                                 ("espeak-ng", "piper", "none")),
-        "piper_voices": _voices(env, "ABFAHRT_PIPER_VOICES"),
-        "speech_concurrency": _int(env, "ABFAHRT_SPEECH_CONCURRENCY", 1, 1, 16),
-    }
-    for key, value in overrides.items():
+    values: dict[str, object] = {}
+    origin: dict[str, str] = {}
+    problems = _from_environment(env, values, origin)
+    known = {f.name for f in fields(Settings)}
+    for name, value in overrides.items():
         if value is None or value == () or value == []:
             continue
-        if key not in Settings.__dataclass_fields__:
-            raise SettingsError(f"unknown setting {key!r}")
-        values[key] = tuple(value) if isinstance(value, list) else value
-    settings = Settings(**values)  # type: ignore[arg-type]
+        if name not in known:
+            problems.append(f"{name}: unknown setting{did_you_mean(name, known)}")
+            continue
+        values[name] = tuple(value) if isinstance(value, list) else value
+        origin[name] = f"--{name.replace('_', '-')} {value!r}"
+    values.setdefault("data_dir", default_data_dir(env))
+    try:
+        settings = _ADAPTER.validate_python(values)
+    except ValidationError as exc:
+        def where(loc: Location) -> str:
+            return origin.get(str(loc[0]), str(loc[0]))
+        problems += format_errors(exc, where, lambda _: known, with_value=False)
+        raise SettingsError(problems) from None
     if settings.default_limit > settings.max_limit:
-        raise SettingsError(f"ABFAHRT_DEFAULT_LIMIT={settings.default_limit} is above "
-                            f"ABFAHRT_MAX_LIMIT={settings.max_limit}")
+        problems.append(f"ABFAHRT_DEFAULT_LIMIT={settings.default_limit} is above "
+                        f"ABFAHRT_MAX_LIMIT={settings.max_limit}")
+    if problems:
+        raise SettingsError(problems)
     return settings

@@ -7,7 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from displays.board.document import iso
 from displays.service.board_cache import CachedBoard, document_etag
+from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
 from displays.web.appkeys import RUNTIME
 from displays.web.http import conditional, gzipped, json_body, json_response, serve_rendering
@@ -91,7 +93,7 @@ async def search_stops(request: web.Request) -> web.Response:
     query = request.query.get("q", "")
     if not query.strip() or len(query) > 100:
         raise ParamError("q: a search text of 1 to 100 characters is required")
-    limit = parse_int(request.query, "limit", 20, 1, 100, cap=True) or 20
+    limit = parse_int(request.query, "limit", 20, 1, 100)
     matches = rt.search.search(query, limit)
     return json_response({"stops": [stop_summary(rt, m.index) for m in matches]})
 
@@ -101,8 +103,8 @@ async def nearby_stops(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     lat = parse_float(request.query, "lat", -90, 90)
     lon = parse_float(request.query, "lon", -180, 180)
-    radius = parse_int(request.query, "radius", 500, 1, 5000, cap=True) or 500
-    limit = parse_int(request.query, "limit", 20, 1, 100, cap=True) or 20
+    radius = parse_int(request.query, "radius", 500, 1, 5000)
+    limit = parse_int(request.query, "limit", 20, 1, 100)
     matches = rt.search.nearby(lat, lon, radius, limit)
     return json_response({"stops": [stop_summary(rt, m.index, m.distance_m) for m in matches]})
 
@@ -118,10 +120,8 @@ async def stop_departures(request: web.Request) -> web.Response:
     if not custom:
         return serve_board_json(request, rt, await cached_stop_board(rt, stop, lang, now), now)
     at = parse_instant(q["at"], rt.tt.zone) if "at" in q else now
-    window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min,
-                       cap=True) or rt.settings.window_min
-    limit = parse_int(q, "limit", rt.settings.default_limit, 1, rt.settings.max_limit,
-                      cap=True)
+    window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min)
+    limit = parse_int(q, "limit", rt.settings.default_limit, 1, rt.settings.max_limit)
     document = rt.stop_document(stop, at, window * 60, limit, parse_filter(q), lang)
     body = json_body(document)
     return conditional(request, etag=document_etag(document), body=body,
@@ -139,8 +139,8 @@ async def list_displays(request: web.Request) -> web.Response:
         out.append({
             "id": display.id, "name": display.name, "stops": list(display.stops),
             "lang": display.lang, "theme": display.theme, "refresh_s": display.refresh_s,
-            "last_contact": seen,
-            "online": seen is not None and now - seen <= rt.settings.display_offline_after_s,
+            "last_contact": iso(seen, rt.tt.zone) if seen is not None else None,
+            "last_contact_epoch": seen, "online": rt.is_online(display.id, now),
         })
     return json_response({"displays": out}, headers={"Cache-Control": "no-store"})
 
@@ -183,11 +183,18 @@ async def status(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     now = rt.now()
     fs = rt.feed_status
+
+    def when(epoch: int | None) -> str | None:
+        return iso(epoch, rt.tt.zone) if epoch is not None else None
+
     body = {
         "instance": rt.instance_id, "leader": rt.is_leader, "demo": rt.settings.demo,
+        "now": when(now),
         "static": {"source": fs.source, "version": fs.version, "feed_hash": fs.feed_hash,
-                   "loaded_at": fs.loaded_at, "last_check": fs.last_check, "error": fs.error,
-                   "excluded": fs.excluded},
+                   "loaded_at": when(fs.loaded_at), "loaded_at_epoch": fs.loaded_at,
+                   "last_check": when(fs.last_check), "last_check_epoch": fs.last_check,
+                   "error": fs.error, "excluded": fs.excluded,
+                   "validity": validity_status(rt.validity())},
         "realtime": rt.realtime.status(rt.tt, now) if rt.realtime is not None else [],
         "boards": {"cached": len(rt.cache.hot), "refreshes": rt.refresh_count,
                    "last_refresh_ms": round(rt.last_refresh_ms, 2),

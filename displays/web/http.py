@@ -89,15 +89,34 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
                         charset="utf-8", headers=headers)
 
 
-def error_json(status: int, message: str, headers: dict[str, str] | None = None
-               ) -> web.Response:
-    return json_response({"error": {"status": status, "message": message}}, status, headers)
+# The stable, machine-readable `code` of every error body, by HTTP status (a handler may name
+# a more precise one: `invalid_parameter`, `invalid_notice`).
+ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
+               413: "payload_too_large", 415: "unsupported_media_type",
+               422: "invalid_input", 429: "rate_limited", 500: "internal_error",
+               503: "unavailable"}
+ERROR_CODE = "error_code"       # where a response keeps its code for the metrics
+
+
+def error_code(status: int) -> str:
+    return ERROR_CODES.get(status, "client_error" if status < 500 else "server_error")
+
+
+def error_json(status: int, message: str, headers: dict[str, str] | None = None,
+               code: str | None = None, **details: Any) -> web.Response:
+    """`{"error": {"status", "code", "message", ...details}}` with the stable code."""
+    code = code or error_code(status)
+    response = json_response({"error": {"status": status, "code": code, "message": message,
+                                        **details}}, status, headers)
+    response[ERROR_CODE] = code
+    return response
 
 
 def is_limited(path: str) -> bool:
-    """Read endpoints are rate limited per client; configured displays never are."""
-    return not path.startswith(("/displays/", "/static/", "/theme/", "/healthz", "/readyz",
-                                "/metrics"))
+    """The API is rate limited per client; the boards a display polls at its own rate never
+    are (many pillars may share one mobile carrier's address), nor are ops endpoints."""
+    return path.startswith(("/api/", "/gtfs-rt/")) and not path.startswith("/api/v1/displays/")
 
 
 def client_key(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
@@ -135,7 +154,13 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                             headers={"Retry-After": retry_after(wait)})
                 response = await handler(request)
             except ParamError as exc:
-                raise web.HTTPBadRequest(text=str(exc)) from exc
+                if api:
+                    response = error_json(400, str(exc), code="invalid_parameter",
+                                          parameter=exc.parameter)
+                else:
+                    response = error_response(web.HTTPBadRequest(text=str(exc)), api,
+                                              render_error)
+                    response[ERROR_CODE] = "invalid_parameter"
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -146,7 +171,9 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                 text="internal error / interner Fehler"), api, render_error,
                 plain=is_text(request.path))
         add_security_headers(response, api)
-        metrics.observe(name, response.status, time.perf_counter() - started)
+        code = response.get(ERROR_CODE) or (error_code(response.status)
+                                             if response.status >= 400 else None)
+        metrics.observe(name, response.status, time.perf_counter() - started, code)
         return response
 
     return middleware
@@ -171,6 +198,7 @@ def error_response(exc: web.HTTPException, api: bool,
     else:
         response = web.Response(body=render_error(exc.status, message), status=exc.status,
                                 content_type="text/html", charset="utf-8")
+        response[ERROR_CODE] = error_code(exc.status)
     for key in ("WWW-Authenticate", "Retry-After", "Allow", "Cache-Control"):
         if key in exc.headers:
             response.headers[key] = exc.headers[key]
@@ -186,4 +214,4 @@ def add_security_headers(response: web.StreamResponse, api: bool) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
     if api:
         headers.setdefault("Access-Control-Allow-Origin", "*")
-        headers.setdefault("Access-Control-Expose-Headers", "ETag")
+        headers.setdefault("Access-Control-Expose-Headers", "ETag, Retry-After")

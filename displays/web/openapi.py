@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from displays.service.settings import Settings
+from displays.web.http import ERROR_CODES
+from feeds.validity import TimetableStatus
 
 _STR_OR_NULL = {"type": ["string", "null"]}
 _INT_OR_NULL = {"type": ["integer", "null"]}
 _BOOL_OR_NULL = {"type": ["boolean", "null"]}
+_INSTANT_OR_NULL = {"type": ["string", "null"], "format": "date-time"}
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -25,8 +28,14 @@ _ERROR = {"description": "error", "content": {"application/json": {"schema": _re
 
 SCHEMAS: dict[str, Any] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
-        "type": "object", "required": ["status", "message"],
-        "properties": {"status": {"type": "integer"}, "message": {"type": "string"}}}}},
+        "type": "object", "required": ["status", "code", "message"],
+        "properties": {"status": {"type": "integer"},
+                       "code": {"type": "string", "description": "stable, machine-readable: "
+                                + ", ".join(sorted({*ERROR_CODES.values(), "invalid_parameter",
+                                                    "invalid_notice"}))},
+                       "message": {"type": "string", "description": "for people"},
+                       "parameter": {"type": "string", "description": "invalid_parameter: "
+                                     "the query parameter refused"}}}}},
     "Route": {"type": "object", "required": ["id", "short_name", "long_name", "type", "color",
                                              "text_color"],
               "properties": {"id": {"type": "string"}, "short_name": _STR_OR_NULL,
@@ -96,14 +105,48 @@ SCHEMAS: dict[str, Any] = {
                                                                   "online"],
                                    "properties": {"id": {"type": "string"},
                                                   "name": {"type": "string"},
-                                                  "last_contact": _INT_OR_NULL,
+                                                  "last_contact": _INSTANT_OR_NULL,
+                                                  "last_contact_epoch": _INT_OR_NULL,
                                                   "online": {"type": "boolean"}}}}}},
-    "AlertList": {"type": "object", "required": ["alerts"],
-                  "properties": {"alerts": {"type": "array", "items": {"type": "object"}}}},
-    "Status": {"type": "object", "required": ["static", "realtime", "boards"],
-               "properties": {"static": {"type": "object"},
-                              "realtime": {"type": "array", "items": {"type": "object"}},
-                              "boards": {"type": "object"}}},
+    "ActivePeriod": {"type": "object", "required": ["start", "end"],
+                     "properties": {"start": _INSTANT_OR_NULL, "end": _INSTANT_OR_NULL}},
+    "InformedEntity": {"type": "object", "description": "a GTFS-RT EntitySelector",
+                       "properties": {"agency_id": {"type": "string"},
+                                      "route_id": {"type": "string"},
+                                      "route_short_name": _STR_OR_NULL,
+                                      "route_type": {"type": "integer"},
+                                      "stop_id": {"type": "string"},
+                                      "stop_name": {"type": "string"},
+                                      "direction_id": {"type": "integer"},
+                                      "trip": {"type": "object"}}},
+    "AlertList": {"type": "object", "required": ["alerts"], "properties": {"alerts": {
+        "type": "array", "items": {"allOf": [_ref("Alert"), {
+            "type": "object", "required": ["active_periods", "informed_entities"],
+            "properties": {"active_periods": {"type": "array", "items": _ref("ActivePeriod"),
+                                              "description": "empty: while in the feed"},
+                           "informed_entities": {"type": "array",
+                                                 "items": _ref("InformedEntity")}}}]}}}},
+    "Validity": {"type": "object", "required": ["status", "valid_from", "valid_until"],
+                 "properties": {
+                     "status": {"type": "string", "enum": [str(s) for s in TimetableStatus]},
+                     "valid_from": {"type": ["string", "null"], "format": "date"},
+                     "valid_until": {"type": ["string", "null"], "format": "date"},
+                     "today": {"type": "string", "format": "date"},
+                     "days_left": _INT_OR_NULL}},
+    "Status": {"type": "object", "required": ["static", "realtime", "boards"], "properties": {
+        "now": {"type": "string", "format": "date-time"},
+        "static": {"type": "object", "required": ["validity", "loaded_at"], "properties": {
+            "loaded_at": _INSTANT_OR_NULL, "last_check": _INSTANT_OR_NULL,
+            "validity": _ref("Validity")}},
+        "realtime": {"type": "array", "items": {"type": "object", "required": [
+            "source", "freshness", "feed_timestamp", "matched_share", "hint"], "properties": {
+                "freshness": {"type": "string", "enum": ["live", "stale", "unavailable"]},
+                "feed_timestamp": _INSTANT_OR_NULL, "last_attempt": _INSTANT_OR_NULL,
+                "last_success": _INSTANT_OR_NULL,
+                "matched_share": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+                "hint": {**_STR_OR_NULL, "description": "why realtime and timetable seem "
+                                                        "not to belong together"}}}},
+        "boards": {"type": "object"}}},
 }
 
 
@@ -234,7 +277,13 @@ def openapi_document(default_limit: int = Settings.default_limit,
         "openapi": "3.1.0",
         "info": {"title": "abfahrt", "version": "1",
                  "description": "Departures of Mainz stops from GTFS and GTFS-Realtime. Board "
-                                "responses carry ETag and Cache-Control; send If-None-Match."},
+                                "responses carry ETag and Cache-Control; send If-None-Match. "
+                                "Every instant is ISO 8601 with its UTC offset (`*_epoch` "
+                                "fields beside some give seconds since 1970). A parameter "
+                                "outside its documented range is refused with 400 "
+                                "(`invalid_parameter`), never silently clamped. Every error "
+                                "body has a stable `code`. The API is rate limited per "
+                                "client (429 with Retry-After); display boards are not."},
         "paths": {
             "/api/v1/stops": _get("Search stops by name (German-aware)", "StopList", [
                 _param("q", "query", {"type": "string", "minLength": 1, "maxLength": 100},

@@ -1,64 +1,53 @@
-"""Operations endpoints: /healthz (alive), /readyz (ready, or what is missing), /metrics."""
+"""Operations endpoints: /healthz (alive), /readyz (ready, or degraded and why), /metrics."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from displays.service.metrics import Metrics
+from displays.service.feed_health import validity_text
+from displays.service.runtime import Runtime
 from displays.web.appkeys import RUNTIME
 from displays.web.http import json_response
 
 routes = web.RouteTableDef()
-METRICS: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    return json_response({"status": "alive"}, headers={"Cache-Control": "no-store"})
+    return json_response({"status": "alive"}, headers=NO_STORE)
+
+
+async def degradations(rt: Runtime) -> list[tuple[str, str]]:
+    """What keeps the service from being fully ready: (name, reason in words)."""
+    found = []
+    if not await rt.cache.ping():
+        found.append(("redis", "Redis does not answer; boards are served from memory"))
+    validity = rt.validity()
+    if not validity.is_valid:
+        found.append(("timetable", validity_text(validity)))
+    if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
+        found.append(("realtime", "no realtime source is live; boards show the timetable"))
+    if rt.speech is not None and not rt.speech.available:
+        found.append(("audio", f"no spoken readout: {rt.speech.reason or 'no engine'}; "
+                               f"boards and readout texts are served"))
+    return found
 
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """200 while boards can be served; 'degraded' names what is missing (Redis, realtime)."""
+    """200 while boards can be served; 'degraded' names what is missing and says why."""
     rt = request.app[RUNTIME]
-    missing = []
-    if rt.cache.redis is not None:
-        try:
-            await rt.cache.redis.ping()
-            rt.cache._redis_ok()
-        except Exception:
-            rt.cache._redis_failed(ConnectionError("ping failed"))
-            missing.append("redis")
-    if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
-        missing.append("realtime")
-    if rt.speech is not None and not rt.speech.available:
-        missing.append("audio")          # boards are served; only the readout audio is not
-    body = {"status": "degraded" if missing else "ready", "missing": missing,
+    found = await degradations(rt)
+    body = {"status": "degraded" if found else "ready", "missing": [n for n, _ in found],
+            "reasons": [reason for _, reason in found],
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
-    return json_response(body, headers={"Cache-Control": "no-store"})
+    return json_response(body, headers=NO_STORE)
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    """The Prometheus text exposition of this instance (displays.service.metrics)."""
     rt = request.app[RUNTIME]
-    now = rt.now()
-    gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]] = {
-        "abfahrt_static_feed_age_seconds": (
-            "seconds since the static feed was loaded",
-            [({}, float(now - (rt.feed_status.loaded_at or now)))]),
-        "abfahrt_board_cache_hits_total": ("board cache hits", [({}, float(rt.cache.hits))]),
-        "abfahrt_board_cache_misses_total": ("board cache misses",
-                                             [({}, float(rt.cache.misses))]),
-        "abfahrt_board_refresh_seconds": ("duration of the last board refresh",
-                                          [({}, rt.last_refresh_ms / 1000)]),
-        "abfahrt_displays_online": (
-            "displays that polled within the offline threshold",
-            [({}, float(sum(1 for t in rt.display_seen.values()
-                            if now - t <= rt.settings.display_offline_after_s)))]),
-        "abfahrt_leader": ("1 when this instance computes boards", [({}, float(rt.is_leader))]),
-    }
-    if rt.realtime is not None:
-        gauges.update(rt.realtime.metrics(now))
-    return web.Response(text=request.app[METRICS].render(gauges),
-                        content_type="text/plain", charset="utf-8",
-                        headers={"Cache-Control": "no-store"})
+    return web.Response(body=rt.metrics.exposition(), headers={
+        "Content-Type": "text/plain; version=0.0.4; charset=utf-8", **NO_STORE})

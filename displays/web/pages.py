@@ -77,7 +77,8 @@ class PageRequest:
 
 
 def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
-    return build_pillar(page.board.document, page.lang, rt.tt.zone,
+    document = {**page.board.document, "timetable": page.board.timetable}  # the status line
+    return build_pillar(document, page.lang, rt.tt.zone,
                         rt.settings.countdown_horizon_min, page.rows, rt.abbreviations,
                         page.refresh)
 
@@ -115,9 +116,9 @@ async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
     """The board as a PNG for e-paper controllers: rendered once per board version and size,
     in a worker thread (at most RENDER_SLOTS at once), answered with ETag / 304."""
     q = request.query
-    width = parse_int(q, "w", 800, MIN_SIDE, MAX_SIDE) or 800
-    height = parse_int(q, "h", 480, MIN_SIDE, MAX_SIDE) or 480
-    depth = parse_int(q, "depth", 1, 1, 2) or 1
+    width = parse_int(q, "w", 800, MIN_SIDE, MAX_SIDE)
+    height = parse_int(q, "h", 480, MIN_SIDE, MAX_SIDE)
+    depth = parse_int(q, "depth", 1, 1, 2)
     key = (*variant, f"{width}x{height}", str(depth))
     found = page.board.renderings.get(key)
     if found is None:
@@ -137,7 +138,7 @@ async def stop_page(request: web.Request) -> web.Response:
     raw, fmt = split_suffix(request.match_info["stop_id"])
     stop = stop_or_404(rt, raw)
     lang = page_lang(request, rt.settings.default_lang)
-    rows = parse_int(request.query, "rows", STOP_ROWS_DEFAULT, 1, 50, cap=True)
+    rows = parse_int(request.query, "rows", STOP_ROWS_DEFAULT, 1, 50)
     page = PageRequest(
         board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
         theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
@@ -161,7 +162,7 @@ async def display_page(request: web.Request) -> web.Response:
 
 
 def _text_width(request: web.Request, default: int) -> int:
-    return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200) or default
+    return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200)
 
 
 @routes.get("/theme/{name}.css")

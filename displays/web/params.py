@@ -13,7 +13,15 @@ EARLIEST, LATEST = 0, 32503680000 - 7 * 86400   # 1970 … a week before 3000: I
 
 
 class ParamError(ValueError):
-    """A request parameter is malformed or out of range; the message names it."""
+    """A request parameter is malformed or out of range; the message names it.
+
+    One rule for every parameter: a value outside its documented range is refused (400,
+    code `invalid_parameter`, `parameter` naming it), never silently clamped.
+    """
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter or message.split(":", 1)[0].strip()
 
 
 def parse_instant(text: str, zone: ZoneInfo) -> int:
@@ -35,18 +43,23 @@ def parse_instant(text: str, zone: ZoneInfo) -> int:
     return epoch
 
 
-def parse_int(query: Mapping[str, str], name: str, default: int | None, low: int, high: int,
-              cap: bool = False) -> int | None:
-    """Return an integer parameter; out of range is an error, or capped when `cap`."""
+def parse_int(query: Mapping[str, str], name: str, default: int, low: int, high: int
+              ) -> int:
+    """Return an integer parameter (`default` when absent); out of range is a ParamError."""
+    value = parse_optional_int(query, name, low, high)
+    return default if value is None else value
+
+
+def parse_optional_int(query: Mapping[str, str], name: str, low: int, high: int
+                       ) -> int | None:
+    """Return an integer parameter, None when absent; out of range is a ParamError."""
     raw = query.get(name)
     if raw is None or raw == "":
-        return default
+        return None
     try:
         value = int(raw[:20])
     except ValueError:
         raise ParamError(f"{name}: must be a whole number") from None
-    if cap:
-        return min(max(value, low), high)
     if not low <= value <= high:
         raise ParamError(f"{name}: must be between {low} and {high}")
     return value
@@ -73,7 +86,7 @@ def parse_filter(query: Mapping[str, str]) -> BoardFilter:
             raise ParamError(f"{name}: too long")
         return frozenset(v.strip() for v in raw.split(",") if v.strip())
 
-    direction = parse_int(query, "direction", None, 0, 1)
+    direction = parse_optional_int(query, "direction", 0, 1)
     return BoardFilter(routes=items("route"), direction=direction, platforms=items("platform"))
 
 

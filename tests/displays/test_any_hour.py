@@ -39,8 +39,13 @@ async def test_departures_are_capped_by_default_at_every_hour(demo_at: tuple[Cli
                                                               ) -> None:
     client, at = demo_at
     settings = client.app[RUNTIME].settings
+    too_many = await client.get(f"/api/v1/stops/{HBF}/departures",
+                                params={"limit": str(settings.max_limit + 1)})
+    assert too_many.status == 400        # out of range is refused, never silently capped
+    assert (await too_many.json())["error"]["parameter"] == "limit"
     for params, cap in (({"window": "240"}, settings.default_limit),
-                        ({"window": "240", "limit": "100000"}, settings.max_limit),
+                        ({"window": "240", "limit": str(settings.max_limit)},
+                         settings.max_limit),
                         ({}, settings.default_limit)):
         response = await client.get(f"/api/v1/stops/{HBF}/departures", params=params)
         assert response.status == 200, params

@@ -88,8 +88,28 @@ async def test_departures_at_window_limit_and_filters(client: Client) -> None:
     platform = await (await client.get(f"/api/v1/stops/{HBF}/departures",
                                        params={"at": at.isoformat(), "platform": "A"})).json()
     assert {d["platform"] for d in platform["departures"]} == {"A"}
-    capped = await client.get(f"/api/v1/stops/{HBF}/departures", params={"window": "100000"})
-    assert capped.status == 200
+    widest = await client.get(f"/api/v1/stops/{HBF}/departures", params={"window": "240"})
+    assert widest.status == 200
+
+
+async def test_out_of_range_parameters_are_refused_the_same_way_everywhere(client: Client
+                                                                          ) -> None:
+    """One rule: a value outside its documented range is a 400 naming the parameter."""
+    cases = [(f"/api/v1/stops/{HBF}/departures", "window", "241"),
+             (f"/api/v1/stops/{HBF}/departures", "limit", "0"),
+             (f"/api/v1/stops/{HBF}/departures", "direction", "2"),
+             ("/api/v1/stops?q=hbf", "limit", "101"),
+             ("/api/v1/stops/nearby?lat=50&lon=8.2", "radius", "5001"),
+             (f"/stops/{HBF}", "rows", "51"), (f"/stops/{HBF}.txt", "width", "15")]
+    for path, name, value in cases:
+        response = await client.get(path, params={name: value})
+        assert response.status == 400, (path, name)
+        if path.startswith("/api/"):
+            error = (await response.json())["error"]
+            assert error["code"] == "invalid_parameter" and error["parameter"] == name, error
+            assert name in error["message"]
+        else:
+            assert name in await response.text()
 
 
 async def test_bad_requests_and_unknown_ids(client: Client) -> None:
@@ -171,10 +191,6 @@ async def test_status_metrics_openapi_cors(client: Client) -> None:
     assert body["static"]["feed_hash"] and body["demo"] is True
     assert body["realtime"][0]["source"] == "simulation"
     assert status.headers["Access-Control-Allow-Origin"] == "*"
-    metrics = await (await client.get("/metrics")).text()
-    assert 'abfahrt_http_requests_total{route="/api/v1/stops/{stop_id}/departures",status="200"}' \
-        in metrics
-    assert "abfahrt_realtime_age_seconds" in metrics
     spec = await (await client.get("/api/v1/openapi.json")).json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/stops/{stop_id}/departures" in spec["paths"]
@@ -191,9 +207,63 @@ async def test_abusive_client_gets_429_while_displays_keep_polling(
     assert statuses[0] == 200 and 429 in statuses
     limited = await client.get("/api/v1/stops", params={"q": "hbf"})
     assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
-    assert (await limited.json())["error"]["status"] == 429
-    for _ in range(30):
-        assert (await client.get("/displays/hbf-tram")).status == 200
+    assert (await limited.json())["error"] == {
+        "status": 429, "code": "rate_limited", "message": "too many requests, slow down"}
+    # a browser app may read Retry-After and ETag (CORS)
+    assert limited.headers["Access-Control-Expose-Headers"] == "ETag, Retry-After"
+    # many pillars behind one carrier address: the boards they poll are never limited
+    for path in ("/displays/hbf-tram", "/displays/hbf-tram.txt", f"/stops/{HBF}",
+                 f"/stops/{HBF}.txt", "/api/v1/displays/hbf-tram"):
+        for _ in range(20):
+            assert (await client.get(path)).status == 200, path
+
+
+async def test_metrics_follow_the_prometheus_conventions(client: Client) -> None:
+    """Parsed with the Prometheus client's own parser: names, types, labels."""
+    from prometheus_client.parser import text_string_to_metric_families
+    await client.get(f"/api/v1/stops/{HBF}/departures")
+    await client.get(f"/api/v1/stops/{HBF}/departures")
+    await client.get("/api/v1/stops/nope/departures")
+    await client.get(f"/api/v1/stops/{HBF}/departures", params={"limit": "0"})
+    response = await client.get("/metrics")
+    assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    families = {f.name: f for f in text_string_to_metric_families(await response.text())}
+    types = {name: f.type for name, f in families.items() if name.startswith("abfahrt_")}
+    expected = {
+        "abfahrt_http_requests": "counter", "abfahrt_http_errors": "counter",
+        "abfahrt_board_cache_hits": "counter", "abfahrt_board_cache_misses": "counter",
+        "abfahrt_realtime_fetches": "counter", "abfahrt_realtime_rejections": "counter",
+        "abfahrt_http_request_duration_seconds": "histogram",
+        "abfahrt_board_refresh_duration_seconds": "histogram",
+        "abfahrt_static_feed_age_seconds": "gauge",
+        "abfahrt_static_feed_validity_days_left": "gauge", "abfahrt_static_feed_valid": "gauge",
+        "abfahrt_realtime_age_seconds": "gauge", "abfahrt_realtime_live": "gauge",
+        "abfahrt_realtime_trip_updates_matched_ratio": "gauge",
+        "abfahrt_event_loop_lag_seconds": "gauge", "abfahrt_boards": "gauge",
+        "abfahrt_displays": "gauge", "abfahrt_displays_online": "gauge",
+        "abfahrt_leader": "gauge", "abfahrt_redis_degraded": "gauge"}
+    assert {k: types.get(k) for k in expected} == expected
+
+    samples = [s for f in families.values() for s in f.samples]
+
+    def value(name: str, **labels: str) -> float:
+        return next(s.value for s in samples
+                    if s.name == name and all(s.labels.get(k) == v for k, v in labels.items()))
+
+    route = "/api/v1/stops/{stop_id}/departures"
+    assert value("abfahrt_http_requests_total", route=route, status="200") >= 2
+    assert value("abfahrt_http_errors_total", code="not_found") == 1
+    assert value("abfahrt_http_errors_total", code="invalid_parameter") == 1
+    assert value("abfahrt_board_cache_hits_total") >= 1
+    assert value("abfahrt_http_request_duration_seconds_count", route=route) >= 4
+    assert value("abfahrt_realtime_fetches_total", source="simulation", result="ok") >= 1
+    assert value("abfahrt_realtime_live", source="simulation") == 1
+    assert 0 <= value("abfahrt_realtime_age_seconds", source="simulation") < 60
+    assert value("abfahrt_realtime_trip_updates_matched_ratio", source="simulation") == 1
+    assert value("abfahrt_static_feed_valid") == 1
+    assert value("abfahrt_static_feed_validity_days_left") >= 0
+    assert value("abfahrt_displays") == 4 and value("abfahrt_leader") == 1
+    assert value("abfahrt_board_refresh_duration_seconds_count") >= 1
 
 
 async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> None:

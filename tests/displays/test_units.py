@@ -88,9 +88,12 @@ def test_params() -> None:
     assert parse_instant("2026-03-29T06:30:00", BERLIN) == 1774758600
     with pytest.raises(ParamError, match="at"):
         parse_instant("yesterday", BERLIN)
-    assert parse_int({"window": "9999"}, "window", 60, 1, 240, cap=True) == 240
+    assert parse_int({"window": "240"}, "window", 60, 1, 240) == 240
+    assert parse_int({}, "window", 60, 1, 240) == 60
+    with pytest.raises(ParamError, match="window: must be between 1 and 240"):
+        parse_int({"window": "9999"}, "window", 60, 1, 240)
     with pytest.raises(ParamError, match="limit"):
-        parse_int({"limit": "abc"}, "limit", None, 1, 100)
+        parse_int({"limit": "abc"}, "limit", 10, 1, 100)
     flt = parse_filter({"route": "50, 52", "direction": "1", "platform": "L"})
     assert flt.routes == {"50", "52"} and flt.direction == 1 and flt.platforms == {"L"}
     with pytest.raises(ParamError):

@@ -160,7 +160,7 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
         async def live_again() -> bool:
             s = await source_status(session, rig)
             return s["error"] is None and s["freshness"] == "live" \
-                and (s["feed_timestamp"] or 0) >= int(switched)
+                and (s["feed_timestamp_epoch"] or 0) >= int(switched)
         assert await wait_until(live_again, 20), rig.service.log_tail()
 
         rig.upstream.mode = mode

@@ -86,4 +86,4 @@ async def test_redis_killed_while_polled_then_restarted(throwaway_redis: RedisPr
         recovery.extend(await poll_boards(session, service.url, 2.0))
         assert_boards_served(recovery, "after restart")
     log = service.log_tail(400)
-    assert "redis unavailable" in log and "redis recovered" in log
+    assert "redis lost" in log and "redis is back" in log

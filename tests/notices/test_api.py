@@ -195,9 +195,50 @@ async def test_gtfs_rt_feed_carries_notices(service: Service) -> None:
 
 
 async def test_alerts_endpoint_lists_active_notices(service: Service) -> None:
-    created = await (await post(service, NOTICE)).json()
-    alerts = (await (await service.client.get("/api/v1/alerts")).json())["alerts"]
-    assert created["id"] in [a["id"] for a in alerts]
+    """Notices and upstream alerts with informed entities and active periods, so an app can
+    say "Linie 80 betroffen" and when."""
+    body = {**NOTICE, "targets": {"stops": [SCHILLER], "routes": [{"id": "50", "direction": 1}]},
+            "valid_until": "2026-12-01T05:00:00+01:00"}
+    created = await (await post(service, body)).json()
+    response = await service.client.get("/api/v1/alerts")
+    alerts = {a["id"]: a for a in (await response.json())["alerts"]}
+    notice = alerts[created["id"]]
+    assert notice["active_periods"] == [{"start": created["valid_from"],
+                                         "end": "2026-12-01T05:00:00+01:00"}]
+    assert notice["informed_entities"] == [
+        {"stop_id": SCHILLER, "stop_name": "Schillerplatz"},
+        {"route_id": "50", "direction_id": 1, "route_short_name": "50"}]
+    upstream = alerts["sim-alert-80"]
+    assert upstream["source"] == "gtfs-rt" and upstream["active_periods"] == []
+    assert upstream["informed_entities"] == [{"route_id": "80", "route_short_name": "80"}]
+
+
+async def test_errors_carry_a_stable_code_and_writes_are_logged(
+        service: Service, caplog: Any) -> None:
+    import logging
+    unauthorised = await service.client.post("/api/v1/notices", json=NOTICE)
+    assert (await unauthorised.json())["error"]["code"] == "unauthorized"
+    audit = await service.client.get("/api/v1/audit", headers=service.auth("operator"))
+    assert (await audit.json())["error"]["code"] == "forbidden"
+    invalid = await post(service, {"text": {"de": ""}, "targets": {"stops": ["nope"]}})
+    error = (await invalid.json())["error"]
+    assert error["code"] == "invalid_notice" and error["status"] == 422 and error["errors"]
+    missing = await service.client.get("/api/v1/notices/op-nope")
+    assert (await missing.json())["error"]["code"] == "not_found"
+    bad_limit = await service.client.get("/api/v1/audit?limit=0", headers=service.auth("admin"))
+    assert (await bad_limit.json())["error"] == {
+        "status": 400, "code": "invalid_parameter", "parameter": "limit",
+        "message": "limit: must be between 1 and 1000"}
+    with caplog.at_level(logging.INFO, logger="abfahrt.notices"):
+        created = await (await post(service, NOTICE)).json()
+        await service.client.patch(f"/api/v1/notices/{created['id']}", json={"priority": 2},
+                                   headers=service.auth())
+        await service.client.delete(f"/api/v1/notices/{created['id']}", headers=service.auth())
+    lines = [r.getMessage() for r in caplog.records if r.name == "abfahrt.notices"]
+    for verb in ("created", "changed", "withdrawn"):
+        assert any(f"notice {created['id']} {verb} by 'Disposition'" in line
+                   for line in lines), lines
+    assert not any(service.operator.split(".")[2] in line for line in caplog.text.splitlines())
 
 
 async def test_redis_backed_service_shares_notices(redis_service: Service,

@@ -77,3 +77,36 @@ async def test_create_in_redis_via_environment(tmp_path: Path, redis_url: str,
 def test_unreachable_redis_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = tokens(capsys, "list", "--redis", "redis://127.0.0.1:1/0")
     assert code == 2 and "token store" in err
+
+
+def test_create_says_which_store_and_never_uses_the_current_folder(tmp_path: Path) -> None:
+    """From any folder the token lands in the one documented data folder, and says so."""
+    home, elsewhere = tmp_path / "home", tmp_path / "somewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ABFAHRT_") and k not in ("REDIS_URL", "XDG_DATA_HOME",
+                                                         "STATE_DIRECTORY")}
+    env["HOME"] = str(home)
+
+    def create(name: str) -> str:
+        result = subprocess.run([sys.executable, "-m", "displays.cli", "tokens", "create",
+                                 "--name", name, "--role", "admin"], cwd=elsewhere, env=env,
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    store = home / ".local" / "share" / "abfahrt" / "notices"
+    first = create("Leitstelle")
+    assert f"in the file store {store}." in first and "This is a new token store" in first
+    assert (store / "tokens.json").exists() and not (elsewhere / "data").exists()
+    second = create("Disposition")
+    assert f"in the file store {store}." in second and "new token store" not in second
+    principal = asyncio.run(principal_for(FileStore(store), second.split()[-1]))
+    assert principal is not None and principal.name == "Disposition"
+
+
+def test_the_redis_store_is_named_without_its_password() -> None:
+    from displays.cli.tokens import store_name
+    from displays.service.settings import load_settings
+    settings = load_settings({}, redis_url="redis://:geheim@redis.intern:6380/2")
+    assert store_name(settings) == "Redis redis://redis.intern:6380/2 (key prefix abfahrt:)"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from displays.app import create_app
 from displays.service.settings import Settings
-from tests.instants import suite_settings
+from tests.instants import suite_now, suite_settings
 from tests.notices.conftest import SCHILLER, start_service
 from tests.notices.test_api import NOTICE
 from tests.redis_server import start_redis
@@ -15,7 +16,9 @@ from tests.redis_server import start_redis
 
 async def restart_and_check(aiohttp_client: Any, settings: Settings, notice_id: str,
                             operator: str, admin: str) -> None:
-    client = await aiohttp_client(create_app(settings))
+    # the restarted service's clock starts at the suite's now, as a restart's would: after
+    # the notice was posted (the first service's clock ran on while it was posted)
+    client = await aiohttp_client(create_app(replace(settings, clock_start=suite_now() + 1)))
     listing = await client.get("/api/v1/notices")
     assert [n["id"] for n in (await listing.json())["notices"]] == [notice_id]
     board = await (await client.get(f"/api/v1/stops/{SCHILLER}/departures")).json()

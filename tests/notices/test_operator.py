@@ -50,6 +50,20 @@ async def test_login_page_is_safe_and_uncached(service: Service) -> None:
     assert 'lang="en"' in english and "Sign in" in english
 
 
+async def test_sign_ins_are_logged_without_secrets(service: Service, caplog: Any) -> None:
+    import logging
+    with caplog.at_level(logging.INFO, logger="displays.notices.operator"):
+        login = await service.client.get("/operator")
+        await service.client.post("/operator/login", data={
+            "login": hidden(await login.text(), "login"), "token": "abf.x.geheim"})
+        await sign_in(service, service.operator)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("operator sign-in refused from" in line for line in lines), lines
+    assert any("operator 'Disposition' (token " in line and "signed in from" in line
+               for line in lines), lines
+    assert "geheim" not in caplog.text and service.operator.split(".")[2] not in caplog.text
+
+
 async def test_wrong_token_and_login_csrf(service: Service) -> None:
     login = await service.client.get("/operator")
     nonce = hidden(await login.text(), "login")
