@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
 from displays.board.paging import plain
-from displays.board.pillar import Row, build_pillar
+from displays.board.pillar import Row, build_pillar, timetable_line
 
 DEFAULT_COUNT = 4
 NOTICE_CHARS = 400           # one notice is read up to this many characters
@@ -172,6 +172,8 @@ def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
             f"{', '.join(codes[:-1])} {_w(lang, 'and')} {codes[-1]}"
         intro += ", " + _w(lang, "platforms", codes=joined)
     sentences = [intro + "."]
+    if (invalid := timetable_line(document, lang)) is not None:
+        sentences.append(speakable(invalid, lang, lexicon).rstrip(".") + ".")
     live = pillar.live
     if not live:
         sentences.append(_w(lang, "not_live"))

@@ -159,7 +159,7 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                                           parameter=exc.parameter)
                 else:
                     response = error_response(web.HTTPBadRequest(text=str(exc)), api,
-                                              render_error)
+                                              render_error, plain=is_text(request.path))
                     response[ERROR_CODE] = "invalid_parameter"
         except web.HTTPException as exc:
             if exc.status < 400:
@@ -192,12 +192,13 @@ def error_response(exc: web.HTTPException, api: bool,
     message = exc.text or exc.reason
     if api or exc.content_type == "application/json":
         response = error_json(exc.status, message)
-    elif plain:
-        response = web.Response(text=f"{exc.status} {message}\n", status=exc.status,
-                                content_type="text/plain", charset="utf-8")
     else:
-        response = web.Response(body=render_error(exc.status, message), status=exc.status,
-                                content_type="text/html", charset="utf-8")
+        if plain:
+            response = web.Response(text=f"{exc.status} {message}\n", status=exc.status,
+                                    content_type="text/plain", charset="utf-8")
+        else:
+            response = web.Response(body=render_error(exc.status, message), status=exc.status,
+                                    content_type="text/html", charset="utf-8")
         response[ERROR_CODE] = error_code(exc.status)
     for key in ("WWW-Authenticate", "Retry-After", "Allow", "Cache-Control"):
         if key in exc.headers:

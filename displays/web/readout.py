@@ -33,7 +33,8 @@ NAME = r"{name:readout(\.(mp3|ogg|wav))?}"
 
 
 def readout_of(rt: Runtime, board: CachedBoard, lang: str, count: int | None) -> Readout:
-    return build_readout(board.document, lang, rt.tt.zone, rt.pronunciation.get(lang), count,
+    document = {**board.document, "timetable": board.timetable}   # its validity is said too
+    return build_readout(document, lang, rt.tt.zone, rt.pronunciation.get(lang), count,
                          rt.settings.countdown_horizon_min)
 
 

@@ -167,3 +167,15 @@ def test_no_raw_abbreviation_reaches_the_voice_on_a_real_german_feed(
 def dt_day(epoch: int) -> Any:
     import datetime as dt
     return dt.datetime.fromtimestamp(epoch, BERLIN).date()
+
+
+def test_an_invalid_timetable_is_said_as_it_is_shown() -> None:
+    expired = {**_document([]), "timetable": {"status": "expired"}}
+    readout = build_readout(expired, "de", BERLIN, DE)
+    assert readout.sentences[1] == "Fahrplandaten abgelaufen – bitte Aushang beachten."
+    english = build_readout({**_document([]), "timetable": {"status": "no_service_today"}},
+                            "en", BERLIN, EN)
+    assert english.sentences[1] == "No service at this stop today."
+    valid = build_readout({**_document([_dep()]), "timetable": {"status": "valid"}}, "de",
+                          BERLIN, DE)
+    assert valid.sentences[1].startswith("Linie 50 nach")
