@@ -17,7 +17,7 @@ from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
 from feeds.ids import build_ids
 from feeds.model import Agency, ExclusionReason, Route
-from feeds.read import Tables
+from feeds.read import Tables, table_ids
 from feeds.stop_times import build_stop_times, parse_times
 from feeds.timebase import build_day_bases, parse_gtfs_date
 from feeds.timetable import Timetable
@@ -166,12 +166,17 @@ def _calendar(tables: Tables) -> tuple[list[str], list[CalendarRow], list[Calend
     return service_ids, rows, exceptions
 
 
-def build_timetable(tables: Tables) -> Timetable:
-    """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work."""
+def build_timetable(tables: Tables, *, key: str | None = None, region: str | None = None
+                    ) -> Timetable:
+    """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work.
+
+    `key` is the timetable's feed_hash (default: the feed's identity); `region` the canonical
+    text of the region the tables were cut to.
+    """
     excluded: Counter[str] = Counter()
     agencies, timezone = _agencies(tables.get("agency"))
     stops = _stops(tables.get("stops"))
-    stop_index = stops.pop("_index")
+    stops.pop("_index")
     route_ids, routes, route_index = _routes(tables.get("routes"))
     service_list, cal_rows, cal_exc = _calendar(tables)
     service_ids = build_ids(service_list)
@@ -183,7 +188,8 @@ def build_timetable(tables: Tables) -> Timetable:
     if duplicated.any():
         excluded[ExclusionReason.DUPLICATE_TRIP_ID] += int(duplicated.sum())
         trips = trips[~duplicated]
-    trip_ids = build_ids(str(t) for t in trips["trip_id"])
+    trip_ids = tables.trip_ids if tables.trip_ids is not None else table_ids(
+        trips, "trip_id", strip=False)
     trip_index = pd.Index([bytes(b).decode() for b in trip_ids])
     order = trip_index.get_indexer(trips["trip_id"])
     n_trips = len(trip_ids)
@@ -198,10 +204,11 @@ def build_timetable(tables: Tables) -> Timetable:
     trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
     trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
 
-    stop_times = tables.get("stop_times")
-    if stop_times is None or stop_times.empty:
+    raw = tables.stop_times
+    if raw is None or raw.rows == 0:
         raise FeedInvalid("stop_times.txt", "no stop_times")
-    st, bad = build_stop_times(stop_times, trip_index, stop_index, n_trips, excluded)
+    source_counts = _source_counts(tables)
+    st, bad = build_stop_times(raw, n_trips, excluded)
     for mask, reason in ((trip_route < 0, ExclusionReason.UNKNOWN_ROUTE),
                          (trip_service < 0, ExclusionReason.UNKNOWN_SERVICE)):
         new = mask & ~bad
@@ -239,7 +246,8 @@ def build_timetable(tables: Tables) -> Timetable:
     feed_info = tables.get("feed_info")
     version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
     return Timetable(
-        feed_hash=tables.content_hash, timezone=timezone, feed_version=version,
+        feed_hash=key or tables.content_hash, region=region, timezone=timezone,
+        feed_version=version,
         agencies=agencies, route_ids=route_ids, routes=routes, **stops,
         trip_ids=trip_ids, trip_route=trip_route, trip_service=trip_service,
         trip_headsign=trip_headsign, trip_direction=trip_direction, trip_wheelchair=trip_wheel,
@@ -254,7 +262,7 @@ def build_timetable(tables: Tables) -> Timetable:
         ix_ptr=index.ptr, ix_dep=index.dep, ix_st=index.st, ix_freq=index.freq,
         max_span_days=max_dep // 86_400 + 1,  # +1: a 23 h DST day
         texts=tuple(texts),
-        excluded=dict(excluded), source_counts=_source_counts(tables),
+        excluded=dict(excluded), source_counts=source_counts,
         notes=tuple(f"{f}: not UTF-8, read as Latin-1" for f in tables.recoded)
         + tables.blanked + dst_note,
     )
@@ -286,7 +294,10 @@ def _dst_note(first_day: dt.date, day_base: npt.NDArray[np.int64],
 
 
 def _source_counts(tables: Tables) -> dict[str, int]:
-    return {name: len(frame) for name, frame in tables.frames.items() if frame is not None}
+    counts = {name: len(frame) for name, frame in tables.frames.items() if frame is not None}
+    if tables.stop_times is not None:
+        counts["stop_times"] = tables.stop_times.rows
+    return counts
 
 
 def _frequencies(

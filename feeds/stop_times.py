@@ -18,10 +18,34 @@ import pandas as pd
 
 from feeds.errors import FeedInvalid
 from feeds.model import ExclusionReason
+from feeds.stop_times_reader import RawStopTimes
 from feeds.timebase import parse_gtfs_time
 from feeds.timetable import APPROXIMATE
 
 I32 = npt.NDArray[np.int32]
+
+
+def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
+    """Return the row order that sorts by (trip, stop_sequence), None when already sorted.
+
+    Feeds usually list a trip's rows together and in order: then one stable sort by trip is
+    enough (and cheap on such runs); otherwise a full sort by both keys.
+    """
+    same = trip[1:] == trip[:-1]
+    if not (trip[1:] < trip[:-1]).any() and not (same & (seq[1:] < seq[:-1])).any():
+        return None
+    order = np.argsort(trip, kind="stable")
+    sorted_trip, sorted_seq = trip[order], seq[order]
+    same = sorted_trip[1:] == sorted_trip[:-1]
+    if (same & (sorted_seq[1:] < sorted_seq[:-1])).any():
+        order = np.lexsort((seq, trip))
+    return order
+
+
+def _take(raw: RawStopTimes, name: str, order: npt.NDArray[np.intp] | None) -> Any:
+    values = getattr(raw, name)
+    setattr(raw, name, values[:0])        # drop raw's reference: the file-order copy is freed
+    return values if order is None else values[order]
 
 
 @dataclass(frozen=True)
@@ -59,13 +83,6 @@ def parse_times(column: Any, file: str, field: str,
     return seconds
 
 
-def _int_column(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
-    if name not in frame.columns:
-        return np.full(len(frame), default, dtype=np.int64)
-    values: npt.NDArray[np.int64] = frame[name].fillna(default).to_numpy(dtype=np.int64)
-    return values
-
-
 def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
     """Fill -1 times in place by linear interpolation between timed rows; return the filled mask.
 
@@ -90,44 +107,24 @@ def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
 
 
 def build_stop_times(
-    frame: pd.DataFrame,
-    trip_index: pd.Index,
-    stop_index: pd.Index,
+    raw: RawStopTimes,
     n_trips: int,
     excluded: Counter[str],
 ) -> tuple[StopTimeArrays, npt.NDArray[np.bool_]]:
-    """Return clean stop_times ordered by (trip, stop_sequence) and a mask of excluded trips."""
-    trip = trip_index.get_indexer(frame["trip_id"]).astype(np.int32)
-    orphan = trip < 0
-    if orphan.any():
-        excluded[ExclusionReason.ORPHAN_STOP_TIMES] += int(orphan.sum())
-    if frame["stop_sequence"].isna().any():
-        row = int(np.flatnonzero(frame["stop_sequence"].isna().to_numpy())[0]) + 1
-        raise FeedInvalid("stop_times.txt", "stop_sequence is empty", row=row,
-                          field="stop_sequence")
-    keep = ~orphan
-    file_rows = np.flatnonzero(keep) + 1          # data row numbers, for error messages
-    frame = frame[keep]
-    trip = trip[keep]
-    stop = stop_index.get_indexer(frame["stop_id"]).astype(np.int32)
-    seq = frame["stop_sequence"].to_numpy(dtype=np.int64).astype(np.int32)
-    arr = parse_times(frame["arrival_time"], "stop_times.txt", "arrival_time", file_rows)
-    dep = parse_times(frame["departure_time"], "stop_times.txt", "departure_time", file_rows)
-    pickup = _int_column(frame, "pickup_type", 0).astype(np.int8)
-    drop = _int_column(frame, "drop_off_type", 0).astype(np.int8)
-    timepoint = _int_column(frame, "timepoint", 1)
-    if "stop_headsign" in frame.columns:
-        hs_codes, hs_uniques = pd.factorize(frame["stop_headsign"], use_na_sentinel=True)
-        headsign = hs_codes.astype(np.int32)
-        texts = [str(t) for t in hs_uniques]
-    else:
-        headsign = np.full(len(frame), -1, dtype=np.int32)
-        texts = []
+    """Return clean stop_times ordered by (trip, stop_sequence) and a mask of excluded trips.
 
-    order = np.lexsort((seq, trip))
-    trip, stop, seq, arr, dep = trip[order], stop[order], seq[order], arr[order], dep[order]
-    pickup, drop = pickup[order], drop[order]
-    timepoint, headsign = timepoint[order], headsign[order]
+    Takes the columns out of `raw` (it is emptied), so that the file-order copy is freed while
+    the ordered one is built.
+    """
+    if raw.orphans:
+        excluded[ExclusionReason.ORPHAN_STOP_TIMES] += raw.orphans
+    order = trip_order(raw.trip, raw.seq)
+    trip, stop, seq, arr, dep = (_take(raw, name, order)
+                                 for name in ("trip", "stop", "seq", "arr", "dep"))
+    pickup, drop, timepoint, headsign = (_take(raw, name, order)
+                                         for name in ("pickup", "drop", "timepoint", "headsign"))
+    texts = raw.texts
+    del order
 
     bad = np.zeros(n_trips, dtype=bool)
     counts = np.bincount(trip, minlength=n_trips)
@@ -151,8 +148,11 @@ def build_stop_times(
     mark(trip[(first | last) & untimed], ExclusionReason.MISSING_TRIP_EDGE)
 
     keep = ~bad[trip]
-    trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
-    pickup, drop, timepoint, headsign = pickup[keep], drop[keep], timepoint[keep], headsign[keep]
+    if not keep.all():
+        trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
+        pickup, drop = pickup[keep], drop[keep]
+        timepoint, headsign = timepoint[keep], headsign[keep]
+    del keep
     starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]]).astype(np.int32)
     interpolated = _fill_times(arr, dep, starts)
 

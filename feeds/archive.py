@@ -1,0 +1,181 @@
+"""The feed zip as an untrusted archive: its identity, and its members streamed under size caps.
+
+A zip's central directory already names every member with its size and CRC-32, so the feed's
+identity is a hash of that directory and the file size: a restart never reads the whole zip.
+
+Members are never read whole into memory. Inflated sizes are checked twice: from the central
+directory before anything is inflated, and again while streaming, because the declared sizes can
+lie (a 2 MB zip whose stop_times.txt inflates to 839 MB is a zip bomb, issue 15.7).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from feeds.errors import FeedInvalid, FeedTooLarge, FeedUnavailable
+
+GIB = 1 << 30
+MIB = 1 << 20
+CHUNK = 4 * MIB
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True, slots=True)
+class ZipLimits:
+    """Caps on what a feed zip may inflate to; a member beyond any of them is refused."""
+
+    max_member_bytes: int = 8 * GIB       # one member, inflated
+    max_total_bytes: int = 12 * GIB       # all members read, inflated
+    max_ratio: int = 200                  # inflated / compressed, for members above ratio_from
+    ratio_from_bytes: int = 32 * MIB      # small members may compress better (headers, repeats)
+
+
+DEFAULT_LIMITS = ZipLimits()
+
+
+def feed_identity(path: Path) -> str:
+    """Return a hex digest naming the feed's content, without reading the whole zip.
+
+    For a zip: sha256 of the file size and every member's name, sizes and CRC-32 from the
+    central directory. For a folder: sha256 of its .txt files in name order (folders are for
+    tests and small feeds).
+    """
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for file in sorted(path.glob("*.txt")):
+            digest.update(file.name.encode() + b"\0")
+            with file.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(MIB), b""):
+                    digest.update(chunk)
+        return digest.hexdigest()
+    try:
+        size = path.stat().st_size
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FeedUnavailable(f"{path}: not a readable GTFS zip ({exc})") from exc
+    digest.update(f"zip {size}\n".encode())
+    for info in infos:
+        digest.update(f"{info.filename}\0{info.file_size}\0{info.compress_size}\0"
+                      f"{info.CRC:08x}\n".encode())
+    return digest.hexdigest()
+
+
+def check_declared(info: zipfile.ZipInfo, limits: ZipLimits, total: int) -> None:
+    """Refuse a member whose central-directory sizes already break a cap."""
+    name = info.filename
+    if info.file_size > limits.max_member_bytes:
+        raise FeedTooLarge(f"{name}: inflates to {info.file_size:,} bytes, more than the limit "
+                           f"of {limits.max_member_bytes:,} per file")
+    if total + info.file_size > limits.max_total_bytes:
+        raise FeedTooLarge(f"{name}: the feed inflates to more than the limit of "
+                           f"{limits.max_total_bytes:,} bytes")
+    if (info.file_size > limits.ratio_from_bytes
+            and info.file_size > limits.max_ratio * max(info.compress_size, 1)):
+        raise FeedTooLarge(f"{name}: compressed 1:{info.file_size // max(info.compress_size, 1)}"
+                           f" (limit 1:{limits.max_ratio}); refused as a zip bomb")
+
+
+def stream_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits,
+                  total: int) -> Iterator[bytes]:
+    """Yield the inflated bytes of one member in chunks, enforcing the caps on what is read.
+
+    `total` is what earlier members inflated to. zipfile checks the CRC-32 at the end.
+    """
+    check_declared(info, limits, total)
+    name = info.filename
+    read = 0
+    ratio_cap = max(limits.ratio_from_bytes, limits.max_ratio * max(info.compress_size, 1))
+    try:
+        with zf.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                read += len(chunk)
+                if read > info.file_size:
+                    raise FeedInvalid(name, f"inflates beyond its declared size of "
+                                            f"{info.file_size:,} bytes")
+                if read > limits.max_member_bytes or total + read > limits.max_total_bytes:
+                    raise FeedTooLarge(f"{name}: inflates beyond the size limit")
+                if read > ratio_cap:
+                    raise FeedTooLarge(f"{name}: inflates beyond 1:{limits.max_ratio} of its "
+                                       "compressed size; refused as a zip bomb")
+                yield chunk
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        raise FeedUnavailable(f"{name}: cannot be read from the zip ({exc})") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """A member written as clean UTF-8 (no BOM)."""
+
+    path: Path
+    inflated_bytes: int       # size in the zip, inflated
+    has_content: bool         # any non-whitespace byte
+    recoded: bool             # it was not UTF-8 and was decoded as Latin-1
+
+
+def extract_clean(open_chunks: Callable[[], Iterator[bytes]], target: Path) -> Extracted:
+    """Write a member as clean UTF-8 to `target`, streaming: UTF-8 (BOM dropped) or Latin-1.
+
+    `open_chunks` is called once, or twice when the member turns out not to be UTF-8.
+    """
+    size = 0
+    content = False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    recoded = False
+    first = True
+    with target.open("wb") as out:
+        for chunk in open_chunks():
+            size += len(chunk)
+            if first:
+                chunk = chunk.removeprefix(UTF8_BOM)
+                first = False
+            content = content or bool(chunk.strip())
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                recoded = True
+                break
+            out.write(chunk)
+        if not recoded:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                recoded = True
+    if recoded:
+        size, content = _write_latin1(open_chunks, target)
+    return Extracted(target, size, content, recoded)
+
+
+def _write_latin1(open_chunks: Callable[[], Iterator[bytes]], target: Path) -> tuple[int, bool]:
+    size = 0
+    content = False
+    with target.open("wb") as out:
+        for chunk in open_chunks():
+            size += len(chunk)
+            content = content or bool(chunk.strip())
+            out.write(chunk.decode("latin-1").encode("utf-8"))
+    return size, content
+
+
+def open_zip(path: Path) -> zipfile.ZipFile:
+    """Open a feed zip; raise FeedUnavailable when it is not one."""
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FeedUnavailable(f"{path}: not a readable GTFS zip ({exc})") from exc
+
+
+def read_file_chunks(file: Path) -> Callable[[], Iterator[bytes]]:
+    """Return a chunk source for a plain file (a feed folder's member)."""
+    def chunks() -> Iterator[bytes]:
+        with file.open("rb") as fh:
+            fh_io: IO[bytes] = fh
+            while chunk := fh_io.read(CHUNK):
+                yield chunk
+    return chunks

@@ -1,0 +1,332 @@
+"""Stream stop_times.txt (clean UTF-8) in chunks straight into compact numpy columns.
+
+The one big file of a feed (tens of millions of rows nationally) never becomes a DataFrame:
+pyarrow's CSV reader yields blocks of text columns, and each block is turned into int32/int8
+arrays at once — ids by a binary search of the block's distinct values in the sorted id tables,
+times and headsigns by their distinct values (a few thousand per block). The semantics are the
+loader's: cells "", " ", "nan", "NaN", "null" are empty; header names are stripped; text in a
+numeric column is blanked and noted; an unparseable time names its file row and field.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from pyarrow import csv as pa_csv
+
+from feeds.errors import FeedInvalid
+from feeds.ids import IdArray
+from feeds.progress import Progress, ProgressCallback, no_progress
+from feeds.timebase import parse_gtfs_time
+
+FILE = "stop_times.txt"
+NULLS = ["", " ", "nan", "NaN", "null"]          # what gtfs-kit reads as empty
+REQUIRED = ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time")
+INTS = {"stop_sequence": None, "pickup_type": 0, "drop_off_type": 0, "timepoint": 1}
+OPTIONAL = ("stop_headsign", "pickup_type", "drop_off_type", "timepoint")
+BLOCK_BYTES = 16 << 20
+_INTEGER = r"^[+-]?[0-9]+(\.0*)?$"
+
+I8 = npt.NDArray[np.int8]
+I32 = npt.NDArray[np.int32]
+
+
+@dataclass
+class RawStopTimes:
+    """The rows of stop_times.txt whose trip is in trips.txt, in file order.
+
+    `trip` and `stop` index the sorted id tables (-1: unknown stop); times are seconds since the
+    service-day base (-1: empty); `headsign` indexes `texts` (-1: empty).
+    """
+
+    trip: I32
+    stop: I32
+    seq: I32
+    arr: I32
+    dep: I32
+    pickup: I8
+    drop: I8
+    timepoint: I8
+    headsign: I32
+    texts: list[str]
+    rows: int                 # data rows in the file
+    orphans: int              # rows whose trip_id is not in trips.txt (left out)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class _Columns:
+    parts: dict[str, list[npt.NDArray[Any]]] = field(default_factory=dict)
+
+    def add(self, name: str, values: npt.NDArray[Any]) -> None:
+        self.parts.setdefault(name, []).append(values)
+
+    def take(self, name: str, dtype: type) -> npt.NDArray[Any]:
+        """Concatenate one column and free its parts (one column's copy at a time)."""
+        parts = self.parts.pop(name, [])
+        if not parts:
+            return np.zeros(0, dtype=dtype)
+        out: npt.NDArray[Any] = np.concatenate(parts).astype(dtype, copy=False)
+        parts.clear()
+        return out
+
+
+def read_header(file: Path) -> list[str]:
+    """Return the stripped column names of a CSV file (its first record)."""
+    with file.open(encoding="utf-8", newline="") as fh:
+        try:
+            return [name.strip() for name in next(csv.reader(fh))]
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            raise FeedInvalid(file.name, f"the header cannot be parsed ({exc})") from exc
+
+
+def _lookup(values: pa.Array, ids: IdArray) -> I32:
+    """Return each value's index in the sorted `ids` (-1: absent or empty)."""
+    encoded = values.dictionary_encode()
+    keys = np.array(encoded.dictionary.to_pylist(), dtype=object)
+    mapping = np.full(len(keys) + 1, -1, dtype=np.int32)        # the last slot: empty cells
+    if len(keys) and ids.size:
+        raw = np.array([k.encode("utf-8") for k in keys], dtype=object)
+        fits = np.array([len(r) <= ids.dtype.itemsize for r in raw], dtype=bool)
+        as_bytes = np.where(fits, raw, b"").astype(ids.dtype)
+        pos = np.minimum(np.searchsorted(ids, as_bytes), ids.size - 1)
+        found = fits & (ids[pos] == as_bytes) & (as_bytes != b"")
+        mapping[:-1] = np.where(found, pos, -1)
+    indices = encoded.indices.fill_null(len(keys)).to_numpy(zero_copy_only=False)
+    result: I32 = mapping[indices]
+    return result
+
+
+class _Texts:
+    """Distinct non-empty strings of a column across blocks, coded in first-seen order."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+
+    def encode(self, values: pa.Array) -> I32:
+        encoded = values.dictionary_encode()
+        mapping = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int32)
+        for i, text in enumerate(encoded.dictionary.to_pylist()):
+            mapping[i] = self.codes.setdefault(text, len(self.codes))
+        codes: I32 = mapping[encoded.indices.fill_null(len(encoded.dictionary))
+                             .to_numpy(zero_copy_only=False)]
+        return codes
+
+    @property
+    def texts(self) -> list[str]:
+        return list(self.codes)
+
+
+class _Times:
+    """GTFS times of a column, parsed once per distinct text across blocks."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.seconds: dict[str, int] = {}
+
+    def parse(self, values: pa.Array, file_rows: npt.NDArray[np.int64]) -> I32:
+        encoded = values.dictionary_encode()
+        texts = encoded.dictionary.to_pylist()
+        mapping = np.empty(len(texts) + 1, dtype=np.int32)
+        mapping[-1] = -1
+        indices = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+        for i, text in enumerate(texts):
+            value = self.seconds.get(text)
+            if value is None:
+                try:
+                    value = self.seconds[text] = parse_gtfs_time(text)
+                except ValueError as exc:
+                    row = int(file_rows[int(np.flatnonzero(indices == i)[0])])
+                    raise FeedInvalid(FILE, str(exc), row=row, field=self.name) from exc
+            mapping[i] = value
+        seconds: I32 = mapping[indices]
+        return seconds
+
+
+class _Ints:
+    """Integer columns; cells holding text are blanked (read as empty) and counted."""
+
+    def __init__(self) -> None:
+        self.blanked: dict[str, tuple[int, int]] = {}     # column -> (count, first file row)
+
+    def parse(self, name: str, values: pa.Array, default: int,
+              file_rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        try:
+            numbers = pc.cast(values, pa.int64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            numbers = self._lenient(name, values, file_rows)
+        out: npt.NDArray[np.int64] = numbers.fill_null(default).to_numpy(zero_copy_only=False)
+        return out
+
+    def _lenient(self, name: str, values: pa.Array, file_rows: npt.NDArray[np.int64]
+                 ) -> pa.Array:
+        text = pc.utf8_trim_whitespace(values)
+        good = pc.match_substring_regex(text, _INTEGER).fill_null(True)
+        empty = pc.equal(text, "").fill_null(True)
+        bad = np.asarray(pc.and_(pc.invert(good), pc.invert(empty)))
+        if bad.any():
+            count, first = self.blanked.get(name, (0, int(file_rows[int(bad.argmax())])))
+            self.blanked[name] = (count + int(bad.sum()), first)
+        kept = pc.if_else(pc.and_(good, pc.invert(empty)), text, None)
+        whole = pc.replace_substring_regex(kept, r"\.0*$", "")
+        return pc.cast(whole, pa.int64())
+
+    def notes(self) -> tuple[str, ...]:
+        return tuple(f"{FILE}: {name}: {count} value(s) not numeric, read as empty "
+                     f"(first at row {first})"
+                     for name, (count, first) in sorted(self.blanked.items()))
+
+
+class _ShortRow(Exception):
+    """A row has fewer cells than the header: the file is padded and read again."""
+
+
+def read_stop_times(file: Path, trip_ids: IdArray, stop_ids: IdArray,
+                    progress: ProgressCallback = no_progress) -> RawStopTimes:
+    """Read stop_times.txt into columns; raise FeedInvalid naming file, row and field.
+
+    Rows with fewer cells than the header (trailing optional cells left out) read as empty
+    there, as pandas reads them; rows with more cells are an error.
+    """
+    header = read_header(file)
+    for name in REQUIRED:
+        if name not in header:
+            raise FeedInvalid(FILE, "required column is missing", field=name)
+    try:
+        return _read(file, header, trip_ids, stop_ids, progress)
+    except _ShortRow:
+        _pad_short_rows(file, len(header))
+        return _read(file, header, trip_ids, stop_ids, progress)
+
+
+def _pad_short_rows(file: Path, width: int) -> None:
+    """Rewrite a CSV file with every short row padded with empty cells (a rare, slow path)."""
+    padded = file.with_suffix(".padded")
+    with file.open(encoding="utf-8", newline="") as src, \
+            padded.open("w", encoding="utf-8", newline="") as dst:
+        writer = csv.writer(dst, lineterminator="\n")
+        for row in csv.reader(src):
+            if row:
+                writer.writerow(row + [""] * (width - len(row)))
+    padded.replace(file)
+
+
+def _open(file: Path, header: list[str], used: list[str]) -> Any:
+    names = [c if c not in header[:i] else f"{c}#{i}" for i, c in enumerate(header)]
+    short: list[int] = []
+
+    def on_invalid(row: Any) -> str:
+        if row.actual_columns < row.expected_columns:
+            short.append(row.number or 0)
+        return "error"
+
+    try:
+        return pa_csv.open_csv(
+            file,
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1,
+                                            block_size=BLOCK_BYTES),
+            parse_options=pa_csv.ParseOptions(ignore_empty_lines=True,
+                                              invalid_row_handler=on_invalid),
+            convert_options=pa_csv.ConvertOptions(
+                column_types={c: pa.string() for c in used}, include_columns=used,
+                null_values=NULLS, strings_can_be_null=True, quoted_strings_can_be_null=True)
+        ), short
+    except (pa.ArrowInvalid, OSError) as exc:
+        if short:
+            raise _ShortRow from exc
+        raise FeedInvalid(FILE, f"the CSV file cannot be parsed ({exc})") from exc
+
+
+def _read(file: Path, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
+          progress: ProgressCallback) -> RawStopTimes:
+    used = [c for c in (*REQUIRED, *OPTIONAL) if c in header]
+    reader, short = _open(file, header, used)
+    size = file.stat().st_size
+    cols = _Columns()
+    headsigns, ints = _Texts(), _Ints()
+    arr_times, dep_times = _Times("arrival_time"), _Times("departure_time")
+    rows = orphans = 0
+    estimate: int | None = None
+    progress(Progress("stop_times", 0, None))
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, OSError) as exc:
+            if short:
+                raise _ShortRow from exc
+            raise FeedInvalid(FILE, f"the CSV file cannot be parsed near data row {rows + 1} "
+                                    f"({exc})") from exc
+        n = batch.num_rows
+        if not n:
+            continue
+        file_rows = np.arange(rows + 1, rows + n + 1, dtype=np.int64)
+        orphans += _add_block(batch, header, cols, trip_ids, stop_ids, file_rows,
+                              headsigns, ints, arr_times, dep_times)
+        rows += n
+        if estimate is None:     # blocks hold BLOCK_BYTES of text: rows per byte of the first
+            estimate = rows if size <= BLOCK_BYTES else int(size * n / BLOCK_BYTES)
+        estimate = max(estimate, rows)
+        progress(Progress("stop_times", rows, estimate))
+    progress(Progress("stop_times", rows, rows))
+    return RawStopTimes(
+        trip=cols.take("trip", np.int32), stop=cols.take("stop", np.int32),
+        seq=cols.take("seq", np.int32), arr=cols.take("arr", np.int32),
+        dep=cols.take("dep", np.int32), pickup=cols.take("pickup", np.int8),
+        drop=cols.take("drop", np.int8), timepoint=cols.take("timepoint", np.int8),
+        headsign=cols.take("headsign", np.int32), texts=headsigns.texts, rows=rows,
+        orphans=orphans, notes=ints.notes())
+
+
+def _add_block(batch: pa.RecordBatch, header: list[str], cols: _Columns, trip_ids: IdArray,
+               stop_ids: IdArray, file_rows: npt.NDArray[np.int64], headsigns: _Texts,
+               ints: _Ints, arr_times: _Times, dep_times: _Times) -> int:
+    """Convert one block into the columns; return how many orphan rows it had."""
+    column: Callable[[str], pa.Array] = batch.column
+    seq_text = column("stop_sequence")
+    if seq_text.null_count:
+        row = int(file_rows[int(np.asarray(seq_text.is_null()).argmax())])
+        raise FeedInvalid(FILE, "stop_sequence is empty", row=row, field="stop_sequence")
+    trip = _lookup(column("trip_id"), trip_ids)
+    known = trip >= 0
+    orphans = known.size - int(known.sum())
+    if orphans:
+        batch = batch.filter(pa.array(known))
+        column = batch.column
+        trip = trip[known]
+        file_rows = file_rows[known]
+    cols.add("trip", trip)
+    cols.add("stop", _lookup(column("stop_id"), stop_ids))
+    seq = ints.parse("stop_sequence", column("stop_sequence"), -1, file_rows)
+    if (seq < 0).any():
+        row = int(file_rows[int((seq < 0).argmax())])
+        raise FeedInvalid(FILE, "stop_sequence is not a non-negative integer", row=row,
+                          field="stop_sequence")
+    cols.add("seq", seq.astype(np.int32))
+    cols.add("arr", arr_times.parse(column("arrival_time"), file_rows))
+    cols.add("dep", dep_times.parse(column("departure_time"), file_rows))
+    n = len(trip)
+    for name, key in (("pickup_type", "pickup"), ("drop_off_type", "drop"),
+                      ("timepoint", "timepoint")):
+        default = INTS[name]
+        assert default is not None
+        if name in header:
+            cols.add(key, ints.parse(name, column(name), default, file_rows).astype(np.int8))
+        else:
+            cols.add(key, np.full(n, default, dtype=np.int8))
+    if "stop_headsign" in header:
+        cols.add("headsign", headsigns.encode(column("stop_headsign")))
+    else:
+        cols.add("headsign", np.full(n, -1, dtype=np.int32))
+    return orphans
