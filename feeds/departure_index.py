@@ -69,7 +69,11 @@ def build_departure_index(
     dep = np.concatenate(deps)
     freq = np.concatenate(freqs)
     stop = st_stop[st]
-    order = np.lexsort((dep, stop))
+    # one sort of a combined key is several times faster than lexsort((dep, stop)); rows with
+    # the same stop and time may come in any order (boards sort by Departure.sort_key)
+    key = (stop.astype(np.int64) << 32) | dep.astype(np.int64)
+    order = np.argsort(key)
+    del key
     st, dep, freq, stop = st[order], dep[order], freq[order], stop[order]
     ptr = np.zeros(n_stops + 1, dtype=np.int32)
     np.cumsum(np.bincount(stop, minlength=n_stops), out=ptr[1:])

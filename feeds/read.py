@@ -137,6 +137,8 @@ def _read_with_gtfs_kit(folder: Path) -> tuple[Any, list[str]]:
     """Return (gtfs-kit Feed, blanked-cell notes) for a folder of clean UTF-8 files."""
     try:
         return gtfs_kit.read_feed(folder, dist_units="km"), []
+    except MemoryError:
+        raise                     # a build over its memory limit (feeds.build_process)
     except (ValueError, TypeError):
         pass
     except Exception as exc:  # pandas raises many kinds for broken CSV
@@ -145,6 +147,8 @@ def _read_with_gtfs_kit(folder: Path) -> tuple[Any, list[str]]:
         # a typed column holds text ("N" as direction_id): blank such cells and read again
         blanked = _blank_untyped_cells(folder)
         return gtfs_kit.read_feed(folder, dist_units="km"), blanked
+    except MemoryError:
+        raise
     except Exception as exc:
         raise FeedInvalid("feed", f"the CSV files cannot be parsed ({exc})") from exc
 

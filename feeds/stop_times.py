@@ -28,18 +28,25 @@ I32 = npt.NDArray[np.int32]
 def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
     """Return the row order that sorts by (trip, stop_sequence), None when already sorted.
 
-    Feeds usually list a trip's rows together and in order: then one stable sort by trip is
-    enough (and cheap on such runs); otherwise a full sort by both keys.
+    Feeds list a trip's rows together and in order: then the trips' blocks are only put in
+    trip order (linear time); otherwise a full sort by both keys.
     """
+    n = len(trip)
     same = trip[1:] == trip[:-1]
-    if not (trip[1:] < trip[:-1]).any() and not (same & (seq[1:] < seq[:-1])).any():
-        return None
-    order = np.argsort(trip, kind="stable")
-    sorted_trip, sorted_seq = trip[order], seq[order]
-    same = sorted_trip[1:] == sorted_trip[:-1]
-    if (same & (sorted_seq[1:] < sorted_seq[:-1])).any():
-        order = np.lexsort((seq, trip))
-    return order
+    if not (same & (seq[1:] < seq[:-1])).any():
+        starts = np.flatnonzero(np.r_[True, ~same])
+        block_trip = trip[starts]
+        if not (block_trip[1:] < block_trip[:-1]).any():
+            return None                              # sorted already
+        if np.unique(block_trip).size == block_trip.size:   # each trip in one block
+            lengths = np.diff(np.r_[starts, n])
+            by_trip = np.argsort(block_trip)
+            new_starts, new_lengths = starts[by_trip], lengths[by_trip]
+            begins = np.cumsum(new_lengths) - new_lengths
+            order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
+            order += np.repeat(new_starts - begins, new_lengths)
+            return order
+    return np.lexsort((seq, trip))
 
 
 def _take(raw: RawStopTimes, name: str, order: npt.NDArray[np.intp] | None) -> Any:

@@ -34,6 +34,7 @@ INTS = {"stop_sequence": None, "pickup_type": 0, "drop_off_type": 0, "timepoint"
 OPTIONAL = ("stop_headsign", "pickup_type", "drop_off_type", "timepoint")
 BLOCK_BYTES = 16 << 20
 _INTEGER = r"^[+-]?[0-9]+(\.0*)?$"
+_TIME = r"^[0-9]{1,3}:[0-5][0-9]:[0-5][0-9]$"        # feeds.timebase.parse_gtfs_time
 
 I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
@@ -128,27 +129,29 @@ class _Texts:
 
 
 class _Times:
-    """GTFS times of a column, parsed once per distinct text across blocks."""
+    """GTFS times of a column: the distinct texts of a block, parsed vectorised."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.seconds: dict[str, int] = {}
 
     def parse(self, values: pa.Array, file_rows: npt.NDArray[np.int64]) -> I32:
         encoded = values.dictionary_encode()
-        texts = encoded.dictionary.to_pylist()
-        mapping = np.empty(len(texts) + 1, dtype=np.int32)
-        mapping[-1] = -1
+        texts = pc.utf8_trim_whitespace(encoded.dictionary)
         indices = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
-        for i, text in enumerate(texts):
-            value = self.seconds.get(text)
-            if value is None:
-                try:
-                    value = self.seconds[text] = parse_gtfs_time(text)
-                except ValueError as exc:
-                    row = int(file_rows[int(np.flatnonzero(indices == i)[0])])
-                    raise FeedInvalid(FILE, str(exc), row=row, field=self.name) from exc
-            mapping[i] = value
+        good = np.asarray(pc.match_substring_regex(texts, _TIME))
+        if not good.all():
+            bad = int(np.flatnonzero(~good)[0])
+            row = int(file_rows[int(np.flatnonzero(indices == bad)[0])])
+            text = encoded.dictionary[bad].as_py()
+            try:
+                parse_gtfs_time(text)
+            except ValueError as exc:
+                raise FeedInvalid(FILE, str(exc), row=row, field=self.name) from exc
+        parts = pc.cast(pc.list_flatten(pc.split_pattern(texts, ":")), pa.int32())
+        hms = parts.to_numpy(zero_copy_only=False).reshape(-1, 3)
+        mapping = np.empty(len(texts) + 1, dtype=np.int32)
+        mapping[:-1] = hms[:, 0] * 3600 + hms[:, 1] * 60 + hms[:, 2]
+        mapping[-1] = -1
         seconds: I32 = mapping[indices]
         return seconds
 
