@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from feeds.errors import FeedInvalid, FeedTooLarge, FeedUnavailable
 
@@ -179,3 +180,45 @@ def read_file_chunks(file: Path) -> Callable[[], Iterator[bytes]]:
             while chunk := fh_io.read(CHUNK):
                 yield chunk
     return chunks
+
+
+class ChunkStream(io.RawIOBase):
+    """A read-only binary stream over a chunk source (for readers that want a file object)."""
+
+    def __init__(self, chunks: Iterator[bytes], size: int = 0,
+                 on_close: Callable[[], object] | None = None) -> None:
+        super().__init__()
+        self._chunks = chunks
+        self._pending = memoryview(b"")
+        self.size = size                  # the inflated size, when known (progress estimates)
+        self._on_close = on_close
+
+    def close(self) -> None:
+        if not self.closed and self._on_close is not None:
+            self._on_close()
+        super().close()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+def open_member_stream(path: Path, name: str, limits: ZipLimits, total: int) -> ChunkStream:
+    """Open one member of a zip as a capped, inflating stream (the zip is closed with it)."""
+    zf = open_zip(path)
+    try:
+        info = zf.getinfo(name)
+    except KeyError as exc:
+        zf.close()
+        raise FeedUnavailable(f"{path}: {name} vanished from the zip") from exc
+    return ChunkStream(stream_member(zf, info, limits, total), info.file_size, zf.close)

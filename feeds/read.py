@@ -9,10 +9,11 @@ gtfs-kit; stop_times.txt, the one big file, is read in chunks straight into nump
 
 from __future__ import annotations
 
+import io
 import tempfile
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from feeds.archive import (
     ZipLimits,
     extract_clean,
     feed_identity,
+    open_member_stream,
     open_zip,
     read_file_chunks,
     stream_member,
@@ -32,7 +34,7 @@ from feeds.archive import (
 from feeds.errors import FeedInvalid, FeedUnavailable
 from feeds.ids import IdArray, build_ids
 from feeds.progress import Progress, ProgressCallback, no_progress
-from feeds.stop_times_reader import RawStopTimes, read_stop_times
+from feeds.stop_times_reader import OpenStream, RawStopTimes, read_stop_times
 
 # The files a timetable is built from; everything else in a feed (shapes, fares, pathways) is
 # skipped, which also keeps the load fast.
@@ -90,13 +92,20 @@ def table_ids(frame: Any, column: str, strip: bool = True) -> IdArray:
 ChunkSource = Callable[[], Iterator[bytes]]
 
 
-def _members(path: Path, limits: ZipLimits) -> Iterator[tuple[str, ChunkSource]]:
-    """Yield (table name, chunk source) of the used GTFS files of a zip or folder."""
+@dataclass(frozen=True)
+class _Member:
+    name: str                      # table name
+    chunks: ChunkSource            # the inflated bytes
+    open_stream: OpenStream
+
+
+def _members(path: Path, limits: ZipLimits) -> Iterator[_Member]:
+    """Yield the used GTFS files of a zip or folder (the first of each name)."""
     if path.is_dir():
         for name in USED_FILES:
             file = path / f"{name}.txt"
             if file.is_file():
-                yield name, read_file_chunks(file)
+                yield _Member(name, read_file_chunks(file), partial(_open_binary, file))
         return
     seen: set[str] = set()
     total = 0
@@ -106,31 +115,39 @@ def _members(path: Path, limits: ZipLimits) -> Iterator[tuple[str, ChunkSource]]
             if (not info.is_dir() and info.filename.endswith(".txt")
                     and stem in USED_FILES and stem not in seen):
                 seen.add(stem)
-                yield stem, _zip_chunks(zf, info, limits, total)
+                yield _Member(stem, partial(stream_member, zf, info, limits, total),
+                              partial(open_member_stream, path, info.filename, limits, total))
                 total += info.file_size
 
 
-def _zip_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits, total: int
-                ) -> ChunkSource:
-    return lambda: stream_member(zf, info, limits, total)
+def _open_binary(file: Path) -> io.BufferedReader:
+    return file.open("rb")
 
 
-def _extract(path: Path, folder: Path, big: Path, limits: ZipLimits,
-             progress: ProgressCallback) -> tuple[set[str], list[str]]:
-    """Write the used files as clean UTF-8 (stop_times.txt to `big`, the rest into `folder`);
-    return (tables with content, recoded file names). Members are streamed, never held whole.
-    """
+def _has_content(chunks: ChunkSource) -> bool:
+    return any(chunk.strip() for chunk in chunks())
+
+
+def _extract(path: Path, folder: Path, limits: ZipLimits, progress: ProgressCallback
+             ) -> tuple[set[str], list[str], _Member | None]:
+    """Write the used files but stop_times.txt as clean UTF-8 into `folder`; return (tables
+    with content, recoded file names, the stop_times member). Members are streamed."""
     present: set[str] = set()
     recoded: list[str] = []
-    for name, chunks in _members(path, limits):
-        progress(Progress("open", 0, None, name))
-        target = big if name == "stop_times" else folder / f"{name}.txt"
-        done = extract_clean(chunks, target)
+    stop_times = None
+    for member in _members(path, limits):
+        progress(Progress("open", 0, None, member.name))
+        if member.name == "stop_times":
+            stop_times = member
+            if _has_content(member.chunks):
+                present.add(member.name)
+            continue
+        done = extract_clean(member.chunks, folder / f"{member.name}.txt")
         if done.recoded:
-            recoded.append(f"{name}.txt")
+            recoded.append(f"{member.name}.txt")
         if done.has_content:
-            present.add(name)
-    return present, recoded
+            present.add(member.name)
+    return present, recoded, stop_times
 
 
 def _read_with_gtfs_kit(folder: Path) -> tuple[Any, list[str]]:
@@ -176,6 +193,15 @@ def _check_columns(frames: dict[str, Any]) -> None:
                 raise FeedInvalid(f"{name}.txt", "required column is missing", field=column)
 
 
+def _reopen(member: _Member) -> ChunkSource:
+    """A chunk source that opens the member again (the zip of `_members` is closed by now)."""
+    def chunks() -> Iterator[bytes]:
+        with member.open_stream() as stream:
+            while chunk := stream.read(4 << 20):
+                yield chunk
+    return chunks
+
+
 def read_tables(path: Path, *, limits: ZipLimits = DEFAULT_LIMITS,
                 progress: ProgressCallback = no_progress) -> Tables:
     """Read the feed at `path` (zip or folder); raise FeedError if it cannot work."""
@@ -185,7 +211,7 @@ def read_tables(path: Path, *, limits: ZipLimits = DEFAULT_LIMITS,
     with tempfile.TemporaryDirectory(prefix="abfahrt-feed-") as tmp:
         folder, big = Path(tmp) / "tables", Path(tmp) / "stop_times.txt"
         folder.mkdir()
-        present, recoded = _extract(path, folder, big, limits, progress)
+        present, recoded, member = _extract(path, folder, limits, progress)
         for name in REQUIRED_FILES:
             if name not in present:
                 raise FeedInvalid(f"{name}.txt", "required file is missing or empty")
@@ -198,7 +224,15 @@ def read_tables(path: Path, *, limits: ZipLimits = DEFAULT_LIMITS,
         _check_columns(frames)
         trip_ids = table_ids(frames.get("trips"), "trip_id", strip=False)
         stop_ids = table_ids(frames.get("stops"), "stop_id")
-        stop_times = read_stop_times(big, trip_ids, stop_ids, progress)
+        assert member is not None          # present, checked above
+
+        def extract() -> tuple[Path, bool]:
+            done = extract_clean(_reopen(member), big)
+            return done.path, done.recoded
+
+        stop_times = read_stop_times(member.open_stream, extract, trip_ids, stop_ids, progress)
+        if stop_times.recoded:
+            recoded.append("stop_times.txt")
     return Tables(content_hash=content_hash, frames=frames, recoded=tuple(recoded),
                   blanked=tuple(blanked) + stop_times.notes, stop_times=stop_times,
                   trip_ids=trip_ids, stop_ids=stop_ids)

@@ -11,6 +11,7 @@ numeric column is blanked and noted; an unparseable time names its file row and 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,7 @@ class RawStopTimes:
     rows: int                 # data rows in the file
     orphans: int              # rows whose trip_id is not in trips.txt (left out)
     notes: tuple[str, ...] = ()
+    recoded: bool = False     # the file was not UTF-8 and was read as Latin-1
 
 
 @dataclass
@@ -80,15 +82,29 @@ class _Columns:
         return out
 
 
-def read_header(file: Path) -> list[str]:
-    """Return the stripped column names of a CSV file (its first record)."""
-    with file.open(encoding="utf-8", newline="") as fh:
-        try:
-            return [name.strip() for name in next(csv.reader(fh))]
-        except StopIteration:
-            return []
-        except csv.Error as exc:
-            raise FeedInvalid(file.name, f"the header cannot be parsed ({exc})") from exc
+def read_header(stream: Stream) -> list[str]:
+    """Return the stripped column names of a CSV stream (its first record; BOM dropped)."""
+    line = stream.readline(1 << 20).removeprefix(b"\xef\xbb\xbf")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        text = line.decode("latin-1")
+    try:
+        return [name.strip() for name in next(csv.reader([text]))]
+    except StopIteration:
+        return []
+    except csv.Error as exc:
+        raise FeedInvalid(FILE, f"the header cannot be parsed ({exc})") from exc
+
+
+def _lookup_runs(values: pa.Array, ids: IdArray) -> I32:
+    """`_lookup` for a column whose equal values come in runs (trip_id: a trip's rows)."""
+    runs = pc.run_end_encode(values)
+    found = _lookup(runs.values, ids)
+    ends = runs.run_ends.to_numpy(zero_copy_only=False)
+    lengths = np.diff(ends, prepend=0)
+    result: I32 = np.repeat(found, lengths)
+    return result
 
 
 def _lookup(values: pa.Array, ids: IdArray) -> I32:
@@ -135,6 +151,9 @@ class _Times:
         self.name = name
 
     def parse(self, values: pa.Array, file_rows: npt.NDArray[np.int64]) -> I32:
+        fast = _plain_times(values)
+        if fast is not None:
+            return fast
         encoded = values.dictionary_encode()
         texts = pc.utf8_trim_whitespace(encoded.dictionary)
         indices = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
@@ -154,6 +173,48 @@ class _Times:
         mapping[-1] = -1
         seconds: I32 = mapping[indices]
         return seconds
+
+
+def _plain_times(values: pa.Array) -> I32 | None:
+    """Parse a column of H:MM:SS / HH:MM:SS / HHH:MM:SS texts (or empty cells) straight from
+    the Arrow buffers; None when any cell is something else (spaces, garbage): the caller
+    then takes the careful path that names the bad row."""
+    if not isinstance(values, pa.StringArray) or len(values) == 0:
+        return None
+    _, offsets_buf, data_buf = values.buffers()
+    if data_buf is None or offsets_buf is None:
+        return None
+    n = len(values)
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)[values.offset:values.offset + n + 1]
+    data = np.frombuffer(data_buf, dtype=np.uint8)
+    null = np.asarray(values.is_null())
+    end = offsets[1:].astype(np.int64)
+    length = end - offsets[:-1]
+    given = ~null
+    if not ((length[given] >= 7) & (length[given] <= 9)).all():
+        return None
+    end = np.where(given, end, 9)                       # empty cells read harmless bytes
+    if data.size < 9:
+        return None
+    at = end[:, None] - np.arange(1, 10, dtype=np.int64)[None, :]   # last 9 bytes, backwards
+    at = np.maximum(at, 0)
+    raw = data[at]
+    digits = raw.astype(np.int32) - 48
+    long = length >= 8
+    longer = length >= 9
+    ok = ((raw[:, 2] == 58) & (raw[:, 5] == 58)                     # ':' at -3 and -6
+          & ((digits[:, [0, 1, 3, 4, 6]] >= 0) & (digits[:, [0, 1, 3, 4, 6]] <= 9)).all(axis=1)
+          & (digits[:, 1] <= 5) & (digits[:, 4] <= 5)
+          & (~long | ((digits[:, 7] >= 0) & (digits[:, 7] <= 9)))
+          & (~longer | ((digits[:, 8] >= 0) & (digits[:, 8] <= 9))))
+    if not ok[given].all():
+        return None
+    hours = digits[:, 6] + np.where(long, digits[:, 7] * 10, 0) + np.where(
+        longer, digits[:, 8] * 100, 0)
+    seconds = hours * 3600 + (digits[:, 4] * 10 + digits[:, 3]) * 60 + (
+        digits[:, 1] * 10 + digits[:, 0])
+    result: I32 = np.where(given, seconds, -1).astype(np.int32)
+    return result
 
 
 class _Ints:
@@ -194,22 +255,43 @@ class _ShortRow(Exception):
     """A row has fewer cells than the header: the file is padded and read again."""
 
 
-def read_stop_times(file: Path, trip_ids: IdArray, stop_ids: IdArray,
-                    progress: ProgressCallback = no_progress) -> RawStopTimes:
+class _NotUtf8(Exception):
+    """The stream is not UTF-8: it is extracted as Latin-1 and read again."""
+
+
+Stream = io.RawIOBase | io.BufferedIOBase
+OpenStream = Callable[[], Stream]
+Extract = Callable[[], tuple[Path, bool]]      # -> (clean UTF-8 file, was recoded)
+
+
+def read_stop_times(open_stream: OpenStream, extract: Extract, trip_ids: IdArray,
+                    stop_ids: IdArray, progress: ProgressCallback = no_progress
+                    ) -> RawStopTimes:
     """Read stop_times.txt into columns; raise FeedInvalid naming file, row and field.
 
-    Rows with fewer cells than the header (trailing optional cells left out) read as empty
-    there, as pandas reads them; rows with more cells are an error.
+    `open_stream` opens the member as it is in the zip (read straight from the inflating
+    stream, no temporary copy); only when it is not UTF-8, or has short rows, `extract` writes
+    a clean UTF-8 copy, which is read instead. Rows with fewer cells than the header (trailing
+    optional cells left out) read as empty there, as pandas reads them; more cells are an error.
     """
-    header = read_header(file)
+    with open_stream() as stream:
+        header = read_header(stream)
     for name in REQUIRED:
         if name not in header:
             raise FeedInvalid(FILE, "required column is missing", field=name)
     try:
-        return _read(file, header, trip_ids, stop_ids, progress)
+        with open_stream() as stream:
+            return _read(stream, header, trip_ids, stop_ids, progress)
+    except (_ShortRow, _NotUtf8):
+        pass
+    file, recoded = extract()
+    try:
+        raw = _read(file, header, trip_ids, stop_ids, progress)
     except _ShortRow:
         _pad_short_rows(file, len(header))
-        return _read(file, header, trip_ids, stop_ids, progress)
+        raw = _read(file, header, trip_ids, stop_ids, progress)
+    raw.recoded = recoded
+    return raw
 
 
 def _pad_short_rows(file: Path, width: int) -> None:
@@ -224,7 +306,7 @@ def _pad_short_rows(file: Path, width: int) -> None:
     padded.replace(file)
 
 
-def _open(file: Path, header: list[str], used: list[str]) -> Any:
+def _open(source: Path | Stream, header: list[str], used: list[str]) -> Any:
     names = [c if c not in header[:i] else f"{c}#{i}" for i, c in enumerate(header)]
     short: list[int] = []
 
@@ -235,7 +317,7 @@ def _open(file: Path, header: list[str], used: list[str]) -> Any:
 
     try:
         return pa_csv.open_csv(
-            file,
+            source,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1,
                                             block_size=BLOCK_BYTES),
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=True,
@@ -245,16 +327,23 @@ def _open(file: Path, header: list[str], used: list[str]) -> Any:
                 null_values=NULLS, strings_can_be_null=True, quoted_strings_can_be_null=True)
         ), short
     except (pa.ArrowInvalid, OSError) as exc:
-        if short:
-            raise _ShortRow from exc
+        _raise_retry(exc, short)
         raise FeedInvalid(FILE, f"the CSV file cannot be parsed ({exc})") from exc
 
 
-def _read(file: Path, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
+def _raise_retry(exc: Exception, short: list[int]) -> None:
+    """Raise the exception that makes the caller read a clean copy, when one would help."""
+    if short:
+        raise _ShortRow from exc
+    if "UTF8" in str(exc) or "UTF-8" in str(exc):
+        raise _NotUtf8 from exc
+
+
+def _read(source: Path | Stream, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
           progress: ProgressCallback) -> RawStopTimes:
     used = [c for c in (*REQUIRED, *OPTIONAL) if c in header]
-    reader, short = _open(file, header, used)
-    size = file.stat().st_size
+    reader, short = _open(source, header, used)
+    size = _size(source)
     cols = _Columns()
     headsigns, ints = _Texts(), _Ints()
     arr_times, dep_times = _Times("arrival_time"), _Times("departure_time")
@@ -267,8 +356,7 @@ def _read(file: Path, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
         except StopIteration:
             break
         except (pa.ArrowInvalid, OSError) as exc:
-            if short:
-                raise _ShortRow from exc
+            _raise_retry(exc, short)
             raise FeedInvalid(FILE, f"the CSV file cannot be parsed near data row {rows + 1} "
                                     f"({exc})") from exc
         n = batch.num_rows
@@ -292,6 +380,13 @@ def _read(file: Path, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
         orphans=orphans, notes=ints.notes())
 
 
+def _size(source: Path | Stream) -> int:
+    if isinstance(source, Path):
+        return source.stat().st_size
+    size = getattr(source, "size", 0)
+    return int(size) if isinstance(size, int) else 0
+
+
 def _add_block(batch: pa.RecordBatch, header: list[str], cols: _Columns, trip_ids: IdArray,
                stop_ids: IdArray, file_rows: npt.NDArray[np.int64], headsigns: _Texts,
                ints: _Ints, arr_times: _Times, dep_times: _Times) -> int:
@@ -301,7 +396,7 @@ def _add_block(batch: pa.RecordBatch, header: list[str], cols: _Columns, trip_id
     if seq_text.null_count:
         row = int(file_rows[int(np.asarray(seq_text.is_null()).argmax())])
         raise FeedInvalid(FILE, "stop_sequence is empty", row=row, field="stop_sequence")
-    trip = _lookup(column("trip_id"), trip_ids)
+    trip = _lookup_runs(column("trip_id"), trip_ids)
     known = trip >= 0
     orphans = known.size - int(known.sum())
     if orphans:

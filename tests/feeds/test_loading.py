@@ -276,3 +276,23 @@ def test_binary_garbage_in_a_member_is_a_clear_error(tmp_path: Path) -> None:
     })
     with pytest.raises(FeedInvalid):
         read_tables(path)
+
+
+def test_latin1_stop_times_is_decoded_and_noted(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    for row in feed.stop_times:
+        row["stop_headsign"] = "Mühlheim"
+    tt = load_feed(feed, replace={"stop_times": csv_text(feed.stop_times).encode("latin-1")})
+    assert [d.headsign for d in board(tt, "A", *DAY)] == ["Mühlheim"]
+    assert tt.notes == ("stop_times.txt: not UTF-8, read as Latin-1",)
+
+
+def test_times_with_spaces_and_three_digit_hours(load_feed: LoadFeed) -> None:
+    feed = GtfsBuilder()
+    feed.add_stop("A").add_stop("B").add_stop("C")
+    feed.add_route("R")
+    feed.add_date("MON", "20260615", 1)
+    feed.add_trip("t", "R", "MON", [("A", " 6:00:00"), ("B", "06:10:00 "), ("C", "100:00:00")])
+    tt = load_feed(feed)
+    t = tt.find_trip("t")
+    assert tt.st_dep[tt.trip_rows(t)].tolist() == [21_600, 22_200, 360_000]
