@@ -18,7 +18,7 @@ from feeds.errors import FeedInvalid
 from feeds.ids import build_ids
 from feeds.model import Agency, ExclusionReason, Route
 from feeds.read import Tables, table_ids
-from feeds.stop_times import build_stop_times, parse_times
+from feeds.stop_times import build_stop_times, parse_times, trip_ranges
 from feeds.timebase import build_day_bases, parse_gtfs_date
 from feeds.timetable import Timetable
 
@@ -34,6 +34,14 @@ def _text(value: Any) -> str | None:
             return str(int(value))
     text = str(value).strip()
     return text or None
+
+
+def _clean_text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Return a text column stripped, with empty cells as NA (vectorised `_text`)."""
+    if name not in frame.columns:
+        return pd.Series([None] * len(frame), dtype=object)
+    text = frame[name].astype("string").str.strip()
+    return text.mask(text == "").astype(object).where(text.notna() & (text != ""), None)
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
@@ -209,6 +217,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
         raise FeedInvalid("stop_times.txt", "no stop_times")
     source_counts = _source_counts(tables)
     st, bad = build_stop_times(raw, n_trips, excluded)
+    stop_texts = st.texts
     for mask, reason in ((trip_route < 0, ExclusionReason.UNKNOWN_ROUTE),
                          (trip_service < 0, ExclusionReason.UNKNOWN_SERVICE)):
         new = mask & ~bad
@@ -216,21 +225,20 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
             excluded[reason] += int(new.sum())
             bad |= new
     keep = ~bad[st.trip]
-    st_cols = {k: getattr(st, k)[keep] for k in
-               ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "flags", "headsign")}
+    names = ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "flags", "headsign")
+    st_cols = {k: getattr(st, k) if keep.all() else getattr(st, k)[keep] for k in names}
+    del keep, st
 
     # one text table for headsigns: stop_headsign codes first, then trip headsigns appended
-    texts = list(st.texts)
-    trip_hs_codes, trip_hs_uniques = pd.factorize(
-        pd.Series([_text(v) for v in trips["trip_headsign"]] if "trip_headsign" in trips
-                  else [None] * len(trips), dtype=object), use_na_sentinel=True)
+    texts = list(stop_texts)
+    trip_hs_codes, trip_hs_uniques = pd.factorize(_clean_text(trips, "trip_headsign"),
+                                                  use_na_sentinel=True)
     trip_headsign = np.where(trip_hs_codes >= 0, trip_hs_codes + len(texts), -1).astype(np.int32)
     texts.extend(str(t) for t in trip_hs_uniques)
     trip_headsign = by_trip(trip_headsign, -1)
 
     counts = np.bincount(st_cols["trip"], minlength=n_trips)
-    trip_st_end = np.cumsum(counts).astype(np.int32)
-    trip_st_start = (trip_st_end - counts).astype(np.int32)
+    trip_st_start, trip_st_end = trip_ranges(st_cols["trip"], n_trips)
 
     freq = _frequencies(tables.get("frequencies"), trip_index, bad, counts, excluded)
     index = build_departure_index(

@@ -26,27 +26,45 @@ I32 = npt.NDArray[np.int32]
 
 
 def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
-    """Return the row order that sorts by (trip, stop_sequence), None when already sorted.
-
-    Feeds list a trip's rows together and in order: then the trips' blocks are only put in
-    trip order (linear time); otherwise a full sort by both keys.
+    """Return a row order that puts each trip's rows together by stop_sequence; None when the
+    file already does (the usual case: then nothing is copied; trips need not be in order).
     """
     n = len(trip)
     same = trip[1:] == trip[:-1]
-    if not (same & (seq[1:] < seq[:-1])).any():
-        starts = np.flatnonzero(np.r_[True, ~same])
-        block_trip = trip[starts]
-        if not (block_trip[1:] < block_trip[:-1]).any():
-            return None                              # sorted already
-        if np.unique(block_trip).size == block_trip.size:   # each trip in one block
-            lengths = np.diff(np.r_[starts, n])
-            by_trip = np.argsort(block_trip)
-            new_starts, new_lengths = starts[by_trip], lengths[by_trip]
-            begins = np.cumsum(new_lengths) - new_lengths
-            order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
-            order += np.repeat(new_starts - begins, new_lengths)
-            return order
-    return np.lexsort((seq, trip))
+    if (same & (seq[1:] < seq[:-1])).any():
+        return np.lexsort((seq, trip))
+    starts = np.flatnonzero(np.r_[True, ~same])
+    block_trip = trip[starts]
+    uniques, first = np.unique(block_trip, return_index=True)
+    if uniques.size == block_trip.size:
+        return None                                   # each trip in one block
+    # a few trips come in several blocks: move their blocks together (linear time)
+    rank = np.empty(int(block_trip.max()) + 1, dtype=np.int64)
+    rank[uniques] = first
+    by_trip = np.argsort(rank[block_trip], kind="stable")
+    lengths = np.diff(np.r_[starts, n])[by_trip]
+    begins = np.cumsum(lengths) - lengths
+    order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
+    order += np.repeat(starts[by_trip] - begins, lengths)
+    moved_trip, moved_seq = trip[order], seq[order]
+    if (moved_trip[1:] == moved_trip[:-1]).__and__(moved_seq[1:] < moved_seq[:-1]).any():
+        return np.lexsort((seq, trip))
+    return order
+
+
+def trip_ranges(st_trip: I32, n_trips: int) -> tuple[I32, I32]:
+    """Return (start, end) of each trip's rows; a trip without rows gets an empty range.
+
+    Each trip's rows must be one block (see `trip_order`).
+    """
+    starts = np.flatnonzero(np.r_[True, st_trip[1:] != st_trip[:-1]]) if len(st_trip) else (
+        np.zeros(0, dtype=np.intp))
+    ends = np.r_[starts[1:], len(st_trip)]
+    start = np.zeros(n_trips, dtype=np.int32)
+    end = np.zeros(n_trips, dtype=np.int32)
+    start[st_trip[starts]] = starts
+    end[st_trip[starts]] = ends
+    return start, end
 
 
 def _take(raw: RawStopTimes, name: str, order: npt.NDArray[np.intp] | None) -> Any:

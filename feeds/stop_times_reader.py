@@ -101,26 +101,31 @@ def _lookup_runs(values: pa.Array, ids: IdArray) -> I32:
     """`_lookup` for a column whose equal values come in runs (trip_id: a trip's rows)."""
     runs = pc.run_end_encode(values)
     found = _lookup(runs.values, ids)
-    ends = runs.run_ends.to_numpy(zero_copy_only=False)
-    lengths = np.diff(ends, prepend=0)
+    lengths = np.diff(runs.run_ends.to_numpy(zero_copy_only=False), prepend=0)
     result: I32 = np.repeat(found, lengths)
     return result
 
 
+def _encoded(values: pa.Array) -> tuple[npt.NDArray[Any], pa.Array]:
+    """Return (codes, distinct values) of a column; an empty cell's code is len(values)."""
+    encoded = values if isinstance(values, pa.DictionaryArray) else values.dictionary_encode()
+    dictionary = encoded.dictionary
+    codes = encoded.indices.fill_null(len(dictionary)).to_numpy(zero_copy_only=False)
+    return codes, dictionary
+
+
 def _lookup(values: pa.Array, ids: IdArray) -> I32:
     """Return each value's index in the sorted `ids` (-1: absent or empty)."""
-    encoded = values.dictionary_encode()
-    keys = np.array(encoded.dictionary.to_pylist(), dtype=object)
-    mapping = np.full(len(keys) + 1, -1, dtype=np.int32)        # the last slot: empty cells
-    if len(keys) and ids.size:
-        raw = np.array([k.encode("utf-8") for k in keys], dtype=object)
-        fits = np.array([len(r) <= ids.dtype.itemsize for r in raw], dtype=bool)
+    codes, dictionary = _encoded(values)
+    mapping = np.full(len(dictionary) + 1, -1, dtype=np.int32)    # the last slot: empty cells
+    if len(dictionary) and ids.size:
+        fits = np.asarray(pc.less_equal(pc.binary_length(dictionary), ids.dtype.itemsize))
+        raw = dictionary.cast(pa.binary()).to_numpy(zero_copy_only=False)
         as_bytes = np.where(fits, raw, b"").astype(ids.dtype)
         pos = np.minimum(np.searchsorted(ids, as_bytes), ids.size - 1)
         found = fits & (ids[pos] == as_bytes) & (as_bytes != b"")
         mapping[:-1] = np.where(found, pos, -1)
-    indices = encoded.indices.fill_null(len(keys)).to_numpy(zero_copy_only=False)
-    result: I32 = mapping[indices]
+    result: I32 = mapping[codes]
     return result
 
 
@@ -131,12 +136,11 @@ class _Texts:
         self.codes: dict[str, int] = {}
 
     def encode(self, values: pa.Array) -> I32:
-        encoded = values.dictionary_encode()
-        mapping = np.full(len(encoded.dictionary) + 1, -1, dtype=np.int32)
-        for i, text in enumerate(encoded.dictionary.to_pylist()):
+        indices, dictionary = _encoded(values)
+        mapping = np.full(len(dictionary) + 1, -1, dtype=np.int32)
+        for i, text in enumerate(dictionary.to_pylist()):
             mapping[i] = self.codes.setdefault(text, len(self.codes))
-        codes: I32 = mapping[encoded.indices.fill_null(len(encoded.dictionary))
-                             .to_numpy(zero_copy_only=False)]
+        codes: I32 = mapping[indices]
         return codes
 
     @property
@@ -154,14 +158,13 @@ class _Times:
         fast = _plain_times(values)
         if fast is not None:
             return fast
-        encoded = values.dictionary_encode()
-        texts = pc.utf8_trim_whitespace(encoded.dictionary)
-        indices = encoded.indices.fill_null(len(texts)).to_numpy(zero_copy_only=False)
+        indices, dictionary = _encoded(values)
+        texts = pc.utf8_trim_whitespace(dictionary)
         good = np.asarray(pc.match_substring_regex(texts, _TIME))
         if not good.all():
             bad = int(np.flatnonzero(~good)[0])
             row = int(file_rows[int(np.flatnonzero(indices == bad)[0])])
-            text = encoded.dictionary[bad].as_py()
+            text = dictionary[bad].as_py()
             try:
                 parse_gtfs_time(text)
             except ValueError as exc:
@@ -182,37 +185,38 @@ def _plain_times(values: pa.Array) -> I32 | None:
     if not isinstance(values, pa.StringArray) or len(values) == 0:
         return None
     _, offsets_buf, data_buf = values.buffers()
-    if data_buf is None or offsets_buf is None:
+    if data_buf is None or offsets_buf is None or data_buf.size < 9:
         return None
     n = len(values)
     offsets = np.frombuffer(offsets_buf, dtype=np.int32)[values.offset:values.offset + n + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8)
-    null = np.asarray(values.is_null())
-    end = offsets[1:].astype(np.int64)
-    length = end - offsets[:-1]
-    given = ~null
-    if not ((length[given] >= 7) & (length[given] <= 9)).all():
+    length = np.diff(offsets)
+    given = length > 0                    # empty cells are nulls (read with length 0)
+    if not ((length >= 7) & (length <= 9) | ~given).all():
         return None
-    end = np.where(given, end, 9)                       # empty cells read harmless bytes
-    if data.size < 9:
-        return None
-    at = end[:, None] - np.arange(1, 10, dtype=np.int64)[None, :]   # last 9 bytes, backwards
-    at = np.maximum(at, 0)
-    raw = data[at]
-    digits = raw.astype(np.int32) - 48
-    long = length >= 8
-    longer = length >= 9
-    ok = ((raw[:, 2] == 58) & (raw[:, 5] == 58)                     # ':' at -3 and -6
-          & ((digits[:, [0, 1, 3, 4, 6]] >= 0) & (digits[:, [0, 1, 3, 4, 6]] <= 9)).all(axis=1)
-          & (digits[:, 1] <= 5) & (digits[:, 4] <= 5)
-          & (~long | ((digits[:, 7] >= 0) & (digits[:, 7] <= 9)))
-          & (~longer | ((digits[:, 8] >= 0) & (digits[:, 8] <= 9))))
+    end = np.where(given, offsets[1:], 9)
+
+    def byte(back: int) -> npt.NDArray[np.uint8]:
+        picked: npt.NDArray[np.uint8] = data[end - back]
+        return picked
+
+    def digit(back: int) -> npt.NDArray[np.uint8]:
+        return byte(back) - np.uint8(48)            # wraps: a non-digit is > 9
+
+    s1, s10, m1, m10, h1 = digit(1), digit(2), digit(4), digit(5), digit(7)
+    ok = ((s1 <= 9) & (s10 <= 5) & (m1 <= 9) & (m10 <= 5) & (h1 <= 9)
+          & (byte(3) == 58) & (byte(6) == 58))
+    hours = h1.astype(np.int32)
+    for back, scale in ((8, 10), (9, 100)):
+        longer = length >= back
+        if longer.any():
+            d = np.where(longer, digit(back), 0)
+            ok &= d <= 9
+            hours += d.astype(np.int32) * scale
     if not ok[given].all():
         return None
-    hours = digits[:, 6] + np.where(long, digits[:, 7] * 10, 0) + np.where(
-        longer, digits[:, 8] * 100, 0)
-    seconds = hours * 3600 + (digits[:, 4] * 10 + digits[:, 3]) * 60 + (
-        digits[:, 1] * 10 + digits[:, 0])
+    seconds = (hours * 3600 + (m10.astype(np.int32) * 10 + m1) * 60
+               + s10.astype(np.int32) * 10 + s1)
     result: I32 = np.where(given, seconds, -1).astype(np.int32)
     return result
 

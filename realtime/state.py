@@ -2,8 +2,11 @@
 
 Immutable: `apply` returns a new state. A FULL_DATASET replaces everything the source said
 before (an empty one clears it, OTP PR #1849); a feed whose header timestamp is older than the
-applied one is ignored (load-balancer flapping, RTV E018). Resolution against the timetable
-happens here, once per feed, with the feed's header timestamp as "now".
+applied one is ignored (load-balancer flapping, RTV E018). A feed stamped more than
+`max_future_s` ahead of the instant it was received is refused (issue 15.6: one fetch stamped an
+hour ahead, or in the year 2999, must not make every later correct feed "older"); and a held
+snapshot that is itself in the future is never the "newer than" reference. Resolution against
+the timetable happens here, once per feed, with the feed's header timestamp as "now".
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ from realtime.alerts import AlertIndex, build_alert_index
 from realtime.instances import InstanceResolver
 from realtime.overlay import VehicleInfo
 from realtime.propagation import DEFAULT_EARLY_LIMIT_S
-from realtime.reasons import FeedStats, Tally
+from realtime.reasons import FeedRefusal, FeedStats, Tally
 from realtime.records import FeedHeader, Incrementality, RealtimeFeed
 from realtime.trip_updates import InstanceKey, TripUpdateIndex, resolve_trip_updates
 from realtime.vehicles import resolve_vehicles
+
+
+DEFAULT_MAX_FUTURE_S = 300   # a header this far ahead of the receiving instant is refused
 
 
 @dataclass(frozen=True)
@@ -92,19 +98,34 @@ class RealtimeState:
         return RealtimeState((*self.feeds, new))
 
     def apply(self, source: str, feed: RealtimeFeed, tt: Timetable, *, now: int | None = None,
-              early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> RealtimeState:
+              early_limit_s: int = DEFAULT_EARLY_LIMIT_S, received_at: int | None = None,
+              max_future_s: int = DEFAULT_MAX_FUTURE_S) -> RealtimeState:
         """Return the state with `feed` as the new snapshot of `source`.
 
-        A header timestamp older than the applied one keeps the old snapshot; the returned
-        state then carries stats with applied=False.
+        `received_at` is the instant the feed was fetched (default: `now`); without either, a
+        future header cannot be told and is not checked. A header more than `max_future_s`
+        ahead of it is refused: the old snapshot stays and the source's `error` says so. A
+        header older than the applied one keeps the old snapshot too, unless that one is
+        itself in the future. Refused feeds leave stats with applied=False and a `refusal`.
         """
         current = self.feed(source)
         old = current.snapshot
-        if (old is not None and old.feed_hash == tt.feed_hash
-                and feed.header.timestamp < old.header.timestamp):
+        received = received_at if received_at is not None else now
+        stamp = feed.header.timestamp
+        if received is not None and stamp - received > max_future_s:
+            note = (f"header timestamp {stamp} is {stamp - received} s in the future "
+                    f"(received at {received}); feed refused")
+            stats = FeedStats(entities=dict(feed.entity_counts), applied=False, note=note,
+                              refusal=FeedRefusal.FUTURE_HEADER)
+            return self._with(FeedState(source, old, stats, note))
+        old_in_future = (old is not None and received is not None
+                         and old.header.timestamp - received > max_future_s)
+        if (old is not None and old.feed_hash == tt.feed_hash and not old_in_future
+                and stamp < old.header.timestamp):
             stats = FeedStats(entities=dict(feed.entity_counts), applied=False,
-                              note=f"header timestamp {feed.header.timestamp} is older than "
-                                   f"the applied {old.header.timestamp}; kept the applied feed")
+                              note=f"header timestamp {stamp} is older than "
+                                   f"the applied {old.header.timestamp}; kept the applied feed",
+                              refusal=FeedRefusal.OLDER_HEADER)
             return self._with(FeedState(source, old, stats, current.error))
         snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
         return self._with(FeedState(source, snapshot, stats, None))
