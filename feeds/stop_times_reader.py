@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -65,20 +65,34 @@ class RawStopTimes:
     recoded: bool = False     # the file was not UTF-8 and was read as Latin-1
 
 
-@dataclass
+_COLUMNS = {"trip": np.int32, "stop": np.int32, "seq": np.int32, "arr": np.int32,
+            "dep": np.int32, "pickup": np.int8, "drop": np.int8, "timepoint": np.int8,
+            "headsign": np.int32}
+
+
 class _Columns:
-    parts: dict[str, list[npt.NDArray[Any]]] = field(default_factory=dict)
+    """The output columns, allocated once for the estimated row count and filled block by block
+    (many small arrays concatenated at the end fragment the heap and double the peak)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.arrays = {name: np.empty(capacity, dtype=t) for name, t in _COLUMNS.items()}
+        self.filled = dict.fromkeys(_COLUMNS, 0)
 
     def add(self, name: str, values: npt.NDArray[Any]) -> None:
-        self.parts.setdefault(name, []).append(values)
+        array, start = self.arrays[name], self.filled[name]
+        end = start + len(values)
+        if end > len(array):                       # the estimate was low: grow by half
+            grown = np.empty(max(end, len(array) * 3 // 2), dtype=array.dtype)
+            grown[:start] = array[:start]
+            self.arrays[name] = array = grown
+        array[start:end] = values
+        self.filled[name] = end
 
-    def take(self, name: str, dtype: type) -> npt.NDArray[Any]:
-        """Concatenate one column and free its parts (one column's copy at a time)."""
-        parts = self.parts.pop(name, [])
-        if not parts:
-            return np.zeros(0, dtype=dtype)
-        out: npt.NDArray[Any] = np.concatenate(parts).astype(dtype, copy=False)
-        parts.clear()
+    def take(self, name: str) -> npt.NDArray[Any]:
+        array, n = self.arrays.pop(name), self.filled[name]
+        if len(array) > n + n // 4 + 4096:       # much too large: keep only what is used
+            return array[:n].copy()
+        out: npt.NDArray[Any] = array[:n]           # untouched tail pages cost no memory
         return out
 
 
@@ -280,20 +294,22 @@ def read_stop_times(open_stream: OpenStream, extract: Extract, trip_ids: IdArray
     """
     with open_stream() as stream:
         header = read_header(stream)
+        sample = stream.read(1 << 20)
+    rows_per_byte = (sample.count(b"\n") / len(sample)) if sample else 0.0
     for name in REQUIRED:
         if name not in header:
             raise FeedInvalid(FILE, "required column is missing", field=name)
     try:
         with open_stream() as stream:
-            return _read(stream, header, trip_ids, stop_ids, progress)
+            return _read(stream, header, trip_ids, stop_ids, progress, rows_per_byte)
     except (_ShortRow, _NotUtf8):
         pass
     file, recoded = extract()
     try:
-        raw = _read(file, header, trip_ids, stop_ids, progress)
+        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte)
     except _ShortRow:
         _pad_short_rows(file, len(header))
-        raw = _read(file, header, trip_ids, stop_ids, progress)
+        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte)
     raw.recoded = recoded
     return raw
 
@@ -344,15 +360,15 @@ def _raise_retry(exc: Exception, short: list[int]) -> None:
 
 
 def _read(source: Path | Stream, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
-          progress: ProgressCallback) -> RawStopTimes:
+          progress: ProgressCallback, rows_per_byte: float) -> RawStopTimes:
     used = [c for c in (*REQUIRED, *OPTIONAL) if c in header]
     reader, short = _open(source, header, used)
     size = _size(source)
-    cols = _Columns()
+    estimate = max(int(size * rows_per_byte * 1.02) + 64, 1024)
+    cols = _Columns(estimate)
     headsigns, ints = _Texts(), _Ints()
     arr_times, dep_times = _Times("arrival_time"), _Times("departure_time")
     rows = orphans = 0
-    estimate: int | None = None
     progress(Progress("stop_times", 0, None))
     while True:
         try:
@@ -370,17 +386,14 @@ def _read(source: Path | Stream, header: list[str], trip_ids: IdArray, stop_ids:
         orphans += _add_block(batch, header, cols, trip_ids, stop_ids, file_rows,
                               headsigns, ints, arr_times, dep_times)
         rows += n
-        if estimate is None:     # blocks hold BLOCK_BYTES of text: rows per byte of the first
-            estimate = rows if size <= BLOCK_BYTES else int(size * n / BLOCK_BYTES)
         estimate = max(estimate, rows)
         progress(Progress("stop_times", rows, estimate))
     progress(Progress("stop_times", rows, rows))
     return RawStopTimes(
-        trip=cols.take("trip", np.int32), stop=cols.take("stop", np.int32),
-        seq=cols.take("seq", np.int32), arr=cols.take("arr", np.int32),
-        dep=cols.take("dep", np.int32), pickup=cols.take("pickup", np.int8),
-        drop=cols.take("drop", np.int8), timepoint=cols.take("timepoint", np.int8),
-        headsign=cols.take("headsign", np.int32), texts=headsigns.texts, rows=rows,
+        trip=cols.take("trip"), stop=cols.take("stop"), seq=cols.take("seq"),
+        arr=cols.take("arr"), dep=cols.take("dep"), pickup=cols.take("pickup"),
+        drop=cols.take("drop"), timepoint=cols.take("timepoint"),
+        headsign=cols.take("headsign"), texts=headsigns.texts, rows=rows,
         orphans=orphans, notes=ints.notes())
 
 
