@@ -19,11 +19,10 @@ from realtime.alerts import AlertIndex, build_alert_index
 from realtime.instances import InstanceResolver
 from realtime.overlay import VehicleInfo
 from realtime.propagation import DEFAULT_EARLY_LIMIT_S
-from realtime.reasons import FeedRefusal, FeedStats, Tally
+from realtime.reasons import FeedRefusal, FeedStats, Reason, Tally
 from realtime.records import FeedHeader, Incrementality, RealtimeFeed
 from realtime.trip_updates import InstanceKey, TripUpdateIndex, resolve_trip_updates
 from realtime.vehicles import resolve_vehicles
-
 
 DEFAULT_MAX_FUTURE_S = 300   # a header this far ahead of the receiving instant is refused
 
@@ -62,9 +61,18 @@ class FeedState:
 def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
                  early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> tuple[Snapshot, FeedStats]:
     """Resolve every entity of `feed` against `tt`; return the snapshot and its statistics."""
+    if feed.filtered_for is not None and feed.filtered_for != tt.feed_hash:
+        raise ValueError("the feed was parsed for another timetable (parse_feed(timetable=...)):"
+                         " parse its bytes again for this one")
     at = feed.header.timestamp if now is None else now
     resolver = InstanceResolver(tt, at)
     tally = Tally()
+    for reason, n in feed.skipped_trip_updates:
+        tally.rejected[Reason(reason)] += n
+    for reason, n in feed.skipped_vehicles:
+        tally.vehicles_rejected[Reason(reason)] += n
+    skipped = sum(n for _, n in feed.skipped_trip_updates)
+    skipped_vehicles = sum(n for _, n in feed.skipped_vehicles)
     trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s)
     vehicles = resolve_vehicles(feed.vehicles, resolver, tally)
     snapshot = Snapshot(header=feed.header, feed_hash=tt.feed_hash, trips=trips,
@@ -74,11 +82,13 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
     if feed.header.incrementality is Incrementality.DIFFERENTIAL:
         note = "DIFFERENTIAL feed applied as a full dataset (DIFFERENTIAL is unspecified)"
     stats = FeedStats(
-        entities=dict(feed.entity_counts), trip_updates=len(feed.trip_updates),
+        entities=dict(feed.entity_counts), trip_updates=len(feed.trip_updates) + skipped,
         trip_updates_matched=tally.matched, rejected=dict(tally.rejected),
-        stop_time_updates_dropped=dict(tally.dropped), vehicles=len(feed.vehicles),
+        stop_time_updates_dropped=dict(tally.dropped),
+        vehicles=len(feed.vehicles) + skipped_vehicles,
         vehicles_matched=tally.vehicles_matched,
-        vehicles_rejected=dict(tally.vehicles_rejected), alerts=len(feed.alerts), note=note)
+        vehicles_rejected=dict(tally.vehicles_rejected), alerts=len(feed.alerts), note=note,
+        skipped_early=skipped + skipped_vehicles)
     return snapshot, stats
 
 
