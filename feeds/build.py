@@ -15,7 +15,7 @@ import pandas as pd
 from feeds.calendar import WEEKDAYS, CalendarException, CalendarRow, build_service_matrix
 from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
-from feeds.ids import build_ids
+from feeds.ids import build_ids, decode_ids
 from feeds.model import Agency, ExclusionReason, Route
 from feeds.read import Tables, table_ids
 from feeds.stop_times import build_stop_times, parse_times, trip_ranges
@@ -90,7 +90,7 @@ def _stops(frame: pd.DataFrame) -> dict[str, Any]:
         if value is None:
             raise FeedInvalid("stops.txt", "stop_id is empty", row=row, field="stop_id")
     sorted_ids = build_ids(i for i in ids if i is not None)
-    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    index = pd.Index(decode_ids(sorted_ids))
     pos = index.get_indexer(pd.Index(ids))
     n = len(sorted_ids)
 
@@ -140,7 +140,7 @@ def _routes(frame: pd.DataFrame) -> tuple[Any, tuple[Route, ...], pd.Index]:
             type=int(types[i]), color=_colour(cols["route_color"][i]),
             text_color=_colour(cols["route_text_color"][i]), agency_id=cols["agency_id"][i])
     sorted_ids = build_ids(records)
-    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    index = pd.Index(decode_ids(sorted_ids))
     return sorted_ids, tuple(records[r] for r in index), index
 
 
@@ -188,7 +188,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     route_ids, routes, route_index = _routes(tables.get("routes"))
     service_list, cal_rows, cal_exc = _calendar(tables)
     service_ids = build_ids(service_list)
-    service_index = pd.Index([bytes(b).decode() for b in service_ids])
+    service_index = pd.Index(decode_ids(service_ids))
 
     trips = tables.get("trips")
     trips = trips[trips["trip_id"].notna()]
@@ -198,7 +198,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
         trips = trips[~duplicated]
     trip_ids = tables.trip_ids if tables.trip_ids is not None else table_ids(
         trips, "trip_id", strip=False)
-    trip_index = pd.Index([bytes(b).decode() for b in trip_ids])
+    trip_index = pd.Index(decode_ids(trip_ids))
     order = trip_index.get_indexer(trips["trip_id"])
     n_trips = len(trip_ids)
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import gtfs_kit
+import numpy as np
 import pandas as pd
 from gtfs_kit.constants import DTYPES
 
@@ -85,8 +86,10 @@ def table_ids(frame: Any, column: str, strip: bool = True) -> IdArray:
     """
     if frame is None or column not in frame.columns:
         return build_ids(())
-    return build_ids(i for i in (clean_id(v, strip) for v in frame[column].tolist())
-                     if i is not None)
+    values = frame[column].dropna().to_numpy(dtype=np.str_)
+    if strip:
+        values = np.strings.strip(values)
+    return build_ids(values[values != ""])
 
 
 ChunkSource = Callable[[], Iterator[bytes]]

@@ -41,14 +41,23 @@ def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
     # a few trips come in several blocks: move their blocks together (linear time)
     rank = np.empty(int(block_trip.max()) + 1, dtype=np.int64)
     rank[uniques] = first
-    by_trip = np.argsort(rank[block_trip], kind="stable")
+    by_trip = np.lexsort((seq[starts], rank[block_trip]))      # a trip's blocks by sequence
     lengths = np.diff(np.r_[starts, n])[by_trip]
     begins = np.cumsum(lengths) - lengths
     order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
     order += np.repeat(starts[by_trip] - begins, lengths)
     moved_trip, moved_seq = trip[order], seq[order]
-    if (moved_trip[1:] == moved_trip[:-1]).__and__(moved_seq[1:] < moved_seq[:-1]).any():
+    same = moved_trip[1:] == moved_trip[:-1]
+    unsorted = np.unique(moved_trip[1:][same & (moved_seq[1:] < moved_seq[:-1])])
+    if unsorted.size > 10_000:
         return np.lexsort((seq, trip))
+    if unsorted.size:        # blocks that interleave (or repeat) stop_sequences: sort each trip
+        bounds = np.flatnonzero(np.r_[True, ~same, True])
+        trip_at = moved_trip[bounds[:-1]]
+        for k in np.flatnonzero(np.isin(trip_at, unsorted)):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            segment = order[lo:hi]
+            order[lo:hi] = segment[np.argsort(seq[segment], kind="stable")]
     return order
 
 

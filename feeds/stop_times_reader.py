@@ -429,8 +429,11 @@ def _add_block(batch: pa.RecordBatch, header: list[str], cols: _Columns, trip_id
         raise FeedInvalid(FILE, "stop_sequence is not a non-negative integer", row=row,
                           field="stop_sequence")
     cols.add("seq", seq.astype(np.int32))
-    cols.add("arr", arr_times.parse(column("arrival_time"), file_rows))
-    cols.add("dep", dep_times.parse(column("departure_time"), file_rows))
+    arrival, departure = column("arrival_time"), column("departure_time")
+    arr = arr_times.parse(arrival, file_rows)
+    cols.add("arr", arr)
+    # most feeds repeat the arrival time as the departure time: parse such a block once
+    cols.add("dep", arr if departure.equals(arrival) else dep_times.parse(departure, file_rows))
     n = len(trip)
     for name, key in (("pickup_type", "pickup"), ("drop_off_type", "drop"),
                       ("timepoint", "timepoint")):

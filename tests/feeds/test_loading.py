@@ -296,3 +296,19 @@ def test_times_with_spaces_and_three_digit_hours(load_feed: LoadFeed) -> None:
     tt = load_feed(feed)
     t = tt.find_trip("t")
     assert tt.st_dep[tt.trip_rows(t)].tolist() == [21_600, 22_200, 360_000]
+
+
+def test_a_trip_whose_rows_are_split_and_shuffled_in_the_file(load_feed: LoadFeed) -> None:
+    """Rows of one trip in several places, out of order: the trip is still read whole."""
+    feed = _feed()
+    feed.add_trip("split", "R", "MON", [("A", "07:00:00"), ("B", "07:10:00"),
+                                         ("C", "07:20:00")])
+    rows = feed.stop_times
+    moved = [r for r in rows if r["trip_id"] == "split"]
+    rest = [r for r in rows if r["trip_id"] != "split"]
+    feed.stop_times = [moved[2], *rest[:1], moved[0], *rest[1:], moved[1]]
+    tt = load_feed(feed)
+    trip = tt.find_trip("split")
+    assert tt.st_seq[tt.trip_rows(trip)].tolist() == [1, 2, 3]
+    assert [d.trip_id for d in board(tt, "B", *DAY)] == ["good", "split"]
+    assert tt.excluded == {}
