@@ -17,6 +17,7 @@ from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
 from feeds.ids import build_ids, decode_ids
 from feeds.model import Agency, ExclusionReason, Route
+from feeds.progress import Progress, ProgressCallback, no_progress
 from feeds.read import Tables, table_ids
 from feeds.stop_times import build_stop_times, parse_times, trip_ranges
 from feeds.timebase import build_day_bases, parse_gtfs_date
@@ -174,9 +175,12 @@ def _calendar(tables: Tables) -> tuple[list[str], list[CalendarRow], list[Calend
     return service_ids, rows, exceptions
 
 
-def build_timetable(tables: Tables, *, key: str | None = None, region: str | None = None
-                    ) -> Timetable:
+def build_timetable(tables: Tables, *, key: str | None = None, region: str | None = None,
+                    progress: ProgressCallback = no_progress) -> Timetable:
     """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work.
+
+    Consumes `tables`: its stop_times columns and frames are released while the timetable is
+    built, so that a national feed's build stays within a few GiB.
 
     `key` is the timetable's feed_hash (default: the feed's identity); `region` the canonical
     text of the region the tables were cut to.
@@ -216,6 +220,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     if raw is None or raw.rows == 0:
         raise FeedInvalid("stop_times.txt", "no stop_times")
     source_counts = _source_counts(tables)
+    progress(Progress("trips", n_trips, n_trips, "trips"))
     st, bad = build_stop_times(raw, n_trips, excluded)
     stop_texts = st.texts
     for mask, reason in ((trip_route < 0, ExclusionReason.UNKNOWN_ROUTE),
@@ -241,18 +246,22 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     trip_st_start, trip_st_end = trip_ranges(st_cols["trip"], n_trips)
 
     freq = _frequencies(tables.get("frequencies"), trip_index, bad, counts, excluded)
+    feed_info = tables.get("feed_info")
+    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
+    del trips, trip_index
+    tables.frames.clear()            # the DataFrames are not needed any more: free them now
+    progress(Progress("index", len(st_cols["trip"]), len(st_cols["trip"])))
     index = build_departure_index(
         len(stops["stop_ids"]), st_cols["trip"], st_cols["stop"], st_cols["dep"],
         st_cols["pickup"], trip_st_start, trip_st_end, *freq[:4])
 
+    progress(Progress("calendar"))
     first_day, active = build_service_matrix(service_list, cal_rows, cal_exc)
     zone = ZoneInfo(timezone)
     day_base = build_day_bases(first_day, active.shape[1], zone)
     dst_note = _dst_note(first_day, day_base, active, trip_service,
                          st_cols["trip"][st_cols["dep"] < 4 * 3600], zone)
     max_dep = int(index.dep.max()) if index.dep.size else 0
-    feed_info = tables.get("feed_info")
-    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
     return Timetable(
         feed_hash=key or tables.content_hash, region=region, timezone=timezone,
         feed_version=version,

@@ -67,11 +67,12 @@ def build_departure_index(
     key <<= 32
     key |= dep
     order = np.argsort(key)
-    key >>= 32
-    stop = key[order].astype(np.int32)
     del key
-    st, dep, freq = st[order], dep[order], freq[order]
+    st = st[order]                   # one column at a time: the old one is freed at once
+    dep = dep[order]
+    freq = freq[order]
     del order
+    stop = st_stop[st]
     ptr = np.zeros(n_stops + 1, dtype=np.int32)
     np.cumsum(np.bincount(stop, minlength=n_stops), out=ptr[1:])
     return DepartureIndex(ptr=ptr, dep=dep, st=st, freq=freq)

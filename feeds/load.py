@@ -52,7 +52,7 @@ def build_feed(path: Path, region: Region | None = None, *, limits: ZipLimits = 
             raise FeedInvalid("stops.txt", f"no trip calls at a stop of the region {region.key}")
     progress(Progress("build"))
     tt = build_timetable(tables, key=timetable_key(tables.content_hash, region),
-                         region=region.key if region is not None else None)
+                         region=region.key if region is not None else None, progress=progress)
     return tt
 
 

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 class Progress:
     """Where a build is: `phase` (e.g. "stop_times"), `done` of `total` units (total estimated).
 
-    Phases, in order: "open", "tables", "stop_times", "build", "region", "index", "write",
-    "done". `total` is None when unknown; for stop_times it is estimated from the member's
+    Phases, in order: "open" (done/total: none; unit: the member being opened), "tables",
+    "stop_times" (rows), "region" (only with a region), "build", "trips", "index", "calendar",
+    "write", "done". `total` is None when unknown; for stop_times it is estimated from the member's
     inflated size and grows if the estimate was low.
     """
 
