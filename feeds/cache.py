@@ -135,7 +135,9 @@ def _load_array(path: Path, entry: dict[str, Any]) -> np.ndarray[Any, Any]:
     if int(np.prod(shape)) == 0:
         array: np.ndarray[Any, Any] = np.load(path, allow_pickle=False)
     else:
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        # a plain read-only ndarray over the map: np.memmap's Python-level __getitem__ would
+        # slow every lookup of a board (the map stays open through the view's base)
+        array = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
     if array.dtype.str != entry["dtype"] or array.shape != shape:
         raise ValueError(f"{path.name}: dtype or shape differs from the manifest")
     return array

@@ -262,11 +262,16 @@ def _stop_time_update(u: Any) -> StopTimeUpdate:
         assigned, headsign = _str(p, "assigned_stop_id"), _str(p, "stop_headsign")
         pickup = p.pickup_type if p.HasField("pickup_type") else None
         drop = p.drop_off_type if p.HasField("drop_off_type") else None
+    arrival = _event(u.arrival) if has("arrival") else None
+    if not has("departure"):
+        departure = None
+    elif arrival is not None and u.departure == u.arrival:
+        departure = arrival               # one frozen record for two equal events
+    else:
+        departure = _event(u.departure)
     return StopTimeUpdate(
         u.stop_sequence if has("stop_sequence") else None,
-        (u.stop_id or None) if has("stop_id") else None,
-        _event(u.arrival) if has("arrival") else None,
-        _event(u.departure) if has("departure") else None,
+        u.stop_id or None, arrival, departure,
         _STOP_REL.get(u.schedule_relationship, StopRelationship.SCHEDULED),
         assigned, headsign, pickup, drop,
         (_OCCUPANCY.get(u.departure_occupancy_status)

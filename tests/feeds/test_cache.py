@@ -67,7 +67,7 @@ def test_second_load_comes_from_the_cache(feed_zip: Path, tmp_path: Path,
     monkeypatch.setattr(feeds.load, "build_feed", refuse)
     second = load_timetable(feed_zip, cache)
     assert second is not first
-    assert isinstance(second.st_dep, np.memmap) and not second.st_dep.flags.writeable
+    assert isinstance(second.st_dep.base, np.memmap) and not second.st_dep.flags.writeable
     assert _answers(second) == _answers(first)
     assert len(_answers(first)) == 4     # t at 06:00 and f at 07:00, 07:20, 07:40
 

@@ -78,7 +78,7 @@ def test_regions_of_one_zip_live_side_by_side_in_the_cache(shared_data: Path,
     assert len({a.feed_hash, b.feed_hash}) == 2
     assert len(list(cache.glob("timetable-*"))) == 2
     again = load_timetable(path, cache, region=parse_region(" de:08231 ; "))
-    assert again.feed_hash == a.feed_hash and isinstance(again.st_dep, np.memmap)
+    assert again.feed_hash == a.feed_hash and isinstance(again.st_dep.base, np.memmap)
     assert set(again.stop_ids.tolist()) == set(a.stop_ids.tolist())
 
 
