@@ -50,7 +50,7 @@ class RowUpdates(Sequence[RowUpdate]):
     them, so each is built on access. Rows with properties (skipped, another platform, a
     headsign, pickup or occupancy) are kept as records; the rest as two epochs and a flag."""
 
-    __slots__ = ("_arrivals", "_departures", "_scheduled", "_clamped", "extras")
+    __slots__ = ("_arrivals", "_clamped", "_departures", "_scheduled", "extras")
 
     def __init__(self, scheduled: Sequence[int], arrivals: list[int | None],
                  departures: list[int | None], clamped: set[int],
