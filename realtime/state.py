@@ -92,6 +92,20 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
     return snapshot, stats
 
 
+def resolve_bytes(data: bytes, tt: Timetable, now: int | None = None,
+                  early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> tuple[Snapshot, FeedStats]:
+    """Decode and resolve one feed's bytes against `tt`: a pure function of (bytes, timetable,
+    now) — no clock, no shared state — so it can run in a worker thread or process. Entities
+    that cannot match `tt` are counted, not decoded. Raise FeedDecodeError for garbage.
+
+    Put the result into a state with `RealtimeState.apply_resolved`; hand it to followers as
+    bytes with `realtime.snapshot_codec.dump_snapshot`.
+    """
+    from realtime.parse import parse_feed
+
+    return resolve_feed(tt, parse_feed(data, timetable=tt), now, early_limit_s)
+
+
 @dataclass(frozen=True)
 class RealtimeState:
     """The realtime sources of one timetable, in the order they were first applied."""
@@ -118,27 +132,48 @@ class RealtimeState:
         header older than the applied one keeps the old snapshot too, unless that one is
         itself in the future. Refused feeds leave stats with applied=False and a `refusal`.
         """
+        refused = self._refusal(source, feed.header.timestamp, dict(feed.entity_counts), tt,
+                                now if received_at is None else received_at, max_future_s)
+        if refused is not None:
+            return refused
+        snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
+        return self._with(FeedState(source, snapshot, stats, None))
+
+    def apply_resolved(self, source: str, snapshot: Snapshot, stats: FeedStats, tt: Timetable,
+                       *, received_at: int | None = None,
+                       max_future_s: int = DEFAULT_MAX_FUTURE_S) -> RealtimeState:
+        """`apply` for a snapshot resolved elsewhere (`resolve_bytes` in a worker, or
+        `realtime.snapshot_codec.load_snapshot` on a follower): the same ordering rules."""
+        if snapshot.feed_hash != tt.feed_hash:
+            raise ValueError("the snapshot was resolved against another timetable")
+        refused = self._refusal(source, snapshot.header.timestamp, stats.entities, tt,
+                                received_at, max_future_s)
+        if refused is not None:
+            return refused
+        return self._with(FeedState(source, snapshot, stats, None))
+
+    def _refusal(self, source: str, stamp: int, entities: Mapping[str, int], tt: Timetable,
+                 received: int | None, max_future_s: int) -> RealtimeState | None:
+        """Return the state that keeps the old snapshot when a feed stamped `stamp` is refused
+        (in the future, or older than the applied one), None when it is to be applied."""
         current = self.feed(source)
         old = current.snapshot
-        received = received_at if received_at is not None else now
-        stamp = feed.header.timestamp
         if received is not None and stamp - received > max_future_s:
             note = (f"header timestamp {stamp} is {stamp - received} s in the future "
                     f"(received at {received}); feed refused")
-            stats = FeedStats(entities=dict(feed.entity_counts), applied=False, note=note,
+            stats = FeedStats(entities=dict(entities), applied=False, note=note,
                               refusal=FeedRefusal.FUTURE_HEADER)
             return self._with(FeedState(source, old, stats, note))
         old_in_future = (old is not None and received is not None
                          and old.header.timestamp - received > max_future_s)
         if (old is not None and old.feed_hash == tt.feed_hash and not old_in_future
                 and stamp < old.header.timestamp):
-            stats = FeedStats(entities=dict(feed.entity_counts), applied=False,
+            stats = FeedStats(entities=dict(entities), applied=False,
                               note=f"header timestamp {stamp} is older than "
                                    f"the applied {old.header.timestamp}; kept the applied feed",
                               refusal=FeedRefusal.OLDER_HEADER)
             return self._with(FeedState(source, old, stats, current.error))
-        snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
-        return self._with(FeedState(source, snapshot, stats, None))
+        return None
 
     def with_failure(self, source: str, error: str) -> RealtimeState:
         """Return the state noting a failed fetch of `source`; its last snapshot is kept."""
