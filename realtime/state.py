@@ -126,14 +126,15 @@ class RealtimeState:
               max_future_s: int = DEFAULT_MAX_FUTURE_S) -> RealtimeState:
         """Return the state with `feed` as the new snapshot of `source`.
 
-        `received_at` is the instant the feed was fetched (default: `now`); without either, a
-        future header cannot be told and is not checked. A header more than `max_future_s`
+        `received_at` is the instant the feed was fetched; without it a future header cannot
+        be told and is not checked (`now` is the instant boards are resolved for, which a
+        replay may put anywhere). A header more than `max_future_s`
         ahead of it is refused: the old snapshot stays and the source's `error` says so. A
         header older than the applied one keeps the old snapshot too, unless that one is
         itself in the future. Refused feeds leave stats with applied=False and a `refusal`.
         """
         refused = self._refusal(source, feed.header.timestamp, dict(feed.entity_counts), tt,
-                                now if received_at is None else received_at, max_future_s)
+                                received_at, max_future_s)
         if refused is not None:
             return refused
         snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
