@@ -120,7 +120,8 @@ def parse_times(column: Any, file: str, field: str,
 def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
     """Fill -1 times in place by linear interpolation between timed rows; return the filled mask.
 
-    Assumes the first and last row of each trip carry a time (checked before).
+    Assumes the first and last row of each trip carry a time (checked before). Only the rows of
+    trips with a gap are worked on (a national feed has few; the temporaries stay small).
     """
     arr[arr < 0] = dep[arr < 0]
     dep[dep < 0] = arr[dep < 0]
@@ -128,15 +129,24 @@ def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
     if not missing.any():
         return missing
     n = len(dep)
-    idx = np.arange(n)
-    known = ~missing
+    trips = np.unique(np.searchsorted(starts, np.flatnonzero(missing), side="right") - 1)
+    ends = np.r_[starts[1:], n]
+    lengths = (ends[trips] - starts[trips]).astype(np.intp)
+    begins = np.cumsum(lengths) - lengths
+    rows = np.arange(int(lengths.sum()), dtype=np.intp)
+    rows += np.repeat(starts[trips].astype(np.intp) - begins, lengths)
+    sub_arr, sub_dep = arr[rows], dep[rows]
+    gap = sub_dep < 0
+    m = len(rows)
+    idx = np.arange(m)
+    known = ~gap
     prev = np.maximum.accumulate(np.where(known, idx, 0))
-    nxt = np.minimum.accumulate(np.where(known, idx, n - 1)[::-1])[::-1]
+    nxt = np.minimum.accumulate(np.where(known, idx, m - 1)[::-1])[::-1]
     span = np.maximum(nxt - prev, 1)
-    frac = (idx - prev) / span
-    filled = dep[prev] + frac * (arr[nxt] - dep[prev])
-    dep[missing] = np.round(filled[missing]).astype(np.int32)
-    arr[missing] = dep[missing]
+    filled = sub_dep[prev] + (idx - prev) / span * (sub_arr[nxt] - sub_dep[prev])
+    sub_dep[gap] = np.round(filled[gap]).astype(np.int32)
+    sub_arr[gap] = sub_dep[gap]
+    dep[rows], arr[rows] = sub_dep, sub_arr
     return missing
 
 

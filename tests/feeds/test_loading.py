@@ -312,3 +312,19 @@ def test_a_trip_whose_rows_are_split_and_shuffled_in_the_file(load_feed: LoadFee
     assert tt.st_seq[tt.trip_rows(trip)].tolist() == [1, 2, 3]
     assert [d.trip_id for d in board(tt, "B", *DAY)] == ["good", "split"]
     assert tt.excluded == {}
+
+
+def test_empty_times_are_interpolated_per_trip(load_feed: LoadFeed) -> None:
+    """Gaps in two trips (one between others without gaps): each filled from its own trip."""
+    feed = _feed()
+    feed.add_trip("gap1", "R", "MON", [("A", "07:00:00"), ("B", None), ("C", "07:20:00")])
+    feed.add_trip("nogap", "R", "MON", [("A", "08:00:00"), ("C", "08:30:00")])
+    feed.add_trip("gap2", "R", "MON", [("A", "09:00:00"), ("B", None), ("C", None),
+                                        ("A", "09:30:00")])
+    tt = load_feed(feed)
+    times = {t: tt.st_dep[tt.trip_rows(tt.find_trip(t))].tolist() for t in ("gap1", "gap2",
+                                                                             "nogap")}
+    assert times == {"gap1": [25_200, 25_800, 26_400], "nogap": [28_800, 30_600],
+                     "gap2": [32_400, 33_000, 33_600, 34_200]}
+    approximate = {d.trip_id: d.approximate for d in board(tt, "B", *DAY)}
+    assert approximate == {"good": False, "gap1": True, "gap2": True}
