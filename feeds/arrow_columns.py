@@ -156,10 +156,13 @@ class IntColumns:
 
     def parse(self, name: str, values: pa.Array, default: int,
               file_rows: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-        try:
-            numbers = pc.cast(values, pa.int64())
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-            numbers = self._lenient(name, values, file_rows)
+        if pa.types.is_integer(values.type):
+            numbers = values                     # parsed by the CSV reader already
+        else:
+            try:
+                numbers = pc.cast(values, pa.int64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                numbers = self._lenient(name, values, file_rows)
         out: npt.NDArray[np.int64] = numbers.fill_null(default).to_numpy(zero_copy_only=False)
         return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,10 @@ class _ShortRow(Exception):
     """A row has fewer cells than the header: the file is padded and read again."""
 
 
+class _TextInNumbers(Exception):
+    """An integer column holds text: the block is read again with text columns (lenient)."""
+
+
 class _NotUtf8(Exception):
     """The stream is not UTF-8: it is extracted as Latin-1 and read again."""
 
@@ -138,17 +143,21 @@ def read_stop_times(open_stream: OpenStream, extract: Extract, trip_ids: IdArray
     for name in REQUIRED:
         if name not in header:
             raise FeedInvalid(FILE, "required column is missing", field=name)
-    try:
-        with open_stream() as stream:
-            return _read(stream, header, trip_ids, stop_ids, progress, rows_per_byte)
-    except (_ShortRow, _NotUtf8):
-        pass
+    for typed in (True, False):
+        try:
+            with open_stream() as stream:
+                return _read(stream, header, trip_ids, stop_ids, progress, rows_per_byte,
+                             typed)
+        except _TextInNumbers:
+            continue                          # again, with the integer columns as text
+        except (_ShortRow, _NotUtf8):
+            break
     file, recoded = extract()
     try:
-        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte)
+        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte, typed=False)
     except _ShortRow:
         _pad_short_rows(file, len(header))
-        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte)
+        raw = _read(file, header, trip_ids, stop_ids, progress, rows_per_byte, typed=False)
     raw.recoded = recoded
     return raw
 
@@ -165,7 +174,7 @@ def _pad_short_rows(file: Path, width: int) -> None:
     padded.replace(file)
 
 
-def _open(source: Path | Stream, header: list[str], used: list[str]) -> Any:
+def _open(source: Path | Stream, header: list[str], used: list[str], typed: bool) -> Any:
     names = [c if c not in header[:i] else f"{c}#{i}" for i, c in enumerate(header)]
     short: list[int] = []
 
@@ -182,7 +191,9 @@ def _open(source: Path | Stream, header: list[str], used: list[str]) -> Any:
             parse_options=pa_csv.ParseOptions(ignore_empty_lines=True,
                                               invalid_row_handler=on_invalid),
             convert_options=pa_csv.ConvertOptions(
-                column_types={c: pa.string() for c in used}, include_columns=used,
+                column_types={c: pa.int64() if typed and c in INTS else pa.string()
+                              for c in used},
+                include_columns=used,
                 null_values=NULLS, strings_can_be_null=True, quoted_strings_can_be_null=True)
         ), short
     except (pa.ArrowInvalid, OSError) as exc:
@@ -194,14 +205,19 @@ def _raise_retry(exc: Exception, short: list[int]) -> None:
     """Raise the exception that makes the caller read a clean copy, when one would help."""
     if short:
         raise _ShortRow from exc
+    if "conversion error to int" in str(exc):
+        raise _TextInNumbers from exc
     if "UTF8" in str(exc) or "UTF-8" in str(exc):
         raise _NotUtf8 from exc
 
 
 def _read(source: Path | Stream, header: list[str], trip_ids: IdArray, stop_ids: IdArray,
-          progress: ProgressCallback, rows_per_byte: float) -> RawStopTimes:
+          progress: ProgressCallback, rows_per_byte: float, typed: bool = True
+          ) -> RawStopTimes:
+    """Read the rows; with `typed` the CSV reader parses the integer columns itself (fast),
+    and a cell of text there makes the caller read again with `typed=False`."""
     used = [c for c in (*REQUIRED, *OPTIONAL) if c in header]
-    reader, short = _open(source, header, used)
+    reader, short = _open(source, header, used, typed)
     size = _size(source)
     estimate = max(int(size * rows_per_byte * 1.02) + 64, 1024)
     cols = _Columns(estimate)
@@ -210,24 +226,34 @@ def _read(source: Path | Stream, header: list[str], trip_ids: IdArray, stop_ids:
     dep_times = TimeColumn(FILE, "departure_time")
     rows = orphans = 0
     progress(Progress("stop_times", 0, None))
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (pa.ArrowInvalid, OSError) as exc:
-            _raise_retry(exc, short)
-            raise FeedInvalid(FILE, f"the CSV file cannot be parsed near data row {rows + 1} "
-                                    f"({exc})") from exc
-        n = batch.num_rows
-        if not n:
-            continue
-        file_rows = np.arange(rows + 1, rows + n + 1, dtype=np.int64)
-        orphans += _add_block(batch, header, cols, trip_ids, stop_ids, file_rows,
-                              headsigns, ints, arr_times, dep_times)
-        rows += n
-        estimate = max(estimate, rows)
-        progress(Progress("stop_times", rows, estimate))
+    # one block is converted (numpy and Arrow kernels, mostly without the GIL) while the next
+    # one is inflated and parsed: the two halves of the work overlap on two cores
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="stop-times") as pool:
+        pending: Future[int] | None = None
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (pa.ArrowInvalid, OSError) as exc:
+                if pending is not None:
+                    pending.result()          # an error in an earlier row is reported first
+                _raise_retry(exc, short)
+                raise FeedInvalid(FILE, "the CSV file cannot be parsed near data row "
+                                        f"{rows + 1} ({exc})") from exc
+            n = batch.num_rows
+            if not n:
+                continue
+            if pending is not None:
+                orphans += pending.result()
+            file_rows = np.arange(rows + 1, rows + n + 1, dtype=np.int64)
+            pending = pool.submit(_add_block, batch, header, cols, trip_ids, stop_ids,
+                                  file_rows, headsigns, ints, arr_times, dep_times)
+            rows += n
+            estimate = max(estimate, rows)
+            progress(Progress("stop_times", rows, estimate))
+        if pending is not None:
+            orphans += pending.result()
     progress(Progress("stop_times", rows, rows))
     return RawStopTimes(
         trip=cols.take("trip"), stop=cols.take("stop"), seq=cols.take("seq"),

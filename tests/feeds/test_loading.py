@@ -328,3 +328,23 @@ def test_empty_times_are_interpolated_per_trip(load_feed: LoadFeed) -> None:
                      "gap2": [32_400, 33_000, 33_600, 34_200]}
     approximate = {d.trip_id: d.approximate for d in board(tt, "B", *DAY)}
     assert approximate == {"good": False, "gap1": True, "gap2": True}
+
+
+def test_text_in_a_numeric_stop_times_column_is_blanked_and_noted(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    feed.stop_times[1]["pickup_type"] = "none"
+    for row in feed.stop_times[:1] + feed.stop_times[2:]:
+        row["pickup_type"] = 0
+    tt = load_feed(feed)
+    _good_trip_still_runs(tt)
+    assert "stop_times.txt: pickup_type: 1 value(s) not numeric, read as empty " \
+           "(first at row 2)" in tt.notes
+
+
+def test_text_as_stop_sequence_names_the_row(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    feed.stop_times[2]["stop_sequence"] = "three"
+    with pytest.raises(FeedInvalid) as info:
+        load_feed(feed)
+    assert (info.value.file, info.value.row, info.value.field) == (
+        "stop_times.txt", 3, "stop_sequence")
