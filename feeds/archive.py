@@ -12,14 +12,31 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import importlib
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from feeds.errors import FeedInvalid, FeedTooLarge, FeedUnavailable
+
+
+def _load_isal() -> Any:
+    """ISA-L's inflate (the isal package) when installed; zipfile's zlib otherwise."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+
+
+_isal: Any = _load_isal()
+_READ_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error,
+    *((_isal.error,) if _isal is not None else ()))
 
 GIB = 1 << 30
 MIB = 1 << 20
@@ -94,20 +111,58 @@ def stream_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: ZipLimits,
     read = 0
     ratio_cap = max(limits.ratio_from_bytes, limits.max_ratio * max(info.compress_size, 1))
     try:
+        for chunk in _inflate(zf, info):
+            read += len(chunk)
+            if read > info.file_size:
+                raise FeedInvalid(name, f"inflates beyond its declared size of "
+                                        f"{info.file_size:,} bytes")
+            if read > limits.max_member_bytes or total + read > limits.max_total_bytes:
+                raise FeedTooLarge(f"{name}: inflates beyond the size limit")
+            if read > ratio_cap:
+                raise FeedTooLarge(f"{name}: inflates beyond 1:{limits.max_ratio} of its "
+                                   "compressed size; refused as a zip bomb")
+            yield chunk
+    except _READ_ERRORS as exc:
+        raise FeedUnavailable(f"{name}: cannot be read from the zip ({exc})") from exc
+
+
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """Yield a member's inflated bytes: with ISA-L when it is installed (about twice zlib's
+    speed: the inflate is a good part of a national build), else through zipfile."""
+    if (_isal is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1
+            or not isinstance(zf.filename, str)):
         with zf.open(info) as fh:
             while chunk := fh.read(CHUNK):
-                read += len(chunk)
-                if read > info.file_size:
-                    raise FeedInvalid(name, f"inflates beyond its declared size of "
-                                            f"{info.file_size:,} bytes")
-                if read > limits.max_member_bytes or total + read > limits.max_total_bytes:
-                    raise FeedTooLarge(f"{name}: inflates beyond the size limit")
-                if read > ratio_cap:
-                    raise FeedTooLarge(f"{name}: inflates beyond 1:{limits.max_ratio} of its "
-                                       "compressed size; refused as a zip bomb")
                 yield chunk
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-        raise FeedUnavailable(f"{name}: cannot be read from the zip ({exc})") from exc
+        return
+    with open(zf.filename, "rb") as fh:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            raise zipfile.BadZipFile(f"bad local header of {info.filename}")
+        name_len, extra_len = struct.unpack("<HH", local[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        inflater = _isal.decompressobj(-15)
+        left, crc, size = info.compress_size, 0, 0
+        while left > 0 or inflater.unconsumed_tail:
+            data = inflater.unconsumed_tail
+            if not data:
+                data = fh.read(min(left, MIB))
+                if not data:
+                    raise zipfile.BadZipFile(f"{info.filename} is truncated")
+                left -= len(data)
+            chunk = inflater.decompress(data, CHUNK)     # bounded: a bomb inflates stepwise
+            if chunk:
+                crc = _isal.crc32(chunk, crc)
+                size += len(chunk)
+                yield chunk
+        tail = inflater.flush()
+        if tail:
+            crc = _isal.crc32(tail, crc)
+            size += len(tail)
+            yield tail
+    if crc != info.CRC or size != info.file_size:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
 
 
 @dataclass(frozen=True, slots=True)

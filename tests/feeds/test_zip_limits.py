@@ -65,3 +65,27 @@ def test_size_caps_are_parameters(tmp_path: Path) -> None:
     with pytest.raises(FeedTooLarge, match="the feed inflates to more than"):
         load_timetable(path, limits=ZipLimits(max_total_bytes=300))
     assert load_timetable(path, limits=ZipLimits(max_ratio=1, ratio_from_bytes=1 << 20))
+
+
+def test_zipfile_inflate_reads_the_same_timetable(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast inflate (ISA-L, when installed) and zipfile's give the same timetable."""
+    import feeds.archive
+    path = _feed().write(tmp_path / "feed.zip")
+    fast = load_timetable(path)
+    monkeypatch.setattr(feeds.archive, "_isal", None)
+    plain = load_timetable(path)
+    assert fast.st_dep.tolist() == plain.st_dep.tolist() == [21_600, 22_200]
+    assert fast.stop_ids.tolist() == plain.stop_ids.tolist()
+
+
+def test_a_corrupt_member_is_refused_by_its_crc(tmp_path: Path) -> None:
+    path = _feed().write(tmp_path / "feed.zip")
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("stop_times.txt")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    raw[start + info.compress_size // 2] ^= 0x55
+    path.write_bytes(bytes(raw))
+    with pytest.raises(FeedError, match=r"stop_times\.txt"):
+        load_timetable(path)
