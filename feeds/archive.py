@@ -34,6 +34,15 @@ def _load_isal() -> Any:
 
 
 _isal: Any = _load_isal()
+_crc32: Any = _isal.crc32 if _isal is not None else zlib.crc32
+
+
+def crc32(data: Any, value: int = 0) -> int:
+    """zlib's CRC-32 (the same values), with ISA-L's (about 4x faster) when installed."""
+    result: int = _crc32(data, value)
+    return result
+
+
 _READ_ERRORS: tuple[type[Exception], ...] = (
     zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error,
     *((_isal.error,) if _isal is not None else ()))

@@ -13,8 +13,9 @@ read on first touch and shared by every process on the host, and the arrays are 
 The cache checks itself before it is trusted: the manifest's own CRC, every file's size
 (a truncated file), and every file's CRC-32 (a flipped byte). The CRCs are computed with plain
 reads into one small buffer — not through the maps, so checking does not make the pages resident
-in the serving process — on two threads (zlib releases the GIL): about 1.9 GB/s a core here,
-well under a second for a Germany-sized timetable. Anything that does not match is ignored and
+in the serving process — on two threads (the CRC releases the GIL), with ISA-L's CRC-32 when
+installed (about 8 GB/s a core here; zlib's 2 GB/s otherwise): a fraction of a second for a
+Germany-sized timetable. Anything that does not match is ignored and
 rebuilt, never trusted. The folder is written beside the target and renamed into place, so a
 reader never sees half a cache.
 """
@@ -34,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from feeds.archive import crc32
 from feeds.model import Agency, Route
 from feeds.timetable import Timetable
 
@@ -56,7 +58,7 @@ def file_crc32(path: Path) -> int:
     view = memoryview(buffer)
     with path.open("rb", buffering=0) as fh:
         while n := fh.readinto(buffer):
-            crc = zlib.crc32(view[:n], crc)
+            crc = crc32(view[:n], crc)
     return crc
 
 
