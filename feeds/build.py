@@ -15,10 +15,11 @@ import pandas as pd
 from feeds.calendar import WEEKDAYS, CalendarException, CalendarRow, build_service_matrix
 from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
-from feeds.ids import build_ids
+from feeds.ids import build_ids, decode_ids
 from feeds.model import Agency, ExclusionReason, Route
-from feeds.read import Tables
-from feeds.stop_times import build_stop_times, parse_times
+from feeds.progress import Progress, ProgressCallback, no_progress
+from feeds.read import Tables, table_ids
+from feeds.stop_times import build_stop_times, parse_times, trip_ranges
 from feeds.timebase import build_day_bases, parse_gtfs_date
 from feeds.timetable import Timetable
 
@@ -34,6 +35,14 @@ def _text(value: Any) -> str | None:
             return str(int(value))
     text = str(value).strip()
     return text or None
+
+
+def _clean_text(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Return a text column stripped, with empty cells as NA (vectorised `_text`)."""
+    if name not in frame.columns:
+        return pd.Series([None] * len(frame), dtype=object)
+    text = frame[name].astype("string").str.strip()
+    return text.mask(text == "").astype(object).where(text.notna() & (text != ""), None)
 
 
 def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
@@ -82,7 +91,7 @@ def _stops(frame: pd.DataFrame) -> dict[str, Any]:
         if value is None:
             raise FeedInvalid("stops.txt", "stop_id is empty", row=row, field="stop_id")
     sorted_ids = build_ids(i for i in ids if i is not None)
-    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    index = pd.Index(decode_ids(sorted_ids))
     pos = index.get_indexer(pd.Index(ids))
     n = len(sorted_ids)
 
@@ -132,7 +141,7 @@ def _routes(frame: pd.DataFrame) -> tuple[Any, tuple[Route, ...], pd.Index]:
             type=int(types[i]), color=_colour(cols["route_color"][i]),
             text_color=_colour(cols["route_text_color"][i]), agency_id=cols["agency_id"][i])
     sorted_ids = build_ids(records)
-    index = pd.Index([bytes(b).decode() for b in sorted_ids])
+    index = pd.Index(decode_ids(sorted_ids))
     return sorted_ids, tuple(records[r] for r in index), index
 
 
@@ -166,16 +175,24 @@ def _calendar(tables: Tables) -> tuple[list[str], list[CalendarRow], list[Calend
     return service_ids, rows, exceptions
 
 
-def build_timetable(tables: Tables) -> Timetable:
-    """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work."""
+def build_timetable(tables: Tables, *, key: str | None = None, region: str | None = None,
+                    progress: ProgressCallback = no_progress) -> Timetable:
+    """Return the Timetable of a feed; raise FeedInvalid when the feed cannot work.
+
+    Consumes `tables`: its stop_times columns and frames are released while the timetable is
+    built, so that a national feed's build stays within a few GiB.
+
+    `key` is the timetable's feed_hash (default: the feed's identity); `region` the canonical
+    text of the region the tables were cut to.
+    """
     excluded: Counter[str] = Counter()
     agencies, timezone = _agencies(tables.get("agency"))
     stops = _stops(tables.get("stops"))
-    stop_index = stops.pop("_index")
+    stops.pop("_index")
     route_ids, routes, route_index = _routes(tables.get("routes"))
     service_list, cal_rows, cal_exc = _calendar(tables)
     service_ids = build_ids(service_list)
-    service_index = pd.Index([bytes(b).decode() for b in service_ids])
+    service_index = pd.Index(decode_ids(service_ids))
 
     trips = tables.get("trips")
     trips = trips[trips["trip_id"].notna()]
@@ -183,8 +200,9 @@ def build_timetable(tables: Tables) -> Timetable:
     if duplicated.any():
         excluded[ExclusionReason.DUPLICATE_TRIP_ID] += int(duplicated.sum())
         trips = trips[~duplicated]
-    trip_ids = build_ids(str(t) for t in trips["trip_id"])
-    trip_index = pd.Index([bytes(b).decode() for b in trip_ids])
+    trip_ids = tables.trip_ids if tables.trip_ids is not None else table_ids(
+        trips, "trip_id", strip=False)
+    trip_index = pd.Index(decode_ids(trip_ids))
     order = trip_index.get_indexer(trips["trip_id"])
     n_trips = len(trip_ids)
 
@@ -198,10 +216,13 @@ def build_timetable(tables: Tables) -> Timetable:
     trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
     trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
 
-    stop_times = tables.get("stop_times")
-    if stop_times is None or stop_times.empty:
+    raw = tables.stop_times
+    if raw is None or raw.rows == 0:
         raise FeedInvalid("stop_times.txt", "no stop_times")
-    st, bad = build_stop_times(stop_times, trip_index, stop_index, n_trips, excluded)
+    source_counts = _source_counts(tables)
+    progress(Progress("trips", n_trips, n_trips, "trips"))
+    st, bad = build_stop_times(raw, n_trips, excluded)
+    stop_texts = st.texts
     for mask, reason in ((trip_route < 0, ExclusionReason.UNKNOWN_ROUTE),
                          (trip_service < 0, ExclusionReason.UNKNOWN_SERVICE)):
         new = mask & ~bad
@@ -209,37 +230,41 @@ def build_timetable(tables: Tables) -> Timetable:
             excluded[reason] += int(new.sum())
             bad |= new
     keep = ~bad[st.trip]
-    st_cols = {k: getattr(st, k)[keep] for k in
-               ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "flags", "headsign")}
+    names = ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "flags", "headsign")
+    st_cols = {k: getattr(st, k) if keep.all() else getattr(st, k)[keep] for k in names}
+    del keep, st
 
     # one text table for headsigns: stop_headsign codes first, then trip headsigns appended
-    texts = list(st.texts)
-    trip_hs_codes, trip_hs_uniques = pd.factorize(
-        pd.Series([_text(v) for v in trips["trip_headsign"]] if "trip_headsign" in trips
-                  else [None] * len(trips), dtype=object), use_na_sentinel=True)
+    texts = list(stop_texts)
+    trip_hs_codes, trip_hs_uniques = pd.factorize(_clean_text(trips, "trip_headsign"),
+                                                  use_na_sentinel=True)
     trip_headsign = np.where(trip_hs_codes >= 0, trip_hs_codes + len(texts), -1).astype(np.int32)
     texts.extend(str(t) for t in trip_hs_uniques)
     trip_headsign = by_trip(trip_headsign, -1)
 
     counts = np.bincount(st_cols["trip"], minlength=n_trips)
-    trip_st_end = np.cumsum(counts).astype(np.int32)
-    trip_st_start = (trip_st_end - counts).astype(np.int32)
+    trip_st_start, trip_st_end = trip_ranges(st_cols["trip"], n_trips)
 
     freq = _frequencies(tables.get("frequencies"), trip_index, bad, counts, excluded)
+    feed_info = tables.get("feed_info")
+    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
+    del trips, trip_index
+    tables.frames.clear()            # the DataFrames are not needed any more: free them now
+    progress(Progress("index", len(st_cols["trip"]), len(st_cols["trip"])))
     index = build_departure_index(
         len(stops["stop_ids"]), st_cols["trip"], st_cols["stop"], st_cols["dep"],
         st_cols["pickup"], trip_st_start, trip_st_end, *freq[:4])
 
+    progress(Progress("calendar"))
     first_day, active = build_service_matrix(service_list, cal_rows, cal_exc)
     zone = ZoneInfo(timezone)
     day_base = build_day_bases(first_day, active.shape[1], zone)
     dst_note = _dst_note(first_day, day_base, active, trip_service,
                          st_cols["trip"][st_cols["dep"] < 4 * 3600], zone)
     max_dep = int(index.dep.max()) if index.dep.size else 0
-    feed_info = tables.get("feed_info")
-    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
     return Timetable(
-        feed_hash=tables.content_hash, timezone=timezone, feed_version=version,
+        feed_hash=key or tables.content_hash, region=region, timezone=timezone,
+        feed_version=version,
         agencies=agencies, route_ids=route_ids, routes=routes, **stops,
         trip_ids=trip_ids, trip_route=trip_route, trip_service=trip_service,
         trip_headsign=trip_headsign, trip_direction=trip_direction, trip_wheelchair=trip_wheel,
@@ -254,7 +279,7 @@ def build_timetable(tables: Tables) -> Timetable:
         ix_ptr=index.ptr, ix_dep=index.dep, ix_st=index.st, ix_freq=index.freq,
         max_span_days=max_dep // 86_400 + 1,  # +1: a 23 h DST day
         texts=tuple(texts),
-        excluded=dict(excluded), source_counts=_source_counts(tables),
+        excluded=dict(excluded), source_counts=source_counts,
         notes=tuple(f"{f}: not UTF-8, read as Latin-1" for f in tables.recoded)
         + tables.blanked + dst_note,
     )
@@ -286,7 +311,10 @@ def _dst_note(first_day: dt.date, day_base: npt.NDArray[np.int64],
 
 
 def _source_counts(tables: Tables) -> dict[str, int]:
-    return {name: len(frame) for name, frame in tables.frames.items() if frame is not None}
+    counts = {name: len(frame) for name, frame in tables.frames.items() if frame is not None}
+    if tables.stop_times is not None:
+        counts["stop_times"] = tables.stop_times.rows
+    return counts
 
 
 def _frequencies(

@@ -24,5 +24,22 @@ class FeedInvalid(FeedError):
             where += f", field {field}"
         super().__init__(f"{where}: {message}")
         self.file = file
+        self.detail = message
         self.row = row
         self.field = field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickled across the build process boundary (feeds.build_process)
+        return (_invalid, (self.file, self.detail, self.row, self.field))
+
+
+def _invalid(file: str, message: str, row: int | None, field: str | None) -> FeedInvalid:
+    return FeedInvalid(file, message, row=row, field=field)
+
+
+class FeedTooLarge(FeedError):
+    """The feed is beyond a size or memory limit (a zip bomb, or a build over its memory cap)."""
+
+
+class FeedBuildFailed(FeedError):
+    """The build process ended without a timetable (it crashed or was killed)."""

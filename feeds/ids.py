@@ -14,11 +14,22 @@ import numpy.typing as npt
 IdArray = npt.NDArray[np.bytes_]
 
 
-def build_ids(ids: Iterable[str]) -> IdArray:
-    """Return the distinct ids as a sorted fixed-width bytes array."""
-    encoded = sorted({i.encode("utf-8") for i in ids})
-    width = max((len(e) for e in encoded), default=1) or 1
-    return np.array(encoded, dtype=f"S{width}")
+def build_ids(ids: Iterable[str] | npt.NDArray[np.str_]) -> IdArray:
+    """Return the distinct ids as a sorted fixed-width bytes array (byte order of UTF-8)."""
+    values = ids if isinstance(ids, np.ndarray) else np.array(list(ids), dtype=np.str_)
+    if values.size == 0:
+        return np.array([], dtype="S1")
+    encoded = np.unique(np.strings.encode(values.astype(np.str_), "utf-8"))
+    if encoded.dtype.itemsize == 0:
+        encoded = encoded.astype("S1")
+    result: IdArray = encoded
+    return result
+
+
+def decode_ids(ids: IdArray) -> npt.NDArray[np.str_]:
+    """Return the ids as text (for pandas indexes in the builder)."""
+    decoded: npt.NDArray[np.str_] = np.strings.decode(ids, "utf-8")
+    return decoded
 
 
 def find_id(ids: IdArray, key: str) -> int:

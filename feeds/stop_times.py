@@ -18,10 +18,68 @@ import pandas as pd
 
 from feeds.errors import FeedInvalid
 from feeds.model import ExclusionReason
+from feeds.stop_times_reader import RawStopTimes
 from feeds.timebase import parse_gtfs_time
 from feeds.timetable import APPROXIMATE
 
 I32 = npt.NDArray[np.int32]
+
+
+def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
+    """Return a row order that puts each trip's rows together by stop_sequence; None when the
+    file already does (the usual case: then nothing is copied; trips need not be in order).
+    """
+    n = len(trip)
+    same = trip[1:] == trip[:-1]
+    if (same & (seq[1:] < seq[:-1])).any():
+        return np.lexsort((seq, trip))
+    starts = np.flatnonzero(np.r_[True, ~same])
+    block_trip = trip[starts]
+    uniques, first = np.unique(block_trip, return_index=True)
+    if uniques.size == block_trip.size:
+        return None                                   # each trip in one block
+    # a few trips come in several blocks: move their blocks together (linear time)
+    rank = np.empty(int(block_trip.max()) + 1, dtype=np.int64)
+    rank[uniques] = first
+    by_trip = np.lexsort((seq[starts], rank[block_trip]))      # a trip's blocks by sequence
+    lengths = np.diff(np.r_[starts, n])[by_trip]
+    begins = np.cumsum(lengths) - lengths
+    order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
+    order += np.repeat(starts[by_trip] - begins, lengths)
+    moved_trip, moved_seq = trip[order], seq[order]
+    same = moved_trip[1:] == moved_trip[:-1]
+    unsorted = np.unique(moved_trip[1:][same & (moved_seq[1:] < moved_seq[:-1])])
+    if unsorted.size > 10_000:
+        return np.lexsort((seq, trip))
+    if unsorted.size:        # blocks that interleave (or repeat) stop_sequences: sort each trip
+        bounds = np.flatnonzero(np.r_[True, ~same, True])
+        trip_at = moved_trip[bounds[:-1]]
+        for k in np.flatnonzero(np.isin(trip_at, unsorted)):
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            segment = order[lo:hi]
+            order[lo:hi] = segment[np.argsort(seq[segment], kind="stable")]
+    return order
+
+
+def trip_ranges(st_trip: I32, n_trips: int) -> tuple[I32, I32]:
+    """Return (start, end) of each trip's rows; a trip without rows gets an empty range.
+
+    Each trip's rows must be one block (see `trip_order`).
+    """
+    starts = np.flatnonzero(np.r_[True, st_trip[1:] != st_trip[:-1]]) if len(st_trip) else (
+        np.zeros(0, dtype=np.intp))
+    ends = np.r_[starts[1:], len(st_trip)]
+    start = np.zeros(n_trips, dtype=np.int32)
+    end = np.zeros(n_trips, dtype=np.int32)
+    start[st_trip[starts]] = starts
+    end[st_trip[starts]] = ends
+    return start, end
+
+
+def _take(raw: RawStopTimes, name: str, order: npt.NDArray[np.intp] | None) -> Any:
+    values = getattr(raw, name)
+    setattr(raw, name, values[:0])        # drop raw's reference: the file-order copy is freed
+    return values if order is None else values[order]
 
 
 @dataclass(frozen=True)
@@ -59,17 +117,11 @@ def parse_times(column: Any, file: str, field: str,
     return seconds
 
 
-def _int_column(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
-    if name not in frame.columns:
-        return np.full(len(frame), default, dtype=np.int64)
-    values: npt.NDArray[np.int64] = frame[name].fillna(default).to_numpy(dtype=np.int64)
-    return values
-
-
 def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
     """Fill -1 times in place by linear interpolation between timed rows; return the filled mask.
 
-    Assumes the first and last row of each trip carry a time (checked before).
+    Assumes the first and last row of each trip carry a time (checked before). Only the rows of
+    trips with a gap are worked on (a national feed has few; the temporaries stay small).
     """
     arr[arr < 0] = dep[arr < 0]
     dep[dep < 0] = arr[dep < 0]
@@ -77,57 +129,46 @@ def _fill_times(arr: I32, dep: I32, starts: I32) -> npt.NDArray[np.bool_]:
     if not missing.any():
         return missing
     n = len(dep)
-    idx = np.arange(n)
-    known = ~missing
+    trips = np.unique(np.searchsorted(starts, np.flatnonzero(missing), side="right") - 1)
+    ends = np.r_[starts[1:], n]
+    lengths = (ends[trips] - starts[trips]).astype(np.intp)
+    begins = np.cumsum(lengths) - lengths
+    rows = np.arange(int(lengths.sum()), dtype=np.intp)
+    rows += np.repeat(starts[trips].astype(np.intp) - begins, lengths)
+    sub_arr, sub_dep = arr[rows], dep[rows]
+    gap = sub_dep < 0
+    m = len(rows)
+    idx = np.arange(m)
+    known = ~gap
     prev = np.maximum.accumulate(np.where(known, idx, 0))
-    nxt = np.minimum.accumulate(np.where(known, idx, n - 1)[::-1])[::-1]
+    nxt = np.minimum.accumulate(np.where(known, idx, m - 1)[::-1])[::-1]
     span = np.maximum(nxt - prev, 1)
-    frac = (idx - prev) / span
-    filled = dep[prev] + frac * (arr[nxt] - dep[prev])
-    dep[missing] = np.round(filled[missing]).astype(np.int32)
-    arr[missing] = dep[missing]
+    filled = sub_dep[prev] + (idx - prev) / span * (sub_arr[nxt] - sub_dep[prev])
+    sub_dep[gap] = np.round(filled[gap]).astype(np.int32)
+    sub_arr[gap] = sub_dep[gap]
+    dep[rows], arr[rows] = sub_dep, sub_arr
     return missing
 
 
 def build_stop_times(
-    frame: pd.DataFrame,
-    trip_index: pd.Index,
-    stop_index: pd.Index,
+    raw: RawStopTimes,
     n_trips: int,
     excluded: Counter[str],
 ) -> tuple[StopTimeArrays, npt.NDArray[np.bool_]]:
-    """Return clean stop_times ordered by (trip, stop_sequence) and a mask of excluded trips."""
-    trip = trip_index.get_indexer(frame["trip_id"]).astype(np.int32)
-    orphan = trip < 0
-    if orphan.any():
-        excluded[ExclusionReason.ORPHAN_STOP_TIMES] += int(orphan.sum())
-    if frame["stop_sequence"].isna().any():
-        row = int(np.flatnonzero(frame["stop_sequence"].isna().to_numpy())[0]) + 1
-        raise FeedInvalid("stop_times.txt", "stop_sequence is empty", row=row,
-                          field="stop_sequence")
-    keep = ~orphan
-    file_rows = np.flatnonzero(keep) + 1          # data row numbers, for error messages
-    frame = frame[keep]
-    trip = trip[keep]
-    stop = stop_index.get_indexer(frame["stop_id"]).astype(np.int32)
-    seq = frame["stop_sequence"].to_numpy(dtype=np.int64).astype(np.int32)
-    arr = parse_times(frame["arrival_time"], "stop_times.txt", "arrival_time", file_rows)
-    dep = parse_times(frame["departure_time"], "stop_times.txt", "departure_time", file_rows)
-    pickup = _int_column(frame, "pickup_type", 0).astype(np.int8)
-    drop = _int_column(frame, "drop_off_type", 0).astype(np.int8)
-    timepoint = _int_column(frame, "timepoint", 1)
-    if "stop_headsign" in frame.columns:
-        hs_codes, hs_uniques = pd.factorize(frame["stop_headsign"], use_na_sentinel=True)
-        headsign = hs_codes.astype(np.int32)
-        texts = [str(t) for t in hs_uniques]
-    else:
-        headsign = np.full(len(frame), -1, dtype=np.int32)
-        texts = []
+    """Return clean stop_times ordered by (trip, stop_sequence) and a mask of excluded trips.
 
-    order = np.lexsort((seq, trip))
-    trip, stop, seq, arr, dep = trip[order], stop[order], seq[order], arr[order], dep[order]
-    pickup, drop = pickup[order], drop[order]
-    timepoint, headsign = timepoint[order], headsign[order]
+    Takes the columns out of `raw` (it is emptied), so that the file-order copy is freed while
+    the ordered one is built.
+    """
+    if raw.orphans:
+        excluded[ExclusionReason.ORPHAN_STOP_TIMES] += raw.orphans
+    order = trip_order(raw.trip, raw.seq)
+    trip, stop, seq, arr, dep = (_take(raw, name, order)
+                                 for name in ("trip", "stop", "seq", "arr", "dep"))
+    pickup, drop, timepoint, headsign = (_take(raw, name, order)
+                                         for name in ("pickup", "drop", "timepoint", "headsign"))
+    texts = raw.texts
+    del order
 
     bad = np.zeros(n_trips, dtype=bool)
     counts = np.bincount(trip, minlength=n_trips)
@@ -151,8 +192,11 @@ def build_stop_times(
     mark(trip[(first | last) & untimed], ExclusionReason.MISSING_TRIP_EDGE)
 
     keep = ~bad[trip]
-    trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
-    pickup, drop, timepoint, headsign = pickup[keep], drop[keep], timepoint[keep], headsign[keep]
+    if not keep.all():
+        trip, stop, seq, arr, dep = trip[keep], stop[keep], seq[keep], arr[keep], dep[keep]
+        pickup, drop = pickup[keep], drop[keep]
+        timepoint, headsign = timepoint[keep], headsign[keep]
+    del keep
     starts = np.flatnonzero(np.r_[True, trip[1:] != trip[:-1]]).astype(np.int32)
     interpolated = _fill_times(arr, dep, starts)
 

@@ -90,6 +90,7 @@ class Timetable:
     excluded: dict[str, int] = field(default_factory=dict)
     source_counts: dict[str, int] = field(default_factory=dict)   # rows read per file
     notes: tuple[str, ...] = ()          # what the loader tolerated (Latin-1, blanked cells)
+    region: str | None = None            # the region the feed was cut to (feeds.region), if any
 
     # ---- lookups -------------------------------------------------------------------------
     @property

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import overload
 
 from realtime.reasons import Reason
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate
@@ -42,6 +43,55 @@ class RowUpdate:
 
 
 NO_UPDATE = RowUpdate()
+
+
+class RowUpdates(Sequence[RowUpdate]):
+    """The RowUpdate of every stop of one trip instance, kept compact: a board reads a few of
+    them, so each is built on access. Rows with properties (skipped, another platform, a
+    headsign, pickup or occupancy) are kept as records; the rest as two epochs and a flag."""
+
+    __slots__ = ("_arrivals", "_clamped", "_departures", "_scheduled", "extras")
+
+    def __init__(self, scheduled: Sequence[int], arrivals: list[int | None],
+                 departures: list[int | None], clamped: set[int],
+                 extras: dict[int, RowUpdate]) -> None:
+        self._scheduled = scheduled
+        self._arrivals = arrivals
+        self._departures = departures
+        self._clamped = clamped
+        self.extras = extras            # position -> the record of a row with properties
+
+    def __len__(self) -> int:
+        return len(self._departures)
+
+    @overload
+    def __getitem__(self, i: int) -> RowUpdate: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[RowUpdate]: ...
+
+    def __getitem__(self, i: int | slice) -> RowUpdate | Sequence[RowUpdate]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        extra = self.extras.get(i)
+        if extra is not None:
+            return extra
+        d = self._departures[i]
+        if d is None:
+            return NO_UPDATE
+        return RowUpdate(d, d - self._scheduled[i], i not in self._clamped, False, -1, None,
+                         None, None, self._arrivals[i])
+
+    @property
+    def predicted(self) -> list[int | None]:
+        """The predicted departure of every row (None: none; skipped rows included)."""
+        return [None if (e := self.extras.get(i)) is not None and e.skipped else d
+                for i, d in enumerate(self._departures)]
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (RowUpdates, (list(self._scheduled), self._arrivals, self._departures,
+                             self._clamped, self.extras))
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,47 +178,61 @@ def _event_time(event: StopTimeEvent | None, scheduled: int) -> int | None:
 def predict_rows(sched: TripSchedule, pairs: list[tuple[int, StopTimeUpdate]],
                  trip_delay: int | None, assign_stop: AssignStop,
                  dropped: list[Reason], early_limit_s: int = DEFAULT_EARLY_LIMIT_S
-                 ) -> tuple[RowUpdate, ...] | Reason:
+                 ) -> RowUpdates | Reason:
     """Return one RowUpdate per scheduled stop, or the reason the whole update is rejected."""
     n = len(sched.departures)
     arr: list[int | None] = [None] * n
     dep: list[int | None] = [None] * n
     given = [False] * n
     skipped = [False] * n
-    extras: dict[int, StopTimeUpdate] = {}
     at_row = dict(pairs)
     delay = trip_delay
+    sched_arr, sched_dep = sched.arrivals, sched.departures
+    skip, no_data = StopRelationship.SKIPPED, StopRelationship.NO_DATA
     for i in range(n):
         u = at_row.get(i)
-        if u is not None:
-            extras[i] = u
-            if u.relationship is StopRelationship.SKIPPED:
-                skipped[i] = True                      # the delay passes over a skipped stop
-                continue
-            if u.relationship is StopRelationship.NO_DATA or not u.has_data:
-                delay = None                           # no realtime from here on
-                continue
-            a = _event_time(u.arrival, sched.arrivals[i])
-            d = _event_time(u.departure, sched.departures[i])
-            if d is None:
-                assert a is not None
-                d = max(a, sched.departures[i] + (a - sched.arrivals[i]))
-            if a is None:
-                a = min(d, sched.arrivals[i] + (d - sched.departures[i]))
-            if (d - sched.departures[i] < -early_limit_s
-                    or a - sched.arrivals[i] < -early_limit_s):
-                return Reason.IMPLAUSIBLY_EARLY
-            arr[i], dep[i], given[i] = a, d, True
-            delay = d - sched.departures[i]
-        elif delay is not None:
-            arr[i] = sched.arrivals[i] + delay
-            dep[i] = sched.departures[i] + delay
+        if u is None:
+            if delay is not None:
+                arr[i] = sched_arr[i] + delay
+                dep[i] = sched_dep[i] + delay
+            continue
+        rel = u.relationship
+        if rel is skip:
+            skipped[i] = True                          # the delay passes over a skipped stop
+            continue
+        # inlined _event_time: `time` wins over `delay`; neither is no data
+        ev = u.arrival
+        a = (None if ev is None else ev.time if ev.time is not None
+             else sched_arr[i] + ev.delay if ev.delay is not None else None)
+        ev = u.departure
+        d = (None if ev is None else ev.time if ev.time is not None
+             else sched_dep[i] + ev.delay if ev.delay is not None else None)
+        if rel is no_data or (a is None and d is None):
+            delay = None                               # no realtime from here on
+            continue
+        if d is None:
+            assert a is not None
+            d = max(a, sched_dep[i] + (a - sched_arr[i]))
+        if a is None:
+            a = min(d, sched_arr[i] + (d - sched_dep[i]))
+        if d - sched_dep[i] < -early_limit_s or a - sched_arr[i] < -early_limit_s:
+            return Reason.IMPLAUSIBLY_EARLY
+        arr[i], dep[i], given[i] = a, d, True
+        delay = d - sched_dep[i]
     if not _given_in_order(arr, dep, given):
         return Reason.PREDICTIONS_BACKWARDS
     _clamp_propagated(arr, dep, given, skipped)
     clamped = _clamp_gaps(sched, arr, dep, skipped)
-    return tuple(_row(sched, i, arr, dep, skipped, i in clamped, extras.get(i), assign_stop,
-                      dropped) for i in range(n))
+    extras = {i: _row(sched, i, arr, dep, skipped, i in clamped, at_row.get(i), assign_stop,
+                      dropped)
+              for i in range(n) if skipped[i] or _has_properties(at_row.get(i))}
+    return RowUpdates(sched_dep, arr, dep, clamped, extras)
+
+
+def _has_properties(u: StopTimeUpdate | None) -> bool:
+    return u is not None and (u.assigned_stop_id is not None or u.stop_headsign is not None
+                              or u.pickup_type is not None
+                              or u.departure_occupancy is not None)
 
 
 def _given_in_order(arr: list[int | None], dep: list[int | None], given: list[bool]) -> bool:

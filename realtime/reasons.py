@@ -34,6 +34,13 @@ class Reason(StrEnum):
     NO_TRIP = "no_trip"                            # vehicle position without a trip
 
 
+class FeedRefusal(StrEnum):
+    """Why a whole feed was not applied (its source keeps the snapshot it had)."""
+
+    OLDER_HEADER = "older_header"          # older than the applied feed (RTV E018)
+    FUTURE_HEADER = "future_header"        # stamped ahead of the receiving instant (15.6)
+
+
 @dataclass(frozen=True)
 class FeedStats:
     """What applying one feed did: entity counts, matches and rejections by reason."""
@@ -47,13 +54,16 @@ class FeedStats:
     vehicles_matched: int = 0
     vehicles_rejected: Mapping[Reason, int] = field(default_factory=dict)
     alerts: int = 0
-    applied: bool = True              # False: header older than the applied one, state kept
+    applied: bool = True              # False: the feed was refused, the state kept
     note: str | None = None
+    refusal: FeedRefusal | None = None   # why applied is False
+    skipped_early: int = 0            # trip updates left undecoded: they cannot match (parse)
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary (reasons sorted by name)."""
         return {
             "applied": self.applied,
+            "refusal": str(self.refusal) if self.refusal is not None else None,
             "note": self.note,
             "entities": dict(self.entities),
             "trip_updates": {"total": self.trip_updates, "matched": self.trip_updates_matched,

@@ -172,3 +172,8 @@ class RealtimeFeed:
     vehicles: tuple[VehiclePosition, ...] = ()
     alerts: tuple[Alert, ...] = ()
     entity_counts: tuple[tuple[str, int], ...] = ()   # (kind, count): trip_update, vehicle, ...
+    # Parsed for one timetable (its feed_hash): trip updates and vehicle positions that cannot
+    # match it were counted by reason (realtime.reasons.Reason values) and not decoded.
+    filtered_for: str | None = None
+    skipped_trip_updates: tuple[tuple[str, int], ...] = ()
+    skipped_vehicles: tuple[tuple[str, int], ...] = ()

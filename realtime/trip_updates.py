@@ -7,7 +7,7 @@ in the static feed (NEW / ADDED, DUPLICATED).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from feeds import Departure, Timetable
@@ -19,6 +19,7 @@ from realtime.overlay import is_boardable, is_boarding_stop, overlay_departure
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
     RowUpdate,
+    RowUpdates,
     TripSchedule,
     match_updates,
     predict_rows,
@@ -32,7 +33,7 @@ InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
 @dataclass(frozen=True, slots=True)
 class TripOverlay:
     status: str                          # "scheduled" | "cancelled" | "deleted"
-    rows: tuple[RowUpdate, ...] = ()     # one per stop_time of the trip, in trip order
+    rows: Sequence[RowUpdate] = ()       # one per stop_time of the trip, in trip order
     headsign: str | None = None          # TripProperties.trip_headsign
 
 
@@ -131,13 +132,13 @@ class _Builder:
             overlay = TripOverlay("scheduled", rows,
                                   tu.properties.trip_headsign if tu.properties else None)
             lo = int(self.tt.trip_st_start[inst.trip])
-            for i, row in enumerate(rows):
+            for i, row in rows.extras.items():       # only rows with properties can move
                 if row.stop >= 0 and row.stop != int(self.tt.st_stop[lo + i]):
                     self.moved.setdefault(row.stop, []).append(MovedRow(inst, lo + i))
         self.overlays[inst.key] = overlay
         self.tally.matched += 1
 
-    def _predict(self, tu: TripUpdate, sched: TripSchedule) -> tuple[RowUpdate, ...] | Reason:
+    def _predict(self, tu: TripUpdate, sched: TripSchedule) -> RowUpdates | Reason:
         dropped: list[Reason] = []
         pairs = match_updates(tu.stop_time_updates, sched, self.tt.find_stop, dropped)
         if isinstance(pairs, Reason):
@@ -148,10 +149,10 @@ class _Builder:
             return rows
         for reason in dropped:
             self.tally.dropped[reason] += 1
-        for row, planned in zip(rows, sched.departures, strict=True):
-            if row.predicted is not None:
-                self.late = max(self.late, row.predicted - planned)
-                self.early = max(self.early, planned - row.predicted)
+        for predicted, planned in zip(rows.predicted, sched.departures, strict=True):
+            if predicted is not None:
+                self.late = max(self.late, predicted - planned)
+                self.early = max(self.early, planned - predicted)
         return rows
 
     def _assigned_stop(self, stop_id: str, scheduled: int) -> int | Reason:

@@ -276,3 +276,75 @@ def test_binary_garbage_in_a_member_is_a_clear_error(tmp_path: Path) -> None:
     })
     with pytest.raises(FeedInvalid):
         read_tables(path)
+
+
+def test_latin1_stop_times_is_decoded_and_noted(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    for row in feed.stop_times:
+        row["stop_headsign"] = "Mühlheim"
+    tt = load_feed(feed, replace={"stop_times": csv_text(feed.stop_times).encode("latin-1")})
+    assert [d.headsign for d in board(tt, "A", *DAY)] == ["Mühlheim"]
+    assert tt.notes == ("stop_times.txt: not UTF-8, read as Latin-1",)
+
+
+def test_times_with_spaces_and_three_digit_hours(load_feed: LoadFeed) -> None:
+    feed = GtfsBuilder()
+    feed.add_stop("A").add_stop("B").add_stop("C")
+    feed.add_route("R")
+    feed.add_date("MON", "20260615", 1)
+    feed.add_trip("t", "R", "MON", [("A", " 6:00:00"), ("B", "06:10:00 "), ("C", "100:00:00")])
+    tt = load_feed(feed)
+    t = tt.find_trip("t")
+    assert tt.st_dep[tt.trip_rows(t)].tolist() == [21_600, 22_200, 360_000]
+
+
+def test_a_trip_whose_rows_are_split_and_shuffled_in_the_file(load_feed: LoadFeed) -> None:
+    """Rows of one trip in several places, out of order: the trip is still read whole."""
+    feed = _feed()
+    feed.add_trip("split", "R", "MON", [("A", "07:00:00"), ("B", "07:10:00"),
+                                         ("C", "07:20:00")])
+    rows = feed.stop_times
+    moved = [r for r in rows if r["trip_id"] == "split"]
+    rest = [r for r in rows if r["trip_id"] != "split"]
+    feed.stop_times = [moved[2], *rest[:1], moved[0], *rest[1:], moved[1]]
+    tt = load_feed(feed)
+    trip = tt.find_trip("split")
+    assert tt.st_seq[tt.trip_rows(trip)].tolist() == [1, 2, 3]
+    assert [d.trip_id for d in board(tt, "B", *DAY)] == ["good", "split"]
+    assert tt.excluded == {}
+
+
+def test_empty_times_are_interpolated_per_trip(load_feed: LoadFeed) -> None:
+    """Gaps in two trips (one between others without gaps): each filled from its own trip."""
+    feed = _feed()
+    feed.add_trip("gap1", "R", "MON", [("A", "07:00:00"), ("B", None), ("C", "07:20:00")])
+    feed.add_trip("nogap", "R", "MON", [("A", "08:00:00"), ("C", "08:30:00")])
+    feed.add_trip("gap2", "R", "MON", [("A", "09:00:00"), ("B", None), ("C", None),
+                                        ("A", "09:30:00")])
+    tt = load_feed(feed)
+    times = {t: tt.st_dep[tt.trip_rows(tt.find_trip(t))].tolist() for t in ("gap1", "gap2",
+                                                                             "nogap")}
+    assert times == {"gap1": [25_200, 25_800, 26_400], "nogap": [28_800, 30_600],
+                     "gap2": [32_400, 33_000, 33_600, 34_200]}
+    approximate = {d.trip_id: d.approximate for d in board(tt, "B", *DAY)}
+    assert approximate == {"good": False, "gap1": True, "gap2": True}
+
+
+def test_text_in_a_numeric_stop_times_column_is_blanked_and_noted(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    feed.stop_times[1]["pickup_type"] = "none"
+    for row in feed.stop_times[:1] + feed.stop_times[2:]:
+        row["pickup_type"] = 0
+    tt = load_feed(feed)
+    _good_trip_still_runs(tt)
+    assert "stop_times.txt: pickup_type: 1 value(s) not numeric, read as empty " \
+           "(first at row 2)" in tt.notes
+
+
+def test_text_as_stop_sequence_names_the_row(load_feed: LoadFeed) -> None:
+    feed = _feed()
+    feed.stop_times[2]["stop_sequence"] = "three"
+    with pytest.raises(FeedInvalid) as info:
+        load_feed(feed)
+    assert (info.value.file, info.value.row, info.value.field) == (
+        "stop_times.txt", 3, "stop_sequence")

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds import Departure, Timetable, find_departures
-from realtime.propagation import TripSchedule, match_updates, predict_rows
+from realtime.propagation import RowUpdates, TripSchedule, match_updates, predict_rows
 from realtime.reasons import Reason
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate
 from realtime.state import RealtimeState
@@ -56,7 +56,7 @@ def test_predicted_times_never_decrease_along_a_trip(stus: list[StopTimeUpdate],
     if isinstance(rows, Reason):
         assert rows in (Reason.PREDICTIONS_BACKWARDS, Reason.IMPLAUSIBLY_EARLY)
         return
-    assert isinstance(rows, tuple) and len(rows) == N
+    assert isinstance(rows, RowUpdates) and len(rows) == N
     times = [r.predicted for r in rows if r.predicted is not None]
     assert times == sorted(times)
     for r in rows:
@@ -70,7 +70,7 @@ def test_predicted_times_never_decrease_along_a_trip(stus: list[StopTimeUpdate],
 @given(updates(ascending=True))
 def test_delays_that_never_shrink_are_never_rejected(stus: list[StopTimeUpdate]) -> None:
     rows = predict(stus, None)
-    assert isinstance(rows, tuple)
+    assert isinstance(rows, RowUpdates)
     assert sum(r.realtime for r in rows) >= len(stus)
 
 

@@ -115,3 +115,53 @@ def test_state_survives_reapplying_the_same_bytes(tt: Timetable) -> None:
     assert again.feed("tu").stats.applied is True
     assert trip_ids(board(tt, "A", hm("10:00"), again)) == trip_ids(
         board(tt, "A", hm("10:00"), state))
+
+
+# ---- header timestamps in the future (issue 15.6) -----------------------------------------
+
+def _apply_at(tt: Timetable, ts: int, received_at: int, state: RealtimeState | None = None,
+              delay: int = 120) -> RealtimeState:
+    feed = parse_feed(feed_bytes(ts, trip_update("e", "T1", stu(20, dep_delay=delay))))
+    return (state or RealtimeState()).apply("tu", feed, tt, received_at=received_at)
+
+
+def test_a_header_far_in_the_future_is_refused_with_its_own_reason(tt: Timetable) -> None:
+    good = _apply_at(tt, TS, received_at=TS + 5)
+    ahead = _apply_at(tt, TS + 3600, received_at=TS + 10, state=good, delay=900)
+    fs = ahead.feed("tu")
+    assert fs.snapshot is good.feed("tu").snapshot
+    assert fs.stats.applied is False and fs.stats.refusal == "future_header"
+    assert fs.error == fs.stats.note
+    assert fs.stats.note is not None and "3590 s in the future" in fs.stats.note
+    assert fs.stats.as_dict()["refusal"] == "future_header"
+    # the next correct feed is applied: the refused one never became the reference
+    later = _apply_at(tt, TS + 30, received_at=TS + 31, state=ahead, delay=300)
+    assert later.feed("tu").stats.applied is True and later.feed("tu").error is None
+    assert only(board(tt, "A", hm("10:00"), later), "T1").delay_s == 300
+
+
+def test_a_small_clock_skew_is_tolerated_and_the_limit_is_a_parameter(tt: Timetable) -> None:
+    assert _apply_at(tt, TS + 300, received_at=TS).feed("tu").stats.applied is True
+    assert _apply_at(tt, TS + 301, received_at=TS).feed("tu").stats.applied is False
+    feed = parse_feed(feed_bytes(TS + 301, trip_update("e", "T1", stu(20, dep_delay=1))))
+    state = RealtimeState().apply("tu", feed, tt, received_at=TS, max_future_s=600)
+    assert state.feed("tu").stats.applied is True
+
+
+def test_a_year_2999_header_is_refused(tt: Timetable) -> None:
+    state = _apply_at(tt, 32_503_680_000, received_at=1_781_510_000)
+    assert state.feed("tu").snapshot is None
+    assert state.feed("tu").stats.refusal == "future_header"
+
+
+def test_a_held_snapshot_from_the_future_does_not_block_newer_feeds(tt: Timetable) -> None:
+    """Applied before the check existed (no receiving instant known), a 2999 snapshot must not
+    make every later correct feed 'older'."""
+    stuck = RealtimeState().apply(
+        "tu", parse_feed(feed_bytes(32_503_680_000, trip_update("e", "T1", stu(20, dep_delay=9)))),
+        tt)
+    assert stuck.feed("tu").snapshot is not None
+    fixed = _apply_at(tt, TS, received_at=TS + 2, state=stuck, delay=240)
+    assert fixed.feed("tu").stats.applied is True
+    assert fixed.feed("tu").snapshot is not None
+    assert fixed.feed("tu").snapshot.header.timestamp == TS
