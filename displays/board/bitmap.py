@@ -206,6 +206,8 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
 
     `notes` are lines under the header (the demo label), as on the page.
     """
+    if width > height:
+        pillar = pillar.for_landscape()          # the page's landscape notice pages
     layout = plan(pillar, width, height, notes)
     u = round(layout.unit)
     b = bands(pillar, layout.unit, notes)

@@ -10,7 +10,7 @@ line that is always there ("Echtzeit · Stand 14:32" or "Stand 14:32 – Fahrpla
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,14 @@ from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
 SHORTEN_FROM = 20            # destinations longer than this use the abbreviated form
-TICKER_PAGE_CHARS = 110      # fits three ticker lines on the narrowest screen (README)
-NOTICE_PAGE_CHARS = 120      # fits the alternate notice panel (four lines)
-TAKEOVER_PAGE_CHARS = 360    # fits the rows area
+# Characters a notice page may hold: (portrait, landscape). Type is a share of the screen
+# height (board.css), so a line holds about (width/height − padding) / (0.58 em × size) glyphs
+# whatever the resolution: ~40 in a portrait ticker, ~70 in a 5:4 landscape one. Portrait pages
+# fit the narrowest portrait screen (3:5), landscape pages the narrowest landscape one (5:4),
+# with room for uneven line breaks; the browser test measures every page whole on both.
+TICKER_PAGE_CHARS = (110, 200)      # three ticker lines
+NOTICE_PAGE_CHARS = (120, 240)      # the alternate notice panel (four lines)
+TAKEOVER_PAGE_CHARS = (360, 600)    # the rows area
 
 
 @dataclass(frozen=True)
@@ -87,10 +92,19 @@ class Pillar:
     platform_header: str = ""       # "Steig", "Gleis" or "Steig/Gleis"
     takeover_pages: tuple[str, ...] = ()
     alternate_pages: tuple[str, ...] = ()
+    # the same notices in the larger pages of a landscape screen (shown there instead)
+    ticker_wide: tuple[str, ...] = ()
+    takeover_pages_wide: tuple[str, ...] = ()
+    alternate_pages_wide: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()  # the display's Haltebereich (platform codes), if any
     ticker_texts: tuple[str, ...] = ()  # the ticker notices whole (text boards, readout)
     audio: bool = True              # the display has a speaker (a "Vorlesen" button)
     refresh_s: int = 30
+
+    def for_landscape(self) -> Pillar:
+        """This pillar with the notice pages a landscape screen shows (larger pages)."""
+        return replace(self, ticker=self.ticker_wide, takeover_pages=self.takeover_pages_wide,
+                       alternate_pages=self.alternate_pages_wide)
 
 
 def _epoch(iso: str) -> int:
@@ -180,16 +194,22 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
     def pages(messages: list[Message], size: int) -> tuple[str, ...]:
         return turn([p for m in messages for p in split_pages(m.text, size)], at, refresh_s)
 
+    def wide(kind: str, sizes: tuple[int, int]) -> tuple[str, ...]:
+        return pages(by_kind[kind], sizes[1])
+
     return Pillar(
         title=plain(title), lang=lang, clock=clock(at, zone), rows=built,
-        ticker=pages(by_kind["ticker"], TICKER_PAGE_CHARS),
+        ticker=pages(by_kind["ticker"], TICKER_PAGE_CHARS[0]),
         takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
         status_line=status_line(document, lang, at, zone),
         live=document["realtime"]["status"] == "live",
         minute=dt.datetime.fromtimestamp(at - at % 60, zone).isoformat(), at=at,
         platform_header=platform_header(built, lang),
-        takeover_pages=pages(by_kind["takeover"], TAKEOVER_PAGE_CHARS),
-        alternate_pages=pages(by_kind["alternate"], NOTICE_PAGE_CHARS),
+        takeover_pages=pages(by_kind["takeover"], TAKEOVER_PAGE_CHARS[0]),
+        alternate_pages=pages(by_kind["alternate"], NOTICE_PAGE_CHARS[0]),
+        ticker_wide=wide("ticker", TICKER_PAGE_CHARS),
+        takeover_pages_wide=wide("takeover", TAKEOVER_PAGE_CHARS),
+        alternate_pages_wide=wide("alternate", NOTICE_PAGE_CHARS),
         platforms=tuple(display.get("platforms") or ()),
         ticker_texts=tuple(m.text for m in by_kind["ticker"]),
         audio=bool(display.get("audio", True)), refresh_s=refresh_s)

@@ -77,10 +77,12 @@
   }
 
   function keepIfSame(oldFrame, newFrame, selector) {
-    var before = oldFrame.querySelector(selector);
-    var after = newFrame.querySelector(selector);
-    if (before && after && before.textContent === after.textContent) {
-      after.parentNode.replaceChild(before, after);   // keeps the page turning where it was
+    var before = oldFrame.querySelectorAll(selector);
+    var after = newFrame.querySelectorAll(selector);   // portrait and landscape pages alike
+    for (var i = 0; i < Math.min(before.length, after.length); i++) {
+      if (before[i].textContent === after[i].textContent) {
+        after[i].parentNode.replaceChild(before[i], after[i]);   // keeps the page turning
+      }
     }
   }
 

@@ -18,6 +18,9 @@
   };
   const textNodes = (el) => { const out = []; const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
     while (walk.nextNode()) { out.push(walk.currentNode); } return out; };
+  // a notice comes as portrait and landscape pages; the screen shows one of them
+  const shownOf = (selector) => [...document.querySelectorAll(selector)]
+    .find((el) => el.getClientRects().length > 0) || null;
   const result = {
     viewport: [vw, vh],
     scrolls: doc.scrollHeight > vh + 1 || doc.scrollWidth > vw + 1 ||
@@ -26,13 +29,14 @@
     clock: onScreen(document.querySelector(".clock")),
     status: onScreen(document.querySelector(".status")),
     statusText: (document.querySelector(".status") || {}).textContent || null,
-    ticker: document.querySelector(".ticker") ? onScreen(document.querySelector(".ticker")) : null,
-    panel: document.querySelector(".notice-panel") ? onScreen(document.querySelector(".notice-panel")) : null,
-    takeover: document.querySelector(".takeover") ? onScreen(document.querySelector(".takeover")) : null,
+    ticker: document.querySelector(".ticker") ? onScreen(shownOf(".ticker")) : null,
+    panel: document.querySelector(".notice-panel") ? onScreen(shownOf(".notice-panel")) : null,
+    takeover: document.querySelector(".takeover") ? onScreen(shownOf(".takeover")) : null,
     pagesWhole: [], shown: [], cut: [], total: 0, brokenWords: [], wrappedTimes: [],
     destFont: null, lineFont: null, spareRows: null, platformHeader: null, rowsText: [],
   };
   document.querySelectorAll(".pages > .page").forEach((page) => {
+    if (!page.parentElement.getClientRects().length) { return; }   // the other orientation's
     result.pagesWhole.push(page.scrollHeight <= page.clientHeight + 1 &&
       page.scrollWidth <= page.clientWidth + 1);
   });

@@ -216,3 +216,27 @@ def test_more_notice_pages_than_a_cycle_wait_their_turn() -> None:
     now = build_pillar(document, "de", BERLIN).ticker
     later = build_pillar(dict(document, generated_at="2026-03-04T12:00:30+01:00"), "de", BERLIN)
     assert later.ticker == now[1:] + now[:1], "the next refresh starts one page later"
+
+
+def test_landscape_screens_get_larger_notice_pages() -> None:
+    """A landscape line holds about twice the words of a portrait one: its pages are larger,
+    so a 190-character notice is one page there (the browser test measures both whole)."""
+    from displays.board.html import make_environment, render_board_html
+    text = ("Wegen einer Baustelle in der Binger Straße fährt die Linie 50 ab Hauptbahnhof eine "
+            "Umleitung über die Kaiserstraße; die Haltestellen Schillerplatz und Münsterplatz "
+            "entfallen.")
+    document = _document([{"id": "a", "header": "Umleitung Linie 50", "description": text,
+                           "source": "operator", "display": "alternate"}])
+    pillar = build_pillar(document, "de", BERLIN)
+    assert len(pillar.alternate_pages) == 2 and len(pillar.alternate_pages_wide) == 1
+    assert pillar.for_landscape().alternate_pages == pillar.alternate_pages_wide
+    html = render_board_html(make_environment(), pillar, theme="lcd", refresh=30, demo=False,
+                             route_colours=True).decode()
+    assert "notice-panel pages n2" in html and "fit-portrait" in html
+    assert "notice-panel pages n1" in html and "fit-landscape" in html
+    short = build_pillar(_document([{"id": "b", "header": "Aufzug defekt", "description": None,
+                                     "source": "gtfs-rt"}]), "de", BERLIN)
+    assert short.ticker == short.ticker_wide == ("Aufzug defekt",)
+    one = render_board_html(make_environment(), short, theme="lcd", refresh=30, demo=False,
+                            route_colours=True).decode()
+    assert "fit-portrait" not in one and one.count('class="ticker pages') == 1
