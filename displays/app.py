@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -15,7 +14,6 @@ from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
 from displays.board.html import make_environment
-from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
@@ -27,13 +25,12 @@ from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
 from displays.service.settings import Settings
-from displays.service.static_fetch import download_static
+from displays.service.static_feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages
 from displays.web.appkeys import JINJA, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
-from feeds import Timetable, load_timetable
 
 log = logging.getLogger("abfahrt")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
@@ -45,22 +42,6 @@ def connect_redis(url: str) -> Redis:
         url, socket_timeout=0.5, socket_connect_timeout=0.5, health_check_interval=10,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
         retry_on_timeout=False)
-
-
-async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession,
-                                 clock: Clock) -> tuple[Timetable, str]:
-    source = settings.feed
-    if source is None:
-        path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
-        label = "demo (bundled, invented data)"
-    elif source.startswith(("http://", "https://")):
-        result = await download_static(session, source, settings.data_dir / "feeds")
-        assert result.path is not None
-        path, label = result.path, source
-    else:
-        path, label = Path(source), source
-    tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
-    return tt, label
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -92,18 +73,21 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         keys = Keys(settings.redis_prefix)
         clock = Clock(settings.clock_start)
+        static = StaticFeed(settings, clock)
         try:
-            tt, label = await load_initial_timetable(settings, session, clock)
+            loaded = await static.load_initial(session)
         except BaseException:
             await session.close()
             raise
+        tt, label = loaded.tt, loaded.label
         displays_file = settings.displays_file or (default_displays_file() if settings.demo
                                                    else None)
         displays = load_displays(displays_file) if displays_file else {}
         instance_id = uuid.uuid4().hex[:12]
         cache = BoardCache(redis, keys, origin=instance_id)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
-                     cache=cache, feed_status=FeedStatus(source=label), clock=clock,
+                     cache=cache, feed_status=FeedStatus(source=label, error=loaded.error),
+                     clock=clock,
                      instance_id=instance_id)
         set_feed_status(rt, tt)
         hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
@@ -118,7 +102,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                 await hub.load_all_shared(rt.tt)
         app[RUNTIME] = rt
         await poll_realtime(rt, session)
-        scheduler = start_scheduler(rt, session, lock)
+        scheduler = start_scheduler(rt, session, lock, static)
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
                  len(tt.stop_ids), len(displays), rt.is_leader)
         try:

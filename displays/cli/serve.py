@@ -14,6 +14,7 @@ from aiohttp import web
 
 from displays.app import create_app
 from displays.service.settings import SettingsError, load_settings
+from feeds import FeedError
 
 
 class JsonLogFormatter(logging.Formatter):
@@ -52,8 +53,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "http://%s:%d/", settings.host, settings.port)
     # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish
     # (shutdown_timeout), then runs the cleanup contexts.
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                shutdown_timeout=10, access_log=None, print=None)
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port,
+                    shutdown_timeout=10, access_log=None, print=None)
+    except FeedError as exc:         # nothing to serve: no timetable could be had
+        logging.getLogger("abfahrt").critical("cannot start: %s", exc)
+        print(f"abfahrt: error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -4,23 +4,19 @@ static feed check. Each job keeps the last good data on failure and logs on tran
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from displays.demo.network import write_demo_feed
 from displays.service.board_cache import CachedBoard
 from displays.service.keys import RECENT_TTL_S
 from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
-from displays.service.static_fetch import download_static
-from feeds import FeedError, Timetable, load_timetable
+from displays.service.static_feed import StaticFeed
+from feeds import FeedError, Timetable
 
 log = logging.getLogger("abfahrt.jobs")
 
@@ -74,16 +70,16 @@ async def refresh_if_due(rt: Runtime) -> None:
         await refresh_boards(rt)
 
 
-async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
-                       ) -> bool:
+async def check_static(rt: Runtime, session: aiohttp.ClientSession, feed: StaticFeed) -> bool:
     """Reload the static feed if it changed; swap atomically after a full build.
 
-    On any failure the old timetable stays and /api/v1/status names the error.
+    On any failure the old timetable stays and /api/v1/status names the error; the error stays
+    until a feed really builds (a 304 for the same broken bytes is no recovery).
     """
     fs = rt.feed_status
     fs.last_check = rt.now()
     try:
-        tt = await fetch_and_build(rt, session, state)
+        tt = await feed.check(session, rt.tt)
     except Exception as exc:   # a published feed is untrusted input
         # not only FeedError: a malformed CSV can still raise from pandas (KeyError, ParserError)
         error = str(exc) if isinstance(exc, FeedError) else f"{type(exc).__name__}: {exc}"
@@ -92,10 +88,12 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
                       fs.version or fs.feed_hash, error)
         fs.error = error
         return False
+    if tt is None:                 # 304 for bytes that built: what we serve is current
+        tt = rt.tt
     if fs.error:
         log.info("static feed recovered")
     fs.error = None
-    if tt is None or tt.feed_hash == rt.tt.feed_hash:
+    if tt.feed_hash == rt.tt.feed_hash:
         return False
     rt.swap_timetable(tt)
     set_feed_status(rt, tt)
@@ -111,24 +109,6 @@ def set_feed_status(rt: Runtime, tt: Timetable) -> None:
     fs = rt.feed_status
     fs.version, fs.feed_hash, fs.loaded_at = tt.feed_version, tt.feed_hash, rt.now()
     fs.excluded = {str(k): v for k, v in tt.excluded.items()}
-
-
-async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
-                          ) -> Timetable | None:
-    """Return a new timetable when the source changed, None when it did not."""
-    source = rt.settings.feed
-    if source is None:      # the demo: a new feed file each day keeps the calendar current
-        path = write_demo_feed(rt.settings.data_dir / "demo", rt.clock.today(rt.tt.zone))
-    elif source.startswith(("http://", "https://")):
-        result = await download_static(session, source, rt.settings.data_dir / "feeds",
-                                       state.get("etag"), state.get("last_modified"))
-        if result.path is None:
-            return None
-        state["etag"], state["last_modified"] = result.etag, result.last_modified
-        path = result.path
-    else:
-        path = Path(source)
-    return await asyncio.to_thread(load_timetable, path, rt.settings.cache_dir)
 
 
 async def sync_contacts(rt: Runtime) -> None:
@@ -165,11 +145,10 @@ async def sync_contacts(rt: Runtime) -> None:
         rt.recent_stops[key] = max(rt.recent_stops.get(key, 0), int(score))
 
 
-def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None
-                    ) -> AsyncIOScheduler:
+def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None,
+                    static: StaticFeed) -> AsyncIOScheduler:
     settings = rt.settings
     scheduler = AsyncIOScheduler(timezone="UTC")
-    static_state: dict[str, Any] = {}
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
 
     if lock is not None:
@@ -188,6 +167,6 @@ def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLoc
         scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts",
                           **common)
     scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
-                      args=(rt, session, static_state), id="static", **common)
+                      args=(rt, session, static), id="static", **common)
     scheduler.start()
     return scheduler

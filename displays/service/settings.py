@@ -45,6 +45,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()     # reverse proxies whose X-Forwarded-For is believed
     write_rate_limit_per_min: int = 30        # per token, notice writes
     clock_start: int | None = None            # pretend it is this instant at start (demo, tests)
+    build_memory_mb: int = 4096               # address-space limit of a static build's process
 
     @property
     def demo(self) -> bool:
@@ -112,7 +113,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "displays_file": Path(env["ABFAHRT_DISPLAYS"]) if env.get("ABFAHRT_DISPLAYS") else None,
         "data_dir": Path(env.get("ABFAHRT_DATA_DIR") or "data"),
         "realtime_interval_s": _int(env, "ABFAHRT_REALTIME_INTERVAL", 20, 1, 3600),
-        "static_interval_s": _int(env, "ABFAHRT_STATIC_INTERVAL", 3600, 10, 7 * 86400),
+        "static_interval_s": _int(env, "ABFAHRT_STATIC_INTERVAL", 3600, 1, 7 * 86400),
         "max_age_s": _int(env, "ABFAHRT_MAX_AGE", 300, 1, 86400),
         "leader_ttl_s": _int(env, "ABFAHRT_LEADER_TTL", 15, 2, 3600),
         "rate_limit_per_min": _int(env, "ABFAHRT_RATE_LIMIT", 600, 1),
@@ -126,6 +127,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "default_limit": _int(env, "ABFAHRT_DEFAULT_LIMIT", 100, 1, 10_000),
         "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
         "clock_start": _instant(env, "ABFAHRT_CLOCK"),
+        "build_memory_mb": _int(env, "ABFAHRT_BUILD_MEMORY_MB", 4096, 256, 1 << 20),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:

@@ -237,3 +237,43 @@ async def poll(session: Any, base: str, path: str, headers: dict[str, str] | Non
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         return Poll(path, started, time.monotonic() - started, None,
                     f"{type(exc).__name__}: {exc}")
+
+
+class FeedServer:
+    """Serves one mutable body at `path` with an ETag and conditional GET (304), as a feed
+    publisher's web server does; counts 200s and 304s."""
+
+    def __init__(self, path: str, body: bytes, content_type: str = "application/zip") -> None:
+        self.path = path
+        self.body = body
+        self.status = 200
+        self.content_type = content_type
+        self.served: Counter[int] = Counter()
+        self.server = Upstream({path: self.handle})
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.path)
+
+    @property
+    def etag(self) -> str:
+        import hashlib
+        return f'"{hashlib.sha256(self.body).hexdigest()[:16]}"'
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            self.served[self.status] += 1
+            return web.Response(status=self.status, text="unavailable")
+        if request.headers.get("If-None-Match") == self.etag:
+            self.served[304] += 1
+            return web.Response(status=304, headers={"ETag": self.etag})
+        self.served[200] += 1
+        return web.Response(body=self.body, content_type=self.content_type,
+                            headers={"ETag": self.etag})
+
+    def __enter__(self) -> FeedServer:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
