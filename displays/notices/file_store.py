@@ -141,5 +141,10 @@ class FileStore:
         self.counters[key] = self.counters.get(key, 0) + 1
         return self.counters[key], (window + 1) * window_s - now
 
+    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
+        now = int(time.time())
+        window = now // window_s
+        return self.counters.get(f"{bucket}:{window}", 0), (window + 1) * window_s - now
+
     async def close(self) -> None:
         return None

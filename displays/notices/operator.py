@@ -38,11 +38,12 @@ from displays.notices.sessions import (
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.http import client_key
 
 log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
-LOGIN_ATTEMPTS_PER_MIN = 10
+LOGIN_FAILURES_PER_MIN = 10
 
 
 async def _form(request: web.Request) -> MultiDict[str]:
@@ -209,11 +210,15 @@ async def sign_in(request: web.Request) -> web.Response:
     t = words(lang)
     if not csrf_ok(request.cookies.get(LOGIN_COOKIE, ""), form.get("login")):
         return _login_page(request, lang, t["csrf"], 403)
-    count, left = await service.store.hit(f"login:{request.remote}", 60)
-    if count > LOGIN_ATTEMPTS_PER_MIN:
+    # failed sign-ins are counted per client (the forwarded address behind a trusted proxy),
+    # so one client guessing tokens never locks out another
+    bucket = f"login:{client_key(request, request.app[RUNTIME].settings.trusted_proxies)}"
+    failed, left = await service.store.count(bucket, 60)
+    if failed >= LOGIN_FAILURES_PER_MIN:
         return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
     principal = await principal_for(service.store, str(form.get("token", "")))
     if principal is None:
+        await service.store.hit(bucket, 60)
         return _login_page(request, lang, t["bad_token"], 403)
     session = await open_session(service.store, principal)
     response = _redirect(f"/operator?lang={lang}")

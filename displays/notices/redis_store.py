@@ -103,6 +103,12 @@ class RedisStore:
             count, _ = await self._call(pipe.execute())
         return int(count), (window + 1) * window_s - now
 
+    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
+        now = int(time.time())
+        window = now // window_s
+        raw = await self._call(self.redis.get(self.keys.rate(f"{bucket}:{window}")))
+        return int(raw or 0), (window + 1) * window_s - now
+
     async def close(self) -> None:
         if self.own_client:
             await self.redis.aclose()

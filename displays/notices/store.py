@@ -33,4 +33,6 @@ class NoticeStore(Protocol):
     async def delete_session(self, session_id: str) -> None: ...
     async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
         """Count one event in the current fixed window; return (count, seconds left)."""
+    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
+        """The events counted in the current fixed window; return (count, seconds left)."""
     async def close(self) -> None: ...

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
 
 log = logging.getLogger(__name__)
+PROBE_S = 0.5          # while Redis is down, how often it is pinged to notice it is back
 
 
 @dataclass
@@ -80,11 +81,25 @@ class BoardCache:
         self.hits = 0
         self.misses = 0
         self._listener: asyncio.Task[None] | None = None
+        self._probe: asyncio.Task[None] | None = None
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self.degraded:
             log.error("redis unavailable, serving in-process boards: %s", exc)
         self.degraded = True
+        if self.redis is not None and (self._probe is None or self._probe.done()):
+            self._probe = asyncio.create_task(self._probe_until_ok(self.redis))
+
+    async def _probe_until_ok(self, redis: Redis) -> None:
+        """While degraded, PING every PROBE_S: an instance that neither computes nor misses
+        (a follower serving from memory) must still see Redis come back at once."""
+        while self.degraded:
+            await asyncio.sleep(PROBE_S)
+            try:
+                await redis.ping()
+            except (RedisError, OSError):
+                continue
+            self._redis_ok()
 
     def _redis_ok(self) -> None:
         if self.degraded:
@@ -176,8 +191,9 @@ class BoardCache:
             self._listener = asyncio.create_task(self.listen(on_realtime, is_leader))
 
     async def close(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
+        for task in (self._listener, self._probe):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._listener = self._probe = None

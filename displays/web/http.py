@@ -113,6 +113,14 @@ def client_key(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
     return remote
 
 
+def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
+    """Whether the client talks https: directly, or through a trusted proxy that says so."""
+    if request.secure:
+        return True
+    return (request.remote in trusted_proxies
+            and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https")
+
+
 def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                     limiter: RateLimiter | None = None,
                     trusted_proxies: tuple[str, ...] = ()) -> Middleware:

@@ -277,3 +277,32 @@ class FeedServer:
 
     def __exit__(self, *exc: object) -> None:
         self.server.stop()
+
+
+def create_token(data_dir: Path, role: str = "operator", name: str = "Leitstelle",
+                 redis_url: str | None = None) -> str:
+    """`abfahrt tokens create` against the store a service on `data_dir` / `redis_url` uses."""
+    where = ["--redis", redis_url] if redis_url else ["--data-dir", str(data_dir)]
+    done = subprocess.run([sys.executable, "-m", "displays.cli", "tokens", "create", "--name",
+                           name, "--role", role, *where], cwd=ROOT, env=service_env(),
+                          capture_output=True, text=True, timeout=30, check=True)
+    return done.stdout.split()[-1]
+
+
+def hidden_field(html: str, name: str) -> str:
+    """The value of `<input type="hidden" name=NAME value=...>` in a page."""
+    import re
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found is not None, f"no hidden field {name!r} in the page"
+    return found.group(1)
+
+
+async def sign_in(session: Any, base: str, token: str, headers: dict[str, str] | None = None
+                  ) -> tuple[int, str]:
+    """Sign in on the operator page as a browser does (login nonce from the page and its
+    cookie); return the status of the POST (303 = signed in) and its body."""
+    async with session.get(base + "/operator", headers=headers) as page:
+        nonce = hidden_field(await page.text(), "login")
+    async with session.post(base + "/operator/login", headers=headers, allow_redirects=False,
+                            data={"login": nonce, "token": token, "lang": "de"}) as response:
+        return response.status, await response.text()
