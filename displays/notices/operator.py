@@ -24,7 +24,7 @@ from displays.notices.matching import is_active
 from displays.notices.model import Cause, DisplayType, Effect, Notice, Severity, Status
 from displays.notices.operator_form import choices, form_body, form_values, preview_board
 from displays.notices.operator_text import words
-from displays.notices.service import NoticeNotFound, NoticeService
+from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
 from displays.notices.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -71,8 +71,11 @@ def _redirect(location: str) -> web.Response:
 def _login_page(request: web.Request, lang: str, message: str | None = None,
                 status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     nonce = secrets.token_urlsafe(16)
+    health = request.app[NOTICES].health()
+    reset = words(lang)["store_reset"].format(at=health["reset_at"]) if health["reset_at"] \
+        else None
     response = _page(request, "operator_login.html", lang, status, headers, message=message,
-                     login_nonce=nonce)
+                     login_nonce=nonce, reset=reset)
     set_cookie(response, request, LOGIN_COOKIE, nonce, 900)
     return response
 
@@ -109,7 +112,7 @@ def _item(request: web.Request, notice: Notice, lang: str) -> dict[str, Any]:
             "where": _where(request, notice, t), "from": _when(notice.valid_from, request),
             "until": _when(notice.valid_until, request), "display": t[notice.display.value],
             "priority": notice.priority, "author": notice.author,
-            "status": t[notice.status.value]}
+            "status": t[notice.status.value], "revision": notice.revision}
 
 
 def _dashboard(request: web.Request, session: Session, lang: str, *, status: int = 200,
@@ -267,8 +270,13 @@ async def withdraw_from_form(request: web.Request, form: MultiMapping[str], serv
     lang = _lang(request, form)
     if (limited := await _rate_limited(request, service, session, lang)) is not None:
         return limited
+    revision = str(form.get("revision", ""))
     try:
-        await service.withdraw(request.match_info["notice_id"], session.principal, "operator")
+        await service.withdraw(request.match_info["notice_id"], session.principal, "operator",
+                               int(revision) if revision.isdigit() else None)
     except NoticeNotFound:
         raise web.HTTPNotFound(text="no such notice") from None
+    except RevisionMismatch:
+        return _dashboard(request, session, lang, status=409,
+                          message=words(lang)["conflict"])
     return _redirect(f"/operator?lang={lang}&done=withdrawn")

@@ -32,6 +32,12 @@ TEXT: dict[str, dict[str, str]] = {
         "errors": "Bitte korrigieren:", "preview_of": "Vorschau der Anzeige",
         "from": "ab", "until": "bis", "open_end": "unbefristet", "by": "von",
         "where": "Ziel", "language": "English", "prio": "Priorität", "platform": "Steig",
+        "store_reset": "Achtung: Der Hinweisspeicher hat seine Daten verloren und wurde am {at} "
+                       "zurückgesetzt. Die bekannten Hinweise wurden wiederhergestellt; "
+                       "Zugangsschlüssel von vorher gelten nicht mehr – bitte neue erstellen "
+                       "(abfahrt tokens create).",
+        "conflict": "Der Hinweis wurde inzwischen geändert (von jemand anderem). Nichts wurde "
+                    "überschrieben: bitte den aktuellen Stand prüfen und erneut ändern.",
     },
     "en": {
         "title": "Operator notices", "sign_in": "Sign in", "sign_out": "Sign out",
@@ -60,6 +66,11 @@ TEXT: dict[str, dict[str, str]] = {
         "errors": "Please correct:", "preview_of": "Preview of the board",
         "from": "from", "until": "until", "open_end": "no end", "by": "by",
         "where": "Target", "language": "Deutsch", "prio": "priority", "platform": "platform",
+        "store_reset": "Warning: the notice store lost its data and was reset at {at}. The "
+                       "known notices were restored; tokens from before no longer work – "
+                       "please create new ones (abfahrt tokens create).",
+        "conflict": "This notice was changed meanwhile (by someone else). Nothing was "
+                    "overwritten: please check its current state and change it again.",
     },
 }
 WEEKDAYS = {"de": ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"],

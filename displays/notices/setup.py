@@ -38,7 +38,7 @@ def notices_context(settings: Settings) -> Callable[[web.Application], AsyncIter
             await store.check_persistence()
         service = NoticeService(store, rt)
         try:
-            await service.load()
+            await service.start()
         except StoreUnavailable as exc:         # boards keep working; the watcher retries
             log.error("notice store unavailable at start: %s", exc)
         app[api.NOTICES] = service

@@ -80,6 +80,11 @@ class Keys:
         """Counter: incremented with every notice write, so other instances reload notices."""
         return self.prefix + "notices:version"
 
+    @property
+    def store_epoch(self) -> str:
+        """The notice store's marker, set once at initialisation: gone = the data was lost."""
+        return self.prefix + "store:epoch"
+
     def session(self, session_id: str) -> str:
         """JSON of an operator page session (expires with SESSION_TTL_S)."""
         return f"{self.prefix}session:{session_id}"

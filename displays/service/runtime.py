@@ -49,6 +49,10 @@ class NoticeSource(Protocol):
         """Every notice active at `at`, as contract alerts."""
         ...
 
+    def health(self) -> dict[str, Any]:
+        """The notice store's state: {"store": "ok" | "reset" | "unavailable", ...}."""
+        ...
+
 
 @dataclass
 class Runtime:

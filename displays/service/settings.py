@@ -128,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
         "clock_start": _instant(env, "ABFAHRT_CLOCK"),
         "build_memory_mb": _int(env, "ABFAHRT_BUILD_MEMORY_MB", 4096, 256, 1 << 20),
+        "write_rate_limit_per_min": _int(env, "ABFAHRT_WRITE_RATE_LIMIT", 30, 1),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:

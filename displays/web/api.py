@@ -193,6 +193,7 @@ async def status(request: web.Request) -> web.Response:
                    "last_refresh_ms": round(rt.last_refresh_ms, 2),
                    "redis": None if rt.cache.redis is None else
                    ("degraded" if rt.cache.degraded else "ok")},
+        "notices": rt.notices.health() if rt.notices is not None else None,
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

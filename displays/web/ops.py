@@ -31,8 +31,13 @@ async def readyz(request: web.Request) -> web.Response:
             missing.append("redis")
     if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
         missing.append("realtime")
+    notices = rt.notices.health() if rt.notices is not None else None
+    if notices is not None and notices["store"] != "ok":
+        missing.append("notices")
     body = {"status": "degraded" if missing else "ready", "missing": missing,
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
+    if notices is not None:
+        body["notices"] = notices
     return json_response(body, headers={"Cache-Control": "no-store"})
 
 
