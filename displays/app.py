@@ -18,7 +18,13 @@ from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
 from displays.service.displays_file import default_displays_file, load_displays
-from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
+from displays.service.jobs import (
+    follow_leader,
+    poll_realtime,
+    set_feed_status,
+    start_scheduler,
+    static_announced,
+)
 from displays.service.keys import Keys
 from displays.service.leader import LeaderLock
 from displays.service.metrics import Metrics
@@ -84,7 +90,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                                                    else None)
         displays = load_displays(displays_file) if displays_file else {}
         instance_id = uuid.uuid4().hex[:12]
-        cache = BoardCache(redis, keys, origin=instance_id)
+        cache = BoardCache(redis, keys, origin=instance_id, generation=tt.feed_hash)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=displays,
                      cache=cache, feed_status=FeedStatus(source=label, error=loaded.error),
                      clock=clock,
@@ -92,23 +98,30 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
         set_feed_status(rt, tt)
         hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
         lock = None
+        if redis is not None and settings.redis_url:
+            lock = LeaderLock(settings.redis_url, keys.leader, rt.instance_id,
+                              settings.leader_ttl_s)
+            rt.is_leader = await lock.start(follow_leader(rt, lock, session))
+        scheduler = start_scheduler(rt, session, static)
         if redis is not None:
-            lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
-            rt.is_leader = await lock.tick()
-            cache.start_listening(
-                on_realtime=lambda source: hub.load_shared(source, rt.tt),
-                is_leader=lambda: rt.is_leader)
+            cache.start_listening({
+                keys.realtime_channel: lambda message: hub.load_shared(message, rt.tt,
+                                                                       rt.now()),
+                keys.static_channel: static_announced(rt, scheduler),
+            }, is_leader=lambda: rt.is_leader)
             if not rt.is_leader:
-                await hub.load_all_shared(rt.tt)
+                await hub.load_all_shared(rt.tt, rt.now())
         app[RUNTIME] = rt
+        rt.loop_lag.start()
         await poll_realtime(rt, session)
-        scheduler = start_scheduler(rt, session, lock, static)
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
                  len(tt.stop_ids), len(displays), rt.is_leader)
         try:
             yield
         finally:
             scheduler.shutdown(wait=False)
+            hub.close()
+            await rt.loop_lag.stop()
             if lock is not None:
                 await lock.release()
             await cache.close()

@@ -4,6 +4,10 @@ A poll is answered from the in-process copy without a Redis round trip. The comp
 instance writes every changed board to Redis and publishes its key; every instance drops its
 in-process copy of a published key and reads it again on the next poll. When Redis is down,
 the in-process copy keeps being served and `degraded` says so.
+
+Boards in Redis are kept per static feed (`generation`, the timetable's hash): an instance
+reads and invalidates only boards computed from the timetable it runs itself, so while
+instances swap to a new feed one after the other, none serves another's timetable.
 """
 
 from __future__ import annotations
@@ -72,10 +76,11 @@ class BoardCache:
     """In-process boards, optionally backed by Redis with pub/sub invalidation."""
 
     def __init__(self, redis: Redis | None = None, keys: Keys | None = None,
-                 origin: str = "") -> None:
+                 origin: str = "", generation: str = "") -> None:
         self.redis = redis
         self.keys = keys or Keys()
         self.origin = origin              # this instance; its own publications are skipped
+        self.generation = generation      # the static feed the boards were computed from
         self.hot: dict[str, CachedBoard] = {}
         self.degraded = False
         self.hits = 0
@@ -115,7 +120,7 @@ class BoardCache:
         if self.redis is None:
             return None
         try:
-            raw = await self.redis.get(self.keys.board(key))
+            raw = await self.redis.get(self._shared(key))
         except (RedisError, OSError) as exc:
             self._redis_failed(exc)
             return None
@@ -140,13 +145,22 @@ class BoardCache:
             try:
                 async with self.redis.pipeline(transaction=False) as pipe:
                     for board in boards:
-                        pipe.set(self.keys.board(board.key), board.to_bytes(), ex=BOARD_TTL_S)
-                        pipe.publish(self.keys.boards_channel, f"{self.origin} {board.key}")
+                        pipe.set(self._shared(board.key), board.to_bytes(), ex=BOARD_TTL_S)
+                        pipe.publish(self.keys.boards_channel,
+                                     f"{self.origin} {self.generation} {board.key}")
                     await pipe.execute()
                 self._redis_ok()
             except (RedisError, OSError) as exc:
                 self._redis_failed(exc)
         return changed
+
+    def _shared(self, key: str) -> str:
+        return self.keys.board(f"{self.generation[:16]}:{key}")
+
+    def set_generation(self, generation: str) -> None:
+        """A new static feed: forget every board of the old one."""
+        self.generation = generation
+        self.hot.clear()
 
     def invalidate(self, key: str) -> None:
         if key == "*":
@@ -154,14 +168,15 @@ class BoardCache:
         else:
             self.hot.pop(key, None)
 
-    async def listen(self, on_realtime: Callable[[str], Any] | None = None,
+    async def listen(self, handlers: dict[str, Callable[[str], Any]],
                      is_leader: Callable[[], bool] = lambda: False) -> None:
-        """Follow the invalidation channel until cancelled; reconnect after Redis outages."""
+        """Follow the invalidation channel, and hand the messages of the channels in
+        `handlers` to their handler, until cancelled; reconnect after Redis outages."""
         assert self.redis is not None
         while True:
             try:
                 pubsub = self.redis.pubsub()
-                await pubsub.subscribe(self.keys.boards_channel, self.keys.realtime_channel)
+                await pubsub.subscribe(self.keys.boards_channel, *handlers)
                 self._redis_ok()
                 if not is_leader():
                     # boards published while we were away are unknown: read them again
@@ -172,11 +187,11 @@ class BoardCache:
                     channel = message["channel"].decode()
                     data = message["data"].decode()
                     if channel == self.keys.boards_channel:
-                        origin, _, key = data.partition(" ")
-                        if origin != self.origin:
+                        origin, generation, key = [*data.split(" ", 2), "", ""][:3]
+                        if origin != self.origin and generation == self.generation:
                             self.invalidate(key)
-                    elif on_realtime is not None:
-                        result = on_realtime(data)
+                    elif channel in handlers:
+                        result = handlers[channel](data)
                         if asyncio.iscoroutine(result):
                             await result
             except asyncio.CancelledError:
@@ -185,10 +200,10 @@ class BoardCache:
                 self._redis_failed(exc)
                 await asyncio.sleep(1.0)
 
-    def start_listening(self, on_realtime: Callable[[str], Any] | None = None,
+    def start_listening(self, handlers: dict[str, Callable[[str], Any]],
                         is_leader: Callable[[], bool] = lambda: False) -> None:
         if self.redis is not None and self._listener is None:
-            self._listener = asyncio.create_task(self.listen(on_realtime, is_leader))
+            self._listener = asyncio.create_task(self.listen(handlers, is_leader))
 
     async def close(self) -> None:
         for task in (self._listener, self._probe):

@@ -1,11 +1,15 @@
-"""Scheduled jobs (APScheduler AsyncIOScheduler): leader lock, realtime polls, board refresh,
-static feed check. Each job keeps the last good data on failure and logs on transitions.
+"""Scheduled jobs (APScheduler AsyncIOScheduler): realtime polls, board refresh, static feed
+check, shared contacts; and what runs when the leader lock changes hands. Each job keeps the
+last good data on failure and logs on transitions.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -99,10 +103,33 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, feed: Static
     set_feed_status(rt, tt)
     log.info("static feed swapped to %s", tt.feed_version or tt.feed_hash[:12])
     if rt.realtime is not None:
-        rt.realtime.rebase(tt)
-    rt.cache.invalidate("*")
+        await rt.realtime.rebase(tt)
+    rt.cache.set_generation(tt.feed_hash)
     await refresh_boards(rt)
+    await announce_static(rt, tt)
     return True
+
+
+async def announce_static(rt: Runtime, tt: Timetable) -> None:
+    """Tell the other instances that a new static feed is here, so they check it now instead
+    of at their next hourly check (each serves only boards of its own timetable meanwhile)."""
+    redis = rt.cache.redis
+    if redis is None:
+        return
+    try:
+        await redis.publish(rt.cache.keys.static_channel, tt.feed_hash)
+    except (RedisError, OSError) as exc:
+        log.warning("could not announce the new static feed through redis: %s", exc)
+
+
+def static_announced(rt: Runtime, scheduler: AsyncIOScheduler) -> Callable[[str], None]:
+    """The handler of another instance's announcement: check the static feed at once."""
+    def announced(feed_hash: str) -> None:
+        if feed_hash != rt.tt.feed_hash:
+            log.info("another instance serves static feed %s: checking ours now",
+                     feed_hash[:12])
+            scheduler.modify_job("static", next_run_time=dt.datetime.now(dt.UTC))
+    return announced
 
 
 def set_feed_status(rt: Runtime, tt: Timetable) -> None:
@@ -145,20 +172,30 @@ async def sync_contacts(rt: Runtime) -> None:
         rt.recent_stops[key] = max(rt.recent_stops.get(key, 0), int(score))
 
 
-def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None,
-                    static: StaticFeed) -> AsyncIOScheduler:
+def follow_leader(rt: Runtime, lock: LeaderLock, session: aiohttp.ClientSession
+                  ) -> Callable[[], None]:
+    """What the lock's thread runs on the event loop when this instance's role changes: a new
+    leader polls realtime (and refreshes every board) at once."""
+    running: set[asyncio.Task[None]] = set()
+
+    async def lead() -> None:
+        was, rt.is_leader = rt.is_leader, lock.computing
+        if rt.is_leader and not was:
+            await poll_realtime(rt, session)
+
+    def changed() -> None:
+        task = asyncio.ensure_future(lead())
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    return changed
+
+
+def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, static: StaticFeed
+                    ) -> AsyncIOScheduler:
     settings = rt.settings
     scheduler = AsyncIOScheduler(timezone="UTC")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-
-    if lock is not None:
-        async def lead() -> None:
-            was = rt.is_leader
-            rt.is_leader = await lock.tick()
-            if rt.is_leader and not was:
-                await poll_realtime(rt, session)
-        scheduler.add_job(lead, "interval", seconds=max(1, settings.leader_ttl_s // 3),
-                          id="leader", **common)
     scheduler.add_job(poll_realtime, "interval", seconds=settings.realtime_interval_s,
                       args=(rt, session), id="realtime", **common)
     scheduler.add_job(refresh_if_due, "interval", seconds=max(1, settings.realtime_interval_s // 2),

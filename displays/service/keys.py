@@ -13,7 +13,8 @@ BOARD_TTL_S = 600            # a board nobody refreshes disappears after 10 min
 RECENT_TTL_S = 3600          # the "recently asked stops" set is trimmed to this age
 LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
 BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
-REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
+REALTIME_CHANNEL = "realtime"  # pub/sub: "<header timestamp> <source>" — new realtime shared
+STATIC_CHANNEL = "static"    # pub/sub: "<feed hash>" — an instance swapped to a new static feed
 
 
 class Keys:
@@ -23,6 +24,7 @@ class Keys:
         self.prefix = prefix
 
     def board(self, board_key: str) -> str:
+        """A board computed from one static feed: "<feed hash prefix>:<board key>"."""
         return f"{self.prefix}board:{board_key}"
 
     @property
@@ -36,6 +38,10 @@ class Keys:
     @property
     def realtime_channel(self) -> str:
         return self.prefix + REALTIME_CHANNEL
+
+    @property
+    def static_channel(self) -> str:
+        return self.prefix + STATIC_CHANNEL
 
     @property
     def displays_seen(self) -> str:

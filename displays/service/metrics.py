@@ -5,6 +5,35 @@ from __future__ import annotations
 from collections import defaultdict
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+Samples = list[tuple[dict[str, str], float]]
+
+
+class Histogram:
+    """Cumulative buckets and a sum, rendered as a Prometheus histogram."""
+
+    def __init__(self, buckets: tuple[float, ...] = BUCKETS) -> None:
+        self.buckets = buckets
+        self.counts = [0] * (len(buckets) + 1)
+        self.sum = 0.0
+
+    def observe(self, value: float) -> None:
+        self.sum += value
+        for i, bound in enumerate(self.buckets):
+            if value <= bound:
+                self.counts[i] += 1
+                return
+        self.counts[-1] += 1
+
+    def lines(self, name: str, labels: str = "") -> list[str]:
+        prefix = f"{labels}," if labels else ""
+        out, total = [], 0
+        for bound, n in zip((*self.buckets, float("inf")), self.counts, strict=True):
+            total += n
+            le = "+Inf" if bound == float("inf") else repr(bound)
+            out.append(f'{name}_bucket{{{prefix}le="{le}"}} {total}')
+        tag = f"{{{labels}}}" if labels else ""
+        out += [f"{name}_sum{tag} {self.sum:.6f}", f"{name}_count{tag} {total}"]
+        return out
 
 
 class Metrics:
@@ -12,22 +41,16 @@ class Metrics:
 
     def __init__(self) -> None:
         self.requests: defaultdict[tuple[str, int], int] = defaultdict(int)
-        self.latency: defaultdict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
-        self.latency_sum: defaultdict[str, float] = defaultdict(float)
+        self.latency: defaultdict[str, Histogram] = defaultdict(Histogram)
 
     def observe(self, route: str, status: int, seconds: float) -> None:
         self.requests[(route, status)] += 1
-        counts = self.latency[route]
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                counts[i] += 1
-                break
-        else:
-            counts[-1] += 1
-        self.latency_sum[route] += seconds
+        self.latency[route].observe(seconds)
 
-    def render(self, gauges: dict[str, tuple[str, list[tuple[dict[str, str], float]]]]) -> str:
-        """Return the exposition text; `gauges` maps a metric name to (help, samples)."""
+    def render(self, gauges: dict[str, tuple[str, Samples]],
+               histograms: dict[str, tuple[str, Histogram]] | None = None) -> str:
+        """Return the exposition text; `gauges` maps a metric name to (help, samples),
+        `histograms` a metric name to (help, histogram)."""
         out = ["# HELP abfahrt_http_requests_total HTTP requests by route and status",
                "# TYPE abfahrt_http_requests_total counter"]
         for (route, status), n in sorted(self.requests.items()):
@@ -35,17 +58,12 @@ class Metrics:
             out.append(f"abfahrt_http_requests_total{{{tag}}} {n}")
         out += ["# HELP abfahrt_http_request_duration_seconds request latency by route",
                 "# TYPE abfahrt_http_request_duration_seconds histogram"]
-        for route, counts in sorted(self.latency.items()):
-            total = 0
-            for bound, n in zip((*BUCKETS, float("inf")), counts, strict=True):
-                total += n
-                le = "+Inf" if bound == float("inf") else repr(bound)
-                out.append(f'abfahrt_http_request_duration_seconds_bucket{{route="{_esc(route)}",'
-                           f'le="{le}"}} {total}')
-            out.append(f'abfahrt_http_request_duration_seconds_sum{{route="{_esc(route)}"}} '
-                       f"{self.latency_sum[route]:.6f}")
-            out.append(f'abfahrt_http_request_duration_seconds_count{{route="{_esc(route)}"}} '
-                       f"{total}")
+        for route, histogram in sorted(self.latency.items()):
+            out += histogram.lines("abfahrt_http_request_duration_seconds",
+                                   f'route="{_esc(route)}"')
+        for name, (help_text, histogram) in sorted((histograms or {}).items()):
+            out += [f"# HELP {name} {help_text}", f"# TYPE {name} histogram",
+                    *histogram.lines(name)]
         for name, (help_text, samples) in sorted(gauges.items()):
             out += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
             for labels, value in samples:

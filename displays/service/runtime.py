@@ -15,6 +15,7 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
+from displays.service.loop_lag import LoopLag
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
 from displays.service.stop_search import StopSearch
@@ -73,6 +74,7 @@ class Runtime:
     last_refresh_ms: float = 0.0
     last_refresh_at: int = 0
     started_at: int = 0
+    loop_lag: LoopLag = field(default_factory=LoopLag)
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()

@@ -46,6 +46,7 @@ class Settings:
     write_rate_limit_per_min: int = 30        # per token, notice writes
     clock_start: int | None = None            # pretend it is this instant at start (demo, tests)
     build_memory_mb: int = 4096               # address-space limit of a static build's process
+    max_clock_skew_s: int = 60                # a realtime header further ahead is rejected
 
     @property
     def demo(self) -> bool:
@@ -129,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "clock_start": _instant(env, "ABFAHRT_CLOCK"),
         "build_memory_mb": _int(env, "ABFAHRT_BUILD_MEMORY_MB", 4096, 256, 1 << 20),
         "write_rate_limit_per_min": _int(env, "ABFAHRT_WRITE_RATE_LIMIT", 30, 1),
+        "max_clock_skew_s": _int(env, "ABFAHRT_MAX_CLOCK_SKEW", 60, 0, 86400),
     }
     for key, value in overrides.items():
         if value is None or value == () or value == []:

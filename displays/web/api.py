@@ -194,6 +194,7 @@ async def status(request: web.Request) -> web.Response:
                    "redis": None if rt.cache.redis is None else
                    ("degraded" if rt.cache.degraded else "ok")},
         "notices": rt.notices.health() if rt.notices is not None else None,
+        "event_loop_lag_max_ms": round(rt.loop_lag.max_recent_s * 1000, 1),
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -38,6 +38,8 @@ async def readyz(request: web.Request) -> web.Response:
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
     if notices is not None:
         body["notices"] = notices
+    if rt.realtime is not None:
+        body["realtime"] = rt.realtime.summary(rt.tt, rt.now())
     return json_response(body, headers={"Cache-Control": "no-store"})
 
 
@@ -59,9 +61,13 @@ async def metrics(request: web.Request) -> web.Response:
             [({}, float(sum(1 for t in rt.display_seen.values()
                             if now - t <= rt.settings.display_offline_after_s)))]),
         "abfahrt_leader": ("1 when this instance computes boards", [({}, float(rt.is_leader))]),
+        "abfahrt_event_loop_lag_max_seconds": ("the largest event-loop lag of the last minute",
+                                               [({}, rt.loop_lag.max_recent_s)]),
     }
     if rt.realtime is not None:
         gauges.update(rt.realtime.metrics(now))
-    return web.Response(text=request.app[METRICS].render(gauges),
+    histograms = {"abfahrt_event_loop_lag_seconds": (
+        "how late the event loop ran a 0.1 s timer", rt.loop_lag.histogram)}
+    return web.Response(text=request.app[METRICS].render(gauges, histograms),
                         content_type="text/plain", charset="utf-8",
                         headers={"Cache-Control": "no-store"})

@@ -1,5 +1,8 @@
-"""The static feed at the feed URL breaks, as published feeds do, while real `abfahrt serve`
-processes run on it (issue 15, items 7 and 12):
+"""The static feed at the feed URL changes or breaks, as published feeds do, while real
+`abfahrt serve` processes run on it (issue 15, items 5, 7 and 12):
+
+- instances on one Redis serve only boards of their own timetable, and a new feed found by one
+  is announced so the others swap within one check;
 
 - a broken feed stays reported until a feed really builds, also when the publisher answers the
   next checks with `304 Not Modified` for the same broken bytes;
@@ -14,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -26,6 +30,7 @@ from displays.service.displays_file import default_displays_file
 from tests.faults.conftest import StartService
 from tests.faults.harness import HBF, FeedServer, ServiceProcess, poll, wait_until
 from tests.instants import BERLIN, suite_now
+from tests.redis_server import RedisProcess
 
 TODAY = dt.datetime.fromtimestamp(suite_now(), BERLIN).date()
 GOOD = build_demo_feed(TODAY)
@@ -156,3 +161,70 @@ def test_without_a_last_good_timetable_a_broken_feed_stops_the_start(
     with FeedServer("/gtfs.zip", BROKEN) as upstream, pytest.raises(RuntimeError) as failed:
         start_on(start_service, upstream.url, name="fresh")
     assert "no last good timetable" in str(failed.value), str(failed.value)
+
+
+def with_headsigns(feed: bytes, suffix: str) -> bytes:
+    """`feed` with every trip headsign ending in `suffix` (same ids: a timetable update)."""
+    import csv
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(feed)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for name in zin.namelist():
+            data = zin.read(name)
+            if name == "trips.txt":
+                rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+                text = io.StringIO()
+                writer = csv.DictWriter(text, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows({**r, "trip_headsign": r["trip_headsign"] + suffix}
+                                 for r in rows)
+                data = text.getvalue().encode("utf-8")
+            zout.writestr(name, data)
+    return out.getvalue()
+
+
+async def test_instances_never_serve_each_others_timetable_and_swap_together(
+        throwaway_redis: RedisProcess, start_service: StartService) -> None:
+    """The leader checks hourly, the follower every second: the follower finds the new feed
+    first. It must then serve only boards of its own timetable, and the leader must swap
+    within one check instead of an hour later."""
+    updated = with_headsigns(GOOD, " v2")
+    with FeedServer("/gtfs.zip", GOOD) as upstream:
+        common = ("--feed", upstream.url, "--displays", str(default_displays_file()),
+                  "--redis", throwaway_redis.url)
+        leader = start_service(*common, name="leader", ABFAHRT_STATIC_INTERVAL="3600",
+                               ABFAHRT_LEADER_TTL="3", ABFAHRT_REALTIME_INTERVAL="1")
+        follower = start_service(*common, name="follower", ABFAHRT_STATIC_INTERVAL="1",
+                                 ABFAHRT_LEADER_TTL="3", ABFAHRT_REALTIME_INTERVAL="1")
+        assert leader.get_json("/api/v1/status")["leader"]
+        old_hash = leader.get_json("/api/v1/status")["static"]["feed_hash"]
+        upstream.body = updated
+        async with aiohttp.ClientSession() as session:
+
+            async def static_of(service: ServiceProcess) -> str:
+                return str((await static_status(session, service))["feed_hash"])
+
+            mixed = []
+            checked = 0
+
+            async def both_swapped() -> bool:
+                nonlocal checked
+                runs = await static_of(follower)
+                answer = await poll(session, follower.url, "/api/v1/displays/hbf-tram")
+                board = json.loads(answer.body)
+                if runs != old_hash:
+                    checked += 1
+                    heads = {d["headsign"] for d in board["departures"]}
+                    if not all(h.endswith(" v2") for h in heads) or \
+                            board.get("static", {}).get("feed_hash") != runs:
+                        mixed.append(sorted(heads))
+                    return await static_of(leader) == runs
+                return False
+
+            assert await wait_until(both_swapped, 20, every_s=0.1), (
+                await static_of(leader), await static_of(follower), leader.log_tail())
+            assert checked and not mixed, f"the follower served the old timetable: {mixed[:3]}"
+            for service in (leader, follower):
+                answer = await poll(session, service.url, "/api/v1/displays/hbf-tram")
+                assert all(d["headsign"].endswith(" v2")
+                           for d in json.loads(answer.body)["departures"])
