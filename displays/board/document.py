@@ -62,5 +62,4 @@ def board_document(board: Board) -> dict[str, Any]:
         },
         "departures": [departure_document(d, zone) for d in board.departures],
         "alerts": [alert_document(a) for a in board.alerts],
-        "static": {"version": board.feed_version, "feed_hash": board.feed_hash},
     }

@@ -39,8 +39,6 @@ class Board:
     alerts: tuple[BoardAlert, ...] = field(default_factory=tuple)
     lang: str = "de"
     realtime_sources: tuple[tuple[str, str], ...] = ()   # (source, live|stale|unavailable)
-    feed_version: str | None = None      # the static feed the board was computed from
-    feed_hash: str = ""
 
 
 def build_board(tt: Timetable, stop: int, at: int, window_s: int, limit: int | None = None,
@@ -61,5 +59,4 @@ def build_board(tt: Timetable, stop: int, at: int, window_s: int, limit: int | N
                  at=at, window_s=window_s, departures=merged.departures,
                  realtime_status=str(merged.status), feed_timestamp=merged.feed_timestamp,
                  alerts=alerts, lang=lang,
-                 realtime_sources=tuple((s, str(f)) for s, f in merged.sources),
-                 feed_version=tt.feed_version, feed_hash=tt.feed_hash)
+                 realtime_sources=tuple((s, str(f)) for s, f in merged.sources))

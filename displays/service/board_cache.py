@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,35 +30,54 @@ log = logging.getLogger(__name__)
 PROBE_S = 0.5          # while Redis is down, how often it is pinged to notice it is back
 
 
+MAX_RENDERINGS = 16          # variants kept per board version (html, txt, json, gzip, …)
+MAX_RENDERING_BYTES = 1 << 20  # and at most this many bytes of them (the newest always stays)
+
+
 @dataclass
 class CachedBoard:
-    """A computed board document with its ETag, plus renderings made from it on this instance."""
+    """A computed board document with its ETag, plus renderings made from it on this instance.
+
+    The renderings are an LRU bounded by count and bytes, whatever their kind (HTML, text,
+    bitmap, audio): a client asking for thousands of `?rows=`/`?width=` variants only ever
+    replaces older ones.
+    """
 
     key: str
     document: dict[str, Any]
     etag: str
     computed_at: int
-    renderings: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
+    feed_hash: str = ""               # the static feed (timetable) it was computed from
+    renderings: OrderedDict[tuple[str, ...], tuple[str, bytes]] = field(
+        default_factory=OrderedDict)
+    rendering_bytes: int = 0
 
     def to_bytes(self) -> bytes:
         return encode({"key": self.key, "document": self.document, "etag": self.etag,
-                       "computed_at": self.computed_at})
+                       "computed_at": self.computed_at, "feed_hash": self.feed_hash})
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:
         data = decode(raw)
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
-                   computed_at=int(data["computed_at"]))
+                   computed_at=int(data["computed_at"]), feed_hash=data.get("feed_hash", ""))
 
     def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
                   ) -> tuple[str, bytes]:
         """Return (etag, body) of a rendering, made once per board version and variant."""
         found = self.renderings.get(variant)
-        if found is None:
-            body = render()
-            digest = hashlib.blake2b(body, digest_size=10).hexdigest()
-            found = (f'W/"{digest}"', body)
-            self.renderings[variant] = found
+        if found is not None:
+            self.renderings.move_to_end(variant)
+            return found
+        body = render()
+        digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+        found = (f'W/"{digest}"', body)
+        self.renderings[variant] = found
+        self.rendering_bytes += len(body)
+        while len(self.renderings) > 1 and (len(self.renderings) > MAX_RENDERINGS
+                                            or self.rendering_bytes > MAX_RENDERING_BYTES):
+            _, (_, dropped) = self.renderings.popitem(last=False)
+            self.rendering_bytes -= len(dropped)
         return found
 
 
@@ -128,6 +148,8 @@ class BoardCache:
         if raw is None:
             return None
         board = CachedBoard.from_bytes(raw if isinstance(raw, bytes) else raw.encode())
+        if board.feed_hash != self.generation:
+            return None                   # computed from another timetable: never served
         self.hot[key] = board
         return board
 

@@ -19,6 +19,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,7 +164,7 @@ class RealtimeHub:
         return read_feed_file(Path(source), self.fetch_settings.max_bytes)
 
     async def _apply(self, source: str, data: bytes, tt: Timetable, now: int,
-                     how: Any) -> str | None:
+                     how: Callable[..., Applied]) -> str | None:
         """Apply `data` in the worker thread with `how` (decode_and_apply or apply_shared);
         return why it was rejected (None: applied, or the very bytes applied already)."""
         health = self.health[source]
@@ -174,8 +175,9 @@ class RealtimeHub:
             if digest == health.digest and current.snapshot is not None \
                     and current.snapshot.feed_hash == tt.feed_hash:
                 return None              # the very bytes already applied: nothing to do
-            state, feed, rejected = await loop.run_in_executor(
+            applied: Applied = await loop.run_in_executor(
                 self.worker, how, self.state, source, data, tt, now, self.max_ahead_s)
+            state, feed, rejected = applied
             self.state = state
         if rejected is not None:
             health.rejected_future += 1
@@ -229,7 +231,8 @@ class RealtimeHub:
         try:
             blob = await self.redis.get(self.keys.realtime_raw(source))
             if blob is not None:
-                await self._apply(source, bytes(blob), tt, now, apply_shared)
+                raw = blob if isinstance(blob, bytes) else blob.encode()
+                await self._apply(source, raw, tt, now, apply_shared)
         except (RedisError, OSError, RealtimeError) as exc:
             log.warning("could not load shared realtime %s: %s", source, exc)
 

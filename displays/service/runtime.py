@@ -105,6 +105,7 @@ class Runtime:
                                     self.settings.window_min * 60, self.settings.max_age_s)
         stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
         self._add_notices(document, stops, display.id, display.lang, at)
+        document["static"] = {"version": self.tt.feed_version, "feed_hash": self.tt.feed_hash}
         return document
 
     def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
@@ -120,12 +121,14 @@ class Runtime:
         document = self.stop_document(stop, at, self.settings.window_min * 60,
                                       self.settings.default_limit, BoardFilter(), lang)
         return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           feed_hash=self.tt.feed_hash)
 
     def display_board(self, display: Display, at: int) -> CachedBoard:
         document = self.display_document(display, at)
         return CachedBoard(key=display_board_key(display.id), document=document,
-                           etag=document_etag(document), computed_at=at)
+                           etag=document_etag(document), computed_at=at,
+                           feed_hash=self.tt.feed_hash)
 
 
 def stop_board_key(stop_id: str, lang: str) -> str:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 GZIP_MIN_BYTES = 1024
+STATIC_FEED = "X-Static-Feed"    # board responses: the timetable (feed hash) they come from
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
@@ -48,10 +49,11 @@ def etag_matches(request: web.Request, etag: str) -> bool:
 
 def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
                 max_age: int, gz: bytes | None = None,
-                vary: str = "Accept-Encoding, Accept-Language") -> web.Response:
+                vary: str = "Accept-Encoding, Accept-Language",
+                extra: dict[str, str] | None = None) -> web.Response:
     """Return 304 when the client has this version, else the body (gzip when accepted)."""
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max(max_age, 0)}, "
-               f"stale-if-error=300", "Vary": vary}
+               f"stale-if-error=300", "Vary": vary, **(extra or {})}
     if etag_matches(request, etag):
         return web.Response(status=304, headers=headers)
     if gz is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -69,7 +71,7 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
     etag = etag or body_etag
     gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
-                       max_age=max_age, gz=gz)
+                       max_age=max_age, gz=gz, extra={STATIC_FEED: board.feed_hash[:16]})
 
 
 def json_body(value: Any) -> bytes:
@@ -183,4 +185,4 @@ def add_security_headers(response: web.StreamResponse, api: bool) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
     if api:
         headers.setdefault("Access-Control-Allow-Origin", "*")
-        headers.setdefault("Access-Control-Expose-Headers", "ETag")
+        headers.setdefault("Access-Control-Expose-Headers", f"ETag, {STATIC_FEED}")

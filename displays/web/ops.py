@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from displays.service.metrics import Metrics
@@ -34,7 +36,7 @@ async def readyz(request: web.Request) -> web.Response:
     notices = rt.notices.health() if rt.notices is not None else None
     if notices is not None and notices["store"] != "ok":
         missing.append("notices")
-    body = {"status": "degraded" if missing else "ready", "missing": missing,
+    body: dict[str, Any] = {"status": "degraded" if missing else "ready", "missing": missing,
             "feed": rt.feed_status.version or rt.feed_status.feed_hash}
     if notices is not None:
         body["notices"] = notices
@@ -54,6 +56,13 @@ async def metrics(request: web.Request) -> web.Response:
         "abfahrt_board_cache_hits_total": ("board cache hits", [({}, float(rt.cache.hits))]),
         "abfahrt_board_cache_misses_total": ("board cache misses",
                                              [({}, float(rt.cache.misses))]),
+        "abfahrt_board_cache_boards": ("boards held in process", [({}, float(len(rt.cache.hot)))]),
+        "abfahrt_board_renderings": ("renderings (variants) held in process",
+                                     [({}, float(sum(len(b.renderings)
+                                                     for b in rt.cache.hot.values())))]),
+        "abfahrt_board_rendering_bytes": ("bytes of the renderings held in process",
+                                          [({}, float(sum(b.rendering_bytes
+                                                          for b in rt.cache.hot.values())))]),
         "abfahrt_board_refresh_seconds": ("duration of the last board refresh",
                                           [({}, rt.last_refresh_ms / 1000)]),
         "abfahrt_displays_online": (

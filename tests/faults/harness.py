@@ -191,7 +191,8 @@ class DemoRealtime:
 
     def __init__(self, folder: Path) -> None:
         self.day: dt.date = dt.datetime.fromtimestamp(suite_now(), BERLIN).date()
-        self.tt: Timetable = load_timetable(write_demo_feed(folder, self.day))
+        self.tt_path: Path = write_demo_feed(folder, self.day)
+        self.tt: Timetable = load_timetable(self.tt_path)
 
     def feed(self, now: int | None = None) -> bytes:
         return encode_feed_dict(simulate_feed(self.tt, suite_now() if now is None else now))
