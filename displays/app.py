@@ -96,7 +96,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                      clock=clock,
                      instance_id=instance_id)
         set_feed_status(rt, tt)
-        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys)
+        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, rt.worker)
         lock = None
         if redis is not None and settings.redis_url:
             lock = LeaderLock(settings.redis_url, keys.leader, rt.instance_id,
@@ -120,7 +120,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
             yield
         finally:
             scheduler.shutdown(wait=False)
-            hub.close()
+            rt.worker.shutdown(wait=False, cancel_futures=True)
             await rt.loop_lag.stop()
             if lock is not None:
                 await lock.release()

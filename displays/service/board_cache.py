@@ -51,10 +51,15 @@ class CachedBoard:
     renderings: OrderedDict[tuple[str, ...], tuple[str, bytes]] = field(
         default_factory=OrderedDict)
     rendering_bytes: int = 0
+    encoded: bytes | None = field(default=None, repr=False)
 
     def to_bytes(self) -> bytes:
-        return encode({"key": self.key, "document": self.document, "etag": self.etag,
-                       "computed_at": self.computed_at, "feed_hash": self.feed_hash})
+        """The board as stored in Redis (encoded once; the refresh does it off the loop)."""
+        if self.encoded is None:
+            self.encoded = encode({"key": self.key, "document": self.document,
+                                   "etag": self.etag, "computed_at": self.computed_at,
+                                   "feed_hash": self.feed_hash})
+        return self.encoded
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:

@@ -16,6 +16,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
 from displays.service.board_cache import CachedBoard
+from displays.service.heap import long_lived_objects
 from displays.service.keys import RECENT_TTL_S
 from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
@@ -28,28 +29,48 @@ log = logging.getLogger("abfahrt.jobs")
 async def refresh_boards(rt: Runtime) -> int:
     """Recompute the boards of every display and of recently asked stops; return how many changed.
 
-    Only the leader computes; followers serve what it wrote.
+    Only the leader computes; followers serve what it wrote. The boards are computed in the
+    worker thread (never on the event loop), from one timetable: if it is swapped meanwhile,
+    the result is dropped (the swap refreshes anyway).
     """
     if not rt.is_leader:
         return 0
     started = time.perf_counter()
     now = rt.now()
-    boards: list[CachedBoard] = []
-    for display in rt.displays.values():
-        try:
-            boards.append(rt.display_board(display, now))
-        except LookupError as exc:
-            log.warning("%s", exc)
+    tt = rt.tt
     horizon = now - rt.settings.recent_stop_ttl_s
     recent = sorted(rt.recent_stops.items(), key=lambda item: -item[1])
+    stops: list[tuple[int, str]] = []
     for rank, (key, asked) in enumerate(recent):
         if asked < horizon or rank >= rt.settings.max_recent_stops:
             del rt.recent_stops[key]    # asked long ago, or a crawler: computed on demand
             continue
         _, lang, stop_id = key.split(":", 2)
-        stop = rt.tt.find_stop(stop_id)
+        stop = tt.find_stop(stop_id)
         if stop >= 0:
-            boards.append(rt.default_stop_board(stop, lang, now))
+            stops.append((stop, lang))
+    displays = list(rt.displays.values())
+
+    def compute() -> list[CachedBoard]:
+        with long_lived_objects():
+            return compute_boards()
+
+    def compute_boards() -> list[CachedBoard]:
+        boards: list[CachedBoard] = []
+        for display in displays:
+            try:
+                boards.append(rt.display_board(display, now))
+            except LookupError as exc:
+                log.warning("%s", exc)
+        boards += [rt.default_stop_board(stop, lang, now) for stop, lang in stops]
+        if rt.cache.redis is not None:
+            for board in boards:
+                board.to_bytes()
+        return boards
+
+    boards = await asyncio.get_running_loop().run_in_executor(rt.worker, compute)
+    if rt.tt is not tt:
+        return 0
     changed = await rt.cache.put(boards)
     rt.refresh_count += 1
     rt.last_refresh_at = now

@@ -32,6 +32,7 @@ from redis.exceptions import RedisError
 from displays.board.document import alert_document
 from displays.board.model import BoardAlert
 from displays.demo.simulation import simulate_feed
+from displays.service.heap import long_lived_objects
 from displays.service.keys import Keys
 from displays.service.settings import Settings
 from feeds import Timetable
@@ -65,12 +66,13 @@ def decode_and_apply(state: RealtimeState, source: str, data: bytes, tt: Timetab
     """Decode `data` and apply it to `state` (runs in the worker thread, never on the loop).
 
     Raise FeedDecodeError for bytes that are no feed."""
-    feed = parse_feed(data)
-    rejected = future_header(feed, now, max_ahead_s)
-    if rejected is not None:
-        return state.with_failure(source, rejected), None, rejected
-    applied = state.apply(source, feed, tt)
-    return applied, feed if applied.feed(source).stats.applied else None, None
+    with long_lived_objects():
+        feed = parse_feed(data)
+        rejected = future_header(feed, now, max_ahead_s)
+        if rejected is not None:
+            return state.with_failure(source, rejected), None, rejected
+        applied = state.apply(source, feed, tt)
+        return applied, feed if applied.feed(source).stats.applied else None, None
 
 
 def shared_form(data: bytes) -> bytes:
@@ -115,13 +117,14 @@ class RealtimeHub:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)       # one state change at a time
 
     @classmethod
-    def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys) -> RealtimeHub:
+    def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys,
+                      worker: ThreadPoolExecutor) -> RealtimeHub:
         sources = list(settings.realtime) or ([SIMULATION] if settings.simulate_realtime else [])
         fetch = FetchSettings(connect_timeout_s=min(5.0, settings.fetch_timeout_s),
                               read_timeout_s=settings.fetch_timeout_s,
                               max_bytes=settings.max_feed_bytes)
         hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
-                  redis=redis, keys=keys, max_ahead_s=settings.max_clock_skew_s)
+                  redis=redis, keys=keys, max_ahead_s=settings.max_clock_skew_s, worker=worker)
         hub.health = {s: SourceHealth(s) for s in sources}
         return hub
 
@@ -250,9 +253,6 @@ class RealtimeHub:
 
         async with self.lock:
             self.state = await asyncio.get_running_loop().run_in_executor(self.worker, resolve)
-
-    def close(self) -> None:
-        self.worker.shutdown(wait=False, cancel_futures=True)
 
     # ---- what the service reports ---------------------------------------------------------
     def freshness(self, tt: Timetable, source: str, now: int) -> str:

@@ -7,6 +7,7 @@ Timetable, a new realtime state) in one assignment, so a handler never sees half
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -75,6 +76,9 @@ class Runtime:
     last_refresh_at: int = 0
     started_at: int = 0
     loop_lag: LoopLag = field(default_factory=LoopLag)
+    # the one thread for CPU work (realtime decode and apply, board refresh): never the loop
+    worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="abfahrt-worker"))
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()
