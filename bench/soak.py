@@ -329,6 +329,7 @@ def main() -> None:
     lag_max = max(gauge(m, "abfahrt_event_loop_lag_max_seconds") for m in metrics) * 1000
     lag_p99 = max(lag_quantile(m, 0.99) for m in metrics) * 1000
     failed = sum(v for k, v in counts.items() if k not in ("200", "304"))
+    rss_text = "/".join(f"{a:.0f}->{b:.0f}" for a, b in zip(rss_before, rss_after, strict=True))
     print(f"SOAK-CLUSTER instances=2 feed={feed.name if feed else 'demo'} "
           f"trips={trips or matched} matched={matched} stop_time_updates={updates} "
           f"boards={len(paths)} connections={args.connections} duration_s={args.duration:.0f} "
@@ -338,7 +339,7 @@ def main() -> None:
           f"idle_loop_lag_p99_ms={idle['p99'] * 1000:.0f} "
           f"idle_loop_lag_max_ms={idle['max'] * 1000:.0f} "
           f"realtime_polls={source.get('polls', 0)} interval_s={args.interval} "
-          f"rss_mib={'/'.join(f'{a:.0f}->{b:.0f}' for a, b in zip(rss_before, rss_after, strict=True))}")
+          f"rss_mib={rss_text}")
     verdict = "ok" if p99 <= 50 and not failed else "MISSED"
     print(f"board p99 {p99:.1f} ms while realtime is applied every {args.interval} s "
           f"(target <= 50 ms): {verdict}")
