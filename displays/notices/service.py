@@ -35,6 +35,7 @@ from displays.notices.matching import (
     select_notices,
 )
 from displays.notices.model import Notice, Status, notice_dict, notice_from_dict
+from displays.notices.operator_targets import TargetCatalog
 from displays.notices.store import (
     NoticeStore,
     Record,
@@ -80,6 +81,7 @@ class NoticeService:
         self.reset_at: int | None = None          # when the store was found to have lost data
         self.unavailable: str | None = None       # the store's last error, while it lasts
         self._serving: tuple[Timetable, Mapping[int, frozenset[RouteDirection]]] | None = None
+        self._targets: TargetCatalog | None = None
         self._lock = asyncio.Lock()
 
     # ---- loading ---------------------------------------------------------------------------
@@ -162,6 +164,12 @@ class NoticeService:
         await refresh_boards(self.rt)
 
     # ---- reading (pure over the snapshot) --------------------------------------------------
+    def targets(self, tt: Timetable) -> TargetCatalog:
+        """What the operator page offers as targets (built once per timetable)."""
+        if self._targets is None or self._targets.tt is not tt:
+            self._targets = TargetCatalog(tt)
+        return self._targets
+
     def serving(self, tt: Timetable) -> Mapping[int, frozenset[RouteDirection]]:
         if self._serving is None or self._serving[0] is not tt:
             self._serving = (tt, build_serving(tt))
@@ -232,13 +240,16 @@ class NoticeService:
         async with self._lock:
             before = await self._expect(notice_id, if_match)
             now = self.rt.now()
-            merged = merge_patch(writable_fields(self.to_dict(before)), patch)
-            notice = parse_notice(merged, catalog=self.catalog(), zone=self.rt.tt.zone,
-                                  now=now, notice_id=before.id, author=before.author,
-                                  created=before.created)
-            notice = replace(notice, revision=before.revision + 1)
+            notice = self.validate_update(before, patch, now)
             await self._save(notice, before, principal, "update", via, now)
         return notice
+
+    def validate_update(self, before: Notice, patch: dict[str, Any], now: int) -> Notice:
+        """Return the notice a merge patch makes of `before` (NoticeInvalid when it cannot)."""
+        merged = merge_patch(writable_fields(self.to_dict(before)), patch)
+        notice = parse_notice(merged, catalog=self.catalog(), zone=self.rt.tt.zone, now=now,
+                              notice_id=before.id, author=before.author, created=before.created)
+        return replace(notice, revision=before.revision + 1)
 
     async def withdraw(self, notice_id: str, principal: Principal, via: str,
                        if_match: int | None) -> Notice:

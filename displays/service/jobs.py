@@ -16,11 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
 from displays.service.board_cache import CachedBoard
+from displays.service.display_contacts import watch_displays
 from displays.service.heap import long_lived_objects
 from displays.service.keys import RECENT_TTL_S
 from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
 from displays.service.static_feed import StaticFeed
+from displays.service.stop_search import StopSearch
 from feeds import FeedError, Timetable
 
 log = logging.getLogger("abfahrt.jobs")
@@ -120,7 +122,8 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, feed: Static
     fs.error = None
     if tt.feed_hash == rt.tt.feed_hash:
         return False
-    rt.swap_timetable(tt)
+    search = await asyncio.get_running_loop().run_in_executor(rt.worker, StopSearch, tt)
+    rt.swap_timetable(tt, search)
     set_feed_status(rt, tt)
     log.info("static feed swapped to %s", tt.feed_version or tt.feed_hash[:12])
     if rt.realtime is not None:
@@ -160,34 +163,26 @@ def set_feed_status(rt: Runtime, tt: Timetable) -> None:
 
 
 async def sync_contacts(rt: Runtime) -> None:
-    """Share what this instance saw (display polls, asked stops) through Redis, read the rest.
-
-    So the leader refreshes stops asked for on any instance, and /api/v1/displays shows the
-    last contact of a pillar whichever instance it polled.
-    """
+    """Share the recently asked stops through Redis, so the leader refreshes stops asked for on
+    any instance; share the display contacts and let the deciding instance log transitions."""
+    now = rt.now()
     redis = rt.cache.redis
+    await watch_displays(rt.contacts, list(rt.displays), now, redis, rt.cache.keys,
+                         decides=rt.is_leader)
     if redis is None:
         return
     keys = rt.cache.keys
-    now = rt.now()
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            if rt.display_seen:
-                pipe.hset(keys.displays_seen, mapping={k: str(v) for k, v in
-                                                       rt.display_seen.items()})
             if rt.recent_stops:
                 pipe.zadd(keys.recent_stops, dict(rt.recent_stops), gt=True)
             pipe.zremrangebyscore(keys.recent_stops, 0, now - RECENT_TTL_S)
-            pipe.hgetall(keys.displays_seen)
             pipe.zrangebyscore(keys.recent_stops, now - rt.settings.recent_stop_ttl_s, "+inf",
                                withscores=True)
-            *_, seen, recent = await pipe.execute()
+            *_, recent = await pipe.execute()
     except (RedisError, OSError) as exc:
-        log.warning("could not share display contacts through redis: %s", exc)
+        log.warning("could not share the asked stops through redis: %s", exc)
         return
-    for display, stamp in seen.items():
-        key, value = display.decode(), int(stamp)
-        rt.display_seen[key] = max(rt.display_seen.get(key, 0), value)
     for board_key, score in recent:
         key = board_key.decode()
         rt.recent_stops[key] = max(rt.recent_stops.get(key, 0), int(score))
@@ -221,9 +216,7 @@ def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, static: StaticF
                       args=(rt, session), id="realtime", **common)
     scheduler.add_job(refresh_if_due, "interval", seconds=max(1, settings.realtime_interval_s // 2),
                       args=(rt,), id="refresh", **common)
-    if rt.cache.redis is not None:
-        scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts",
-                          **common)
+    scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts", **common)
     scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
                       args=(rt, session, static), id="static", **common)
     scheduler.start()

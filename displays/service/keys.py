@@ -49,6 +49,20 @@ class Keys:
         return self.prefix + "displays:seen"
 
     @property
+    def displays_address(self) -> str:
+        """Hash: display id -> the client address of its last poll."""
+        return self.prefix + "displays:address"
+
+    @property
+    def displays_state(self) -> str:
+        """Hash: display id -> "online:<since>" | "offline:<since>" (the leader decides)."""
+        return self.prefix + "displays:state"
+
+    def display_polls(self, minute: int) -> str:
+        """Hash: display id -> polls in one minute (epoch // 60); expires after an hour."""
+        return f"{self.prefix}displays:polls:{minute}"
+
+    @property
     def recent_stops(self) -> str:
         """Sorted set: board key of a stop -> epoch it was last asked for."""
         return self.prefix + "stops:recent"

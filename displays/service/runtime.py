@@ -16,6 +16,7 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
+from displays.service.display_contacts import DisplayContacts
 from displays.service.loop_lag import LoopLag
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
@@ -69,7 +70,7 @@ class Runtime:
     is_leader: bool = True
     instance_id: str = ""
     notices: NoticeSource | None = None   # operator notices, when enabled
-    display_seen: dict[str, int] = field(default_factory=dict)
+    contacts: DisplayContacts = field(init=False)
     recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
     refresh_count: int = 0
     last_refresh_ms: float = 0.0
@@ -82,13 +83,15 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()
+        self.contacts = DisplayContacts(self.settings.display_offline_after_s, self.started_at)
 
     def now(self) -> int:
         """The instant boards and notices are computed for (UTC epoch seconds)."""
         return self.clock.now()
 
-    def swap_timetable(self, tt: Timetable) -> None:
-        self.search = StopSearch(tt)
+    def swap_timetable(self, tt: Timetable, search: StopSearch) -> None:
+        """Serve `tt` from now on (`search` is its stop index, built off the loop)."""
+        self.search = search
         self.tt = tt
 
     @property

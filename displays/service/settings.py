@@ -124,7 +124,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
         "fetch_timeout_s": _float(env, "ABFAHRT_FETCH_TIMEOUT", 10.0, 0.5, 300.0),
         "max_feed_bytes": _int(env, "ABFAHRT_MAX_FEED_BYTES", 50 * 1024 * 1024, 1024),
         "countdown_horizon_min": _int(env, "ABFAHRT_COUNTDOWN_HORIZON", 20, 0, 240),
-        "display_offline_after_s": _int(env, "ABFAHRT_DISPLAY_OFFLINE_AFTER", 300, 10),
+        "display_offline_after_s": _int(env, "ABFAHRT_DISPLAY_OFFLINE_AFTER", 300, 2),
         "default_limit": _int(env, "ABFAHRT_DEFAULT_LIMIT", 100, 1, 10_000),
         "max_limit": _int(env, "ABFAHRT_MAX_LIMIT", 300, 1, 10_000),
         "clock_start": _instant(env, "ABFAHRT_CLOCK"),

@@ -25,6 +25,8 @@ GZIP_MIN_BYTES = 1024
 STATIC_FEED = "X-Static-Feed"    # board responses: the timetable (feed hash) they come from
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+BOARD_PAGES = ("/displays/",)       # display pages: the fleet view shows them framed
 
 
 CORS_PREFLIGHT = {
@@ -154,7 +156,7 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
             log.exception("unhandled error on %s", request.path)
             response = error_response(web.HTTPInternalServerError(
                 text="internal error / interner Fehler"), api, render_error)
-        add_security_headers(response, api)
+        add_security_headers(response, api, frameable=request.path.startswith(BOARD_PAGES))
         metrics.observe(name, response.status, time.perf_counter() - started)
         return response
 
@@ -176,13 +178,15 @@ def error_response(exc: web.HTTPException, api: bool,
     return response
 
 
-def add_security_headers(response: web.StreamResponse, api: bool) -> None:
+def add_security_headers(response: web.StreamResponse, api: bool, frameable: bool = False
+                         ) -> None:
+    """Strict headers; a board page may be framed by this site only (the fleet view)."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", CSP_FRAMEABLE if frameable else CSP)
         headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN" if frameable else "DENY")
     if api:
         headers.setdefault("Access-Control-Allow-Origin", "*")
         headers.setdefault("Access-Control-Expose-Headers", f"ETag, {STATIC_FEED}")

@@ -67,8 +67,13 @@ async def metrics(request: web.Request) -> web.Response:
                                           [({}, rt.last_refresh_ms / 1000)]),
         "abfahrt_displays_online": (
             "displays that polled within the offline threshold",
-            [({}, float(sum(1 for t in rt.display_seen.values()
-                            if now - t <= rt.settings.display_offline_after_s)))]),
+            [({}, float(sum(rt.contacts.is_online(d, now) for d in rt.displays)))]),
+        "abfahrt_displays_offline": (
+            "configured displays without a poll within the offline threshold",
+            [({}, float(sum(not rt.contacts.is_online(d, now) for d in rt.displays)))]),
+        "abfahrt_displays_went_dark_total": (
+            "displays that went dark (counted by the instance that decides, the leader)",
+            [({}, float(rt.contacts.went_dark))]),
         "abfahrt_leader": ("1 when this instance computes boards", [({}, float(rt.is_leader))]),
         "abfahrt_event_loop_lag_max_seconds": ("the largest event-loop lag of the last minute",
                                                [({}, rt.loop_lag.max_recent_s)]),

@@ -16,6 +16,7 @@ from displays.web.api import (
     cached_stop_board,
     display_board_or_404,
     max_age,
+    poller,
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RUNTIME
@@ -77,7 +78,7 @@ async def stop_page(request: web.Request) -> web.Response:
 async def display_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     raw, fmt = _split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
-    board = await display_board_or_404(rt, raw)
+    board = await display_board_or_404(rt, raw, poller(request, rt))
     display = rt.displays[raw]
     theme = _theme(request, display.theme)
     return _respond(request, rt, board, fmt, display.lang, theme, display.rows,
