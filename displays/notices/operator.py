@@ -177,6 +177,16 @@ async def _signed_in(request: web.Request, form: MultiMapping[str]
     return service, session
 
 
+async def signed_in_page(request: web.Request) -> tuple[NoticeService, Session, str]:
+    """The service, session and language of a signed-in page view (else to the sign-in)."""
+    service = request.app[NOTICES]
+    lang = page_lang(request)
+    session = await session_of(service.store, request)
+    if session is None:
+        raise web.HTTPSeeOther(f"/operator?lang={lang}")
+    return service, session, lang
+
+
 SignedInHandler = Callable[[web.Request, MultiMapping[str], NoticeService, Session],
                           Awaitable[web.Response]]
 

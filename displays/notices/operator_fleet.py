@@ -14,11 +14,9 @@ from typing import Any
 
 from aiohttp import web
 
-from displays.notices.api import NOTICES
-from displays.notices.operator import page_lang, render_page, store_guarded
+from displays.notices.operator import render_page, signed_in_page, store_guarded
 from displays.notices.operator_targets import display_title
 from displays.notices.operator_text import words
-from displays.notices.sessions import session_of
 from displays.service.stop_search import fold
 from displays.web.appkeys import RUNTIME
 
@@ -33,11 +31,7 @@ def _clock(epoch: int, zone: Any) -> str:
 @routes.get("/operator/displays")
 @store_guarded
 async def fleet(request: web.Request) -> web.Response:
-    service = request.app[NOTICES]
-    lang = page_lang(request)
-    session = await session_of(service.store, request)
-    if session is None:
-        raise web.HTTPSeeOther(f"/operator?lang={lang}")
+    service, session, lang = await signed_in_page(request)
     rt = request.app[RUNTIME]
     t = words(lang)
     now = rt.now()

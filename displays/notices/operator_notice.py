@@ -21,13 +21,14 @@ from displays.notices.operator import (
     rate_limited,
     render_page,
     see_other,
+    signed_in_page,
     signed_in_post,
     store_guarded,
 )
 from displays.notices.operator_form import form_body, notice_form, replacement
 from displays.notices.operator_text import words
 from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
-from displays.notices.sessions import Session, session_of
+from displays.notices.sessions import Session
 from displays.notices.store import Record
 from displays.notices.validation import NoticeInvalid
 from displays.web.appkeys import RUNTIME
@@ -78,11 +79,7 @@ async def _stored(service: NoticeService, notice_id: str) -> Notice:
 @routes.get("/operator/notices/{notice_id}")
 @store_guarded
 async def notice_page(request: web.Request) -> web.Response:
-    service = request.app[NOTICES]
-    lang = page_lang(request)
-    session = await session_of(service.store, request)
-    if session is None:
-        raise web.HTTPSeeOther(f"/operator?lang={lang}")
+    service, session, lang = await signed_in_page(request)
     notice = await _stored(service, request.match_info["notice_id"])
     message = words(lang)["updated_msg"] if request.query.get("done") == "updated" else None
     return await _notice_page(request, session, notice, lang, message=message)
@@ -124,11 +121,7 @@ async def edit_from_form(request: web.Request, form: MultiMapping[str], service:
 @store_guarded
 async def confirm_withdraw(request: web.Request) -> web.Response:
     """Withdrawing asks first: a page naming the notice, with the button that does it."""
-    service = request.app[NOTICES]
-    lang = page_lang(request)
-    session = await session_of(service.store, request)
-    if session is None:
-        raise web.HTTPSeeOther(f"/operator?lang={lang}")
+    service, session, lang = await signed_in_page(request)
     notice = await _stored(service, request.match_info["notice_id"])
     return render_page(request, "operator_withdraw.html", lang, session=session,
                  notice=notice_item(request, notice, lang))
