@@ -247,8 +247,9 @@ class RealtimeHub:
         """A new static feed: resolve the held realtime again against it (in the worker)."""
         def resolve() -> RealtimeState:
             state = RealtimeState()
-            for source, feed in list(self.parsed.items()):
-                state = state.apply(source, feed, tt)
+            with long_lived_objects():
+                for source, feed in list(self.parsed.items()):
+                    state = state.apply(source, feed, tt)
             return state
 
         async with self.lock:
