@@ -8,6 +8,7 @@ recovery), and a 304 for the running feed after a network error is a recovery.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,8 +85,8 @@ class StaticFeed:
             self.last_error = f"{type(exc).__name__}: {exc}"
             raise FeedError(self.last_error) from exc
         self.built, self.last_error = True, None
-        if self.source is not None:
-            keep_last_good(self.folder, self.source, path, tt)
+        if self.source is not None:       # a copy of the zip: not on the event loop
+            await asyncio.to_thread(keep_last_good, self.folder, self.source, path, tt)
         return tt
 
     async def load_initial(self, session: aiohttp.ClientSession) -> Loaded:
