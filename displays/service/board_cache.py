@@ -28,6 +28,7 @@ from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
 
 log = logging.getLogger(__name__)
 PROBE_S = 0.5          # while Redis is down, how often it is pinged to notice it is back
+PUT_BATCH = 50         # boards written to Redis per round trip
 
 
 MAX_RENDERINGS = 16          # variants kept per board version (html, txt, json, gzip, …)
@@ -170,12 +171,15 @@ class BoardCache:
             self.hot[board.key] = board
         if self.redis is not None and boards:
             try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for board in boards:
-                        pipe.set(self._shared(board.key), board.to_bytes(), ex=BOARD_TTL_S)
-                        pipe.publish(self.keys.boards_channel,
-                                     f"{self.origin} {self.generation} {board.key}")
-                    await pipe.execute()
+                # in batches: requests are answered between them (500 boards are ~10 MB)
+                for start in range(0, len(boards), PUT_BATCH):
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for board in boards[start:start + PUT_BATCH]:
+                            pipe.set(self._shared(board.key), board.to_bytes(),
+                                     ex=BOARD_TTL_S)
+                            pipe.publish(self.keys.boards_channel,
+                                         f"{self.origin} {self.generation} {board.key}")
+                        await pipe.execute()
                 self._redis_ok()
             except (RedisError, OSError) as exc:
                 self._redis_failed(exc)

@@ -68,12 +68,19 @@ def conditional(request: web.Request, *, etag: str, body: bytes, content_type: s
 def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
                     render: Callable[[], bytes], content_type: str, max_age: int,
                     etag: str | None = None) -> web.Response:
-    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given."""
+    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given.
+
+    With `etag` given, a poll that already holds it gets its 304 without the body being
+    rendered at all (after every refresh most polls are such 304s)."""
+    extra = {STATIC_FEED: board.feed_hash[:16]}
+    if etag is not None and etag_matches(request, etag):
+        return conditional(request, etag=etag, body=b"", content_type=content_type,
+                           max_age=max_age, extra=extra)
     body_etag, body = board.rendering(variant, render)
     etag = etag or body_etag
     gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
-                       max_age=max_age, gz=gz, extra={STATIC_FEED: board.feed_hash[:16]})
+                       max_age=max_age, gz=gz, extra=extra)
 
 
 def json_body(value: Any) -> bytes:
