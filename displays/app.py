@@ -108,6 +108,7 @@ def _service_context(settings: Settings):  # type: ignore[no-untyped-def]
                 keys.realtime_channel: lambda message: hub.load_shared(message, rt.tt,
                                                                        rt.now()),
                 keys.static_channel: static_announced(rt, scheduler),
+                keys.notices_channel: lambda _: rt.notices.wake() if rt.notices else None,
             }, is_leader=lambda: rt.is_leader)
             if not rt.is_leader:
                 await hub.load_all_shared(rt.tt, rt.now())

@@ -22,8 +22,9 @@ from displays.service.keys import Keys, decode, encode
 
 log = logging.getLogger("abfahrt.notices")
 
-# KEYS: notices hash, audit list, version counter; ARGV: id, record, audit, expected revision
-# ("" = the notice must not exist yet). Returns the new version, or -1 on a revision conflict.
+# KEYS: notices hash, audit list, version counter, channel; ARGV: id, record, audit, expected
+# revision ("" = the notice must not exist yet). Returns the new version (also published on the
+# channel, so the other instances reload at once), or -1 on a revision conflict.
 _SAVE_NOTICE = """
 local current = redis.call('hget', KEYS[1], ARGV[1])
 if ARGV[4] == '' then
@@ -35,7 +36,9 @@ else
 end
 redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
 redis.call('rpush', KEYS[2], ARGV[3])
-return redis.call('incr', KEYS[3])
+local version = redis.call('incr', KEYS[3])
+redis.call('publish', KEYS[4], version)
+return version
 """
 
 
@@ -94,7 +97,8 @@ class RedisStore:
                           expected_revision: int | None) -> None:
         expected = "" if expected_revision is None else str(expected_revision)
         result = await self._call(self._save(
-            keys=[self.keys.notices, self.keys.audit, self.keys.notices_version],
+            keys=[self.keys.notices, self.keys.audit, self.keys.notices_version,
+                  self.keys.notices_channel],
             args=[record["id"], encode(record), encode(audit), expected]))
         if int(result) < 0:
             raise RevisionConflict(record["id"])

@@ -4,8 +4,8 @@ Boards read notices synchronously (`alerts_for`, called by Runtime for every boa
 service keeps all notices in memory, loaded from the store at start and after every write. A
 write goes to the store first — compare-and-set on the notice's revision, with its audit
 record — then the whole snapshot is loaded again (so a write another instance made just before
-is never skipped) and the boards are refreshed. Other instances notice the store's version
-change within `reload_s` and reload (the leader then refreshes).
+is never skipped) and the boards are refreshed. Other instances reload at once (the Redis store
+announces every write) or at the latest within `reload_s` (the leader then refreshes).
 
 A store that lost its data (Redis restarted without persistence: its marker is gone or its
 write counter went back) is detected here: the notices known before stay on the boards and are
@@ -83,6 +83,7 @@ class NoticeService:
         self._serving: tuple[Timetable, Mapping[int, frozenset[RouteDirection]]] | None = None
         self._targets: TargetCatalog | None = None
         self._lock = asyncio.Lock()
+        self._wake = asyncio.Event()
 
     # ---- loading ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -131,10 +132,18 @@ class NoticeService:
         self.version = await self.store.notices_version()
         self.notices = {**held, **self._parse(await self.store.load_notices())}
 
+    def wake(self) -> None:
+        """Another instance wrote a notice (announced through Redis): check the store now."""
+        self._wake.set()
+
     async def watch(self) -> None:
-        """Reload when another instance wrote (until cancelled); the leader then refreshes."""
+        """Reload when another instance wrote (until cancelled); the leader then refreshes.
+
+        Woken at once by the store's announcement, and every `reload_s` anyway."""
         while True:
-            await asyncio.sleep(self.reload_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.reload_s)
+            self._wake.clear()
             try:
                 await self.check()
             except StoreUnavailable as exc:

@@ -15,6 +15,7 @@ LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
 BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
 REALTIME_CHANNEL = "realtime"  # pub/sub: "<header timestamp> <source>" — new realtime shared
 STATIC_CHANNEL = "static"    # pub/sub: "<feed hash>" — an instance swapped to a new static feed
+NOTICES_CHANNEL = "notices"  # pub/sub: "<store version>" — a notice was written
 
 
 class Keys:
@@ -42,6 +43,10 @@ class Keys:
     @property
     def static_channel(self) -> str:
         return self.prefix + STATIC_CHANNEL
+
+    @property
+    def notices_channel(self) -> str:
+        return self.prefix + NOTICES_CHANNEL
 
     @property
     def displays_seen(self) -> str:

@@ -56,6 +56,10 @@ class NoticeSource(Protocol):
         """The notice store's state: {"store": "ok" | "reset" | "unavailable", ...}."""
         ...
 
+    def wake(self) -> None:
+        """Another instance wrote a notice: check the store now."""
+        ...
+
 
 @dataclass
 class Runtime:

@@ -135,7 +135,14 @@ async def test_a_redis_that_comes_back_empty_keeps_the_notices_and_says_so(
             return all([await board_alerts(session, s, SCHILLER) == [posted]
                         for s in (leader, follower)])
 
-        assert await wait_until(shown, 8)
+        async def known() -> bool:               # by each instance itself, not only on boards
+            for service in (leader, follower):
+                async with session.get(service.url + "/api/v1/notices") as response:
+                    if [n["id"] for n in (await response.json())["notices"]] != [posted]:
+                        return False
+            return await shown()
+
+        assert await wait_until(known, 8)
 
         throwaway_redis.kill()
         throwaway_redis.start()          # no persistence: it comes back empty
