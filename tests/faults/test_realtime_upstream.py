@@ -159,8 +159,12 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
 
         async def live_again() -> bool:
             s = await source_status(session, rig)
-            return s["error"] is None and s["freshness"] == "live" \
-                and (s["feed_timestamp"] or 0) >= int(switched)
+            if not (s["error"] is None and s["freshness"] == "live"
+                    and (s["feed_timestamp"] or 0) >= int(switched)):
+                return False
+            # and the board shows it (boards are refreshed after the feed is applied)
+            board = (await observe(session, rig, "good"))[0]
+            return board.status == "live" and (board.feed_timestamp or 0) >= int(switched)
         assert await wait_until(live_again, 20), rig.service.log_tail()
 
         rig.upstream.mode = mode
