@@ -198,7 +198,6 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
     from aiohttp.test_utils import TestServer
 
     from displays.app import create_app
-    from displays.service.board_cache import now_epoch
     from displays.service.jobs import poll_realtime, refresh_boards
     from displays.service.settings import Settings
     from displays.web.appkeys import RUNTIME
@@ -208,7 +207,7 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
         await server.start_server()
         try:
             rt = server.app[RUNTIME]
-            now = now_epoch()
+            now = rt.now()
             for index in range(len(rt.tt.stop_ids)):
                 for lang in ("de", "en"):
                     rt.recent_stops[f"stop:{lang}:{rt.tt.stop_id(index)}"] = now

@@ -18,27 +18,32 @@ from displays.board.display import Display
 from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
 from displays.board.wording import LANGUAGES
-from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.notices.setup import setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
 from displays.service.config_errors import ConfigError
 from displays.service.displays_file import default_displays_file, load_displays, unknown_stops
-from displays.service.jobs import poll_realtime, set_feed_status, start_scheduler
+from displays.service.jobs import (
+    follow_leader,
+    poll_realtime,
+    set_feed_status,
+    start_scheduler,
+    static_announced,
+)
 from displays.service.keys import Keys
 from displays.service.leader import LeaderLock
-from displays.service.metrics import Metrics, measure_loop_lag
+from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
 from displays.service.settings import Settings
 from displays.service.speech import Speech, open_engine
-from displays.service.static_fetch import download_static
+from displays.service.static_feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
-from feeds import FeedError, Timetable, load_timetable
+from feeds import FeedError, Timetable
 
 log = logging.getLogger("abfahrt")
 STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
@@ -57,25 +62,17 @@ def connect_redis(url: str) -> Redis:
         retry_on_timeout=False)
 
 
-async def load_initial_timetable(settings: Settings, session: aiohttp.ClientSession,
-                                 clock: Clock) -> tuple[Timetable, str]:
-    """Return the timetable to start with and its label; StartupError when it cannot be had."""
-    source = settings.feed
+async def load_initial_timetable(static: StaticFeed, session: aiohttp.ClientSession
+                                 ) -> tuple[Timetable, str, str | None]:
+    """Return the timetable to start with, its label and the error that made it the last good
+    one (None: the feed's own); StartupError when there is nothing to serve."""
     try:
-        if source is None:
-            path = write_demo_feed(settings.data_dir / "demo", clock.today(DEMO_ZONE))
-            label = "demo (bundled, invented data)"
-        elif source.startswith(("http://", "https://")):
-            result = await download_static(session, source, settings.data_dir / "feeds")
-            assert result.path is not None
-            path, label = result.path, source
-        else:
-            path, label = Path(source), source
-        tt = await asyncio.to_thread(load_timetable, path, settings.cache_dir)
+        loaded = await static.load_initial(session)
     except (FeedError, aiohttp.ClientError, OSError) as exc:
-        said = str(exc) if source and source in str(exc) else f"{source}: {exc}"
+        source = static.source or "demo"
+        said = str(exc) if source in str(exc) else f"{source}: {exc}"
         raise StartupError(f"cannot load the static feed {said}") from None
-    return tt, label
+    return loaded.tt, loaded.label, loaded.error
 
 
 def create_app(settings: Settings, displays: dict[str, Display] | None = None
@@ -111,8 +108,9 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None,
         redis = connect_redis(settings.redis_url) if settings.redis_url else None
         keys = Keys(settings.redis_prefix)
         clock = Clock(settings.clock_start)
+        static = StaticFeed(settings, clock)
         try:
-            tt, label = await load_initial_timetable(settings, session, clock)
+            tt, label, error = await load_initial_timetable(static, session)
             shown = configured_displays(settings) if displays is None else displays
             if missing := unknown_stops(shown, tt):
                 raise StartupError(str(ConfigError(
@@ -124,10 +122,11 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None,
                 await redis.aclose()
             raise
         instance_id = uuid.uuid4().hex[:12]
-        cache = BoardCache(redis, keys, origin=instance_id, metrics=metrics)
+        cache = BoardCache(redis, keys, origin=instance_id, generation=tt.feed_hash,
+                           metrics=metrics)
         rt = Runtime(settings=settings, tt=tt, search=StopSearch(tt), displays=shown,
-                     cache=cache, feed_status=FeedStatus(source=label), clock=clock,
-                     instance_id=instance_id, metrics=metrics,
+                     cache=cache, feed_status=FeedStatus(source=label, error=error),
+                     clock=clock, instance_id=instance_id, metrics=metrics,
                      abbreviations=load_lexicon("abbreviations", settings.abbreviations_file),
                      pronunciation={lang: load_lexicon(f"pronunciation.{lang}",
                                                        settings.lexicon_file)
@@ -138,28 +137,35 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None,
             log.warning("readout audio: %s", reason)
         rt.speech = Speech(engine, reason, settings.speech_concurrency, redis, keys)
         set_feed_status(rt, tt)
-        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics)
+        hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics,
+                                                      rt.worker)
         metrics.watch(rt)
         lock = None
+        if redis is not None and settings.redis_url:
+            lock = LeaderLock(settings.redis_url, keys.leader, rt.instance_id,
+                              settings.leader_ttl_s)
+            rt.is_leader = await lock.start(follow_leader(rt, lock, session))
+        scheduler = start_scheduler(rt, session, static)
         if redis is not None:
-            lock = LeaderLock(redis, keys.leader, rt.instance_id, settings.leader_ttl_s)
-            rt.is_leader = await lock.tick()
-            cache.start_listening(
-                on_realtime=lambda source: hub.load_shared(source, rt.tt),
-                is_leader=lambda: rt.is_leader)
+            cache.start_listening({
+                keys.realtime_channel: lambda message: hub.load_shared(message, rt.tt,
+                                                                       rt.now()),
+                keys.static_channel: static_announced(rt, scheduler),
+                keys.notices_channel: lambda _: rt.notices.wake() if rt.notices else None,
+            }, is_leader=lambda: rt.is_leader)
             if not rt.is_leader:
-                await hub.load_all_shared(rt.tt)
+                await hub.load_all_shared(rt.tt, rt.now())
         app[RUNTIME] = rt
+        rt.loop_lag.start()
         await poll_realtime(rt, session)
-        scheduler = start_scheduler(rt, session, lock)
-        lag = asyncio.create_task(measure_loop_lag(metrics))
         log.info("abfahrt serving %s (%d stops, %d displays, leader=%s)", label,
                  len(tt.stop_ids), len(shown), rt.is_leader)
         try:
             yield
         finally:
-            lag.cancel()
             scheduler.shutdown(wait=False)
+            rt.worker.shutdown(wait=False, cancel_futures=True)
+            await rt.loop_lag.stop()
             if lock is not None:
                 await lock.release()
             await cache.close()

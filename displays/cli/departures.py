@@ -21,11 +21,17 @@ def cmd_departures(args: argparse.Namespace) -> int:
     if stop < 0:
         raise UsageError(f"unknown stop {args.stop!r} in feed {args.feed}")
     at = parse_at(args.at, tt.zone)
-    state = load_realtime_state(tt, list(args.realtime)) if args.realtime else None
+    state, ignored = load_realtime_state(tt, list(args.realtime)) if args.realtime \
+        else (None, [])
+    for path, why in ignored:
+        print(f"abfahrt: warning: realtime feed {path} ignored: {why}", file=sys.stderr)
     board = build_board(tt, stop, at, args.window * 60, args.limit, realtime=state,
                         max_age_s=args.max_age, lang=args.lang)
     if args.json:
-        json.dump(board_document(board), sys.stdout, ensure_ascii=False, indent=2)
+        document = board_document(board)
+        if ignored:
+            document["realtime"]["errors"] = [{"source": p, "error": e} for p, e in ignored]
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     print(render_terminal_board(board, args.lang))

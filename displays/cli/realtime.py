@@ -42,13 +42,24 @@ def source_name(feed: RealtimeFeed, path: str) -> str:
 
 
 def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = None
-                        ) -> RealtimeState:
-    """Return the state after applying each file or URL in the order given."""
+                        ) -> tuple[RealtimeState, list[tuple[str, str]]]:
+    """Return the state after applying each file or URL in the order given, and the sources
+    that could not be read (source, why) — ignored, like the service ignores a bad fetch.
+
+    Raise UsageError when not one of them can be read."""
     state = RealtimeState()
+    ignored: list[tuple[str, str]] = []
     for path in sources:
-        feed = read_realtime(path)
+        try:
+            feed = read_realtime(path)
+        except UsageError as exc:
+            ignored.append((path, str(exc.__cause__ or exc)))
+            continue
         state = state.apply(source_name(feed, path), feed, tt, now=now)
-    return state
+    if sources and len(ignored) == len(sources):
+        path, why = ignored[0]
+        raise UsageError(f"realtime feed {path}: {why}")
+    return state, ignored
 
 
 def cmd_rt_info(args: argparse.Namespace) -> int:

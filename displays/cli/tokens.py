@@ -112,17 +112,18 @@ def token_audit(action: str, record: dict[str, Any], now: int) -> dict[str, Any]
 
 def cmd_create(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    fresh = not settings.redis_url and not (settings.data_dir / "notices" / "tokens.json").exists()
 
     async def action(store: NoticeStore) -> int:
+        fresh = not await store.load_tokens()      # a store nobody made a token in yet
         now = int(time.time())
         token, record = new_token(args.name, Role(args.role), iso(now, ZONE))
         await store.save_token(record, token_audit("token-create", record, now))
         print(f"Created {args.role} token {record['id']} for {args.name!r} in "
               f"{store_name(settings)}.")
         if fresh:
-            print("This is a new token store: the service must run with the same data folder "
-                  "(--data-dir / ABFAHRT_DATA_DIR) or the token will be refused.")
+            print("This is a new token store: the service must use the same store (data "
+                  "folder --data-dir / ABFAHRT_DATA_DIR, or Redis URL and key prefix) or the "
+                  "token will be refused.")
         print("The token is shown only once; store it now:")
         print(token)
         return 0

@@ -25,7 +25,7 @@ from displays.notices.auth import (
 )
 from displays.notices.export import build_alerts_feed
 from displays.notices.model import Notice, Status
-from displays.notices.service import NoticeNotFound, NoticeService
+from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.service.runtime import Runtime
@@ -40,6 +40,7 @@ log = logging.getLogger("abfahrt.notices")
 NOTICES: web.AppKey[NoticeService] = web.AppKey("notices", NoticeService)
 NO_STORE = {"Cache-Control": "no-store"}
 PASSED_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
+MAX_ID = 64
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -58,6 +59,12 @@ def answered(handler: Handler) -> Handler:
             return invalid_response(exc)
         except NoticeNotFound as exc:
             return error_json(404, f"no notice {str(exc)[:64]!r}", dict(NO_STORE))
+        except RevisionMismatch as exc:
+            headers = dict(NO_STORE)
+            if exc.current is not None:
+                headers["ETag"] = notice_etag(exc.current)
+            return error_json(412, f"If-Match does not match: {exc}; GET the notice again "
+                              "and repeat the change on its current revision", headers)
         except StoreUnavailable as exc:
             log.error("notice store unavailable: %s", exc)
             return error_json(503, "the notice store is unavailable; nothing was changed",
@@ -68,6 +75,30 @@ def answered(handler: Handler) -> Handler:
             headers = {k: exc.headers[k] for k in PASSED_HEADERS if k in exc.headers}
             return error_json(exc.status, exc.text or exc.reason, {**NO_STORE, **headers})
     return wrapper
+
+
+def notice_etag(notice: Notice) -> str:
+    """A strong ETag naming the notice's revision (RFC 9110 §8.8.3)."""
+    return f'"{notice.revision}"'
+
+
+def if_match(request: web.Request) -> int | None:
+    """The revision a PATCH/DELETE names in If-Match (None for `*`); 428 when missing.
+
+    A weak or foreign tag can never match (If-Match compares strongly): 412.
+    """
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise web.HTTPPreconditionRequired(
+            text="If-Match is required: send the ETag of GET /api/v1/notices/{id}, so a "
+                 "change made meanwhile is not overwritten")
+    if header == "*":
+        return None
+    for tag in header.split(","):
+        tag = tag.strip()
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
+            return int(tag[1:-1][:12])
+    raise RevisionMismatch(None)
 
 
 def service_of(request: web.Request) -> NoticeService:
@@ -106,7 +137,7 @@ async def create_notice(request: web.Request) -> web.Response:
     service, principal = await writer(request)
     notice = await service.create(await read_json(request), principal, "api")
     return json_response(service.to_dict(notice), 201, {
-        **NO_STORE, "Location": f"/api/v1/notices/{notice.id}"})
+        **NO_STORE, "Location": f"/api/v1/notices/{notice.id}", "ETag": notice_etag(notice)})
 
 
 @routes.get("/api/v1/notices")
@@ -130,22 +161,27 @@ async def list_notices(request: web.Request) -> web.Response:
 async def get_notice(request: web.Request) -> web.Response:
     service = service_of(request)
     principal = await optional_principal(service.store, request)
-    notice = service.get(request.match_info["notice_id"])
     if principal is None:
+        notice = service.get(request.match_info["notice_id"])
         if not is_public(notice, request.app[RUNTIME].now()):
             raise NoticeNotFound(notice.id)
         return json_response(service.to_dict(notice, public=True), headers=dict(NO_STORE))
-    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+    notice = await service.stored(request.match_info["notice_id"][:MAX_ID])   # fresh: to edit
+    return json_response(service.to_dict(notice),
+                         headers={**NO_STORE, "ETag": notice_etag(notice)})
 
 
 @routes.patch("/api/v1/notices/{notice_id}")
 @answered
 async def patch_notice(request: web.Request) -> web.Response:
     service, principal = await writer(request)
-    service.get(request.match_info["notice_id"])          # 404 before reading the body
-    notice = await service.update(request.match_info["notice_id"], await read_json(request),
-                                  principal, "api")
-    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+    notice_id = request.match_info["notice_id"][:MAX_ID]
+    await service.stored(notice_id)                       # 404 before reading the body
+    expected = if_match(request)
+    notice = await service.update(notice_id, await read_json(request), principal, "api",
+                                  expected)
+    return json_response(service.to_dict(notice),
+                         headers={**NO_STORE, "ETag": notice_etag(notice)})
 
 
 @routes.delete("/api/v1/notices/{notice_id}")
@@ -153,8 +189,11 @@ async def patch_notice(request: web.Request) -> web.Response:
 async def withdraw_notice(request: web.Request) -> web.Response:
     """Withdraw: the notice leaves every board, the record and its audit trail stay."""
     service, principal = await writer(request)
-    notice = await service.withdraw(request.match_info["notice_id"], principal, "api")
-    return json_response(service.to_dict(notice), headers=dict(NO_STORE))
+    notice_id = request.match_info["notice_id"][:MAX_ID]
+    await service.stored(notice_id)
+    notice = await service.withdraw(notice_id, principal, "api", if_match(request))
+    return json_response(service.to_dict(notice),
+                         headers={**NO_STORE, "ETag": notice_etag(notice)})
 
 
 @routes.get("/api/v1/audit")

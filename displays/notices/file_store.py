@@ -1,6 +1,16 @@
-"""The embedded notice store: JSON files under the data dir (notices.json, tokens.json,
-audit.json, mode 0600), each rewritten atomically with tmp + fsync + os.replace and guarded by
-an flock, so the CLI and the service can write side by side.
+"""The embedded notice store: one append-only journal under the data dir (journal.jsonl, mode
+0600), guarded by an flock so the CLI and the service can write side by side.
+
+Each write is one line — the notice (or token) together with its audit record — appended with
+a single write() and an fsync, so a crash leaves the write whole or absent, never a notice
+without its audit record. A line torn by a power cut is cut off before the next append; stray
+temporary files of earlier versions are removed when the store is opened. The first line holds
+the store's marker (`epoch`), so a journal that vanished reads as a reset store.
+
+The journal is replayed once and then read incrementally from the last offset: a poll of the
+store's version is one stat(), a token check reads only what other processes appended.
+Notices, tokens and audit files of earlier versions (notices.json, tokens.json, audit.json) are
+migrated into the journal once.
 """
 
 from __future__ import annotations
@@ -9,45 +19,64 @@ import asyncio
 import contextlib
 import fcntl
 import json
+import logging
 import os
-import tempfile
+import secrets
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from displays.notices.store import Record, StoreUnavailable
+from displays.notices.store import (
+    Record,
+    RevisionConflict,
+    StoreUnavailable,
+    StoreVersion,
+    revision_of,
+)
+
+log = logging.getLogger("abfahrt.notices")
+JOURNAL = "journal.jsonl"
+LEGACY = ("tokens.json", "notices.json", "audit.json")
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so a crash leaves the old or the new file, never a mix."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+@dataclass
+class Replay:
+    """What the journal says, up to `offset` bytes of the file with inode `inode`."""
+
+    inode: int = -1
+    offset: int = 0
+    epoch: str | None = None
+    notices: dict[str, Record] = field(default_factory=dict)
+    tokens: dict[str, Record] = field(default_factory=dict)
+    audit: list[Record] = field(default_factory=list)
+
+    def apply(self, entry: dict[str, Any]) -> None:
+        if "epoch" in entry and self.epoch is None:
+            self.epoch = str(entry["epoch"])
+        if "notice" in entry:
+            self.notices[entry["notice"]["id"]] = entry["notice"]
+        if "token" in entry:
+            self.tokens[entry["token"]["id"]] = entry["token"]
+        if entry.get("audit") is not None:
+            self.audit.append(entry["audit"])
 
 
 class FileStore:
-    """JSON files in `folder`: notices.json, tokens.json, audit.json (all mode 0600)."""
+    """The journal in `folder` (plus in-process sessions and rate counters)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sessions: dict[str, tuple[float, Record]] = {}
         self.counters: dict[str, int] = {}
         self.lock = asyncio.Lock()
+        self.replay = Replay()
+        self._opened = False
+
+    @property
+    def journal(self) -> Path:
+        return self.folder / JOURNAL
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -55,31 +84,119 @@ class FileStore:
         with open(self.folder / ".lock", "a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
+                if not self._opened or not self.journal.exists():
+                    self._open()
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _read(self, name: str, empty: Any) -> Any:
-        path = self.folder / name
+    # ---- opening (under the lock) ----------------------------------------------------------
+    def _open(self) -> None:
+        """Remove stray temporary files, migrate legacy files, repair a torn last line."""
+        for stray in self.folder.glob(".*.tmp"):
+            with contextlib.suppress(OSError):
+                stray.unlink()
+                log.warning("removed a temporary file a crash left behind: %s", stray.name)
+        if not self.journal.exists():
+            self._create()
+        self._repair_tail()
+        self._opened = True
+
+    def _create(self) -> None:
+        entries: list[dict[str, Any]] = [{"epoch": secrets.token_hex(8)}]
+        legacy = {name: self._read_legacy(name) for name in LEGACY}
+        entries += [{"token": r} for r in (legacy["tokens.json"] or {}).values()]
+        entries += [{"notice": r} for r in (legacy["notices.json"] or {}).values()]
+        entries += [{"audit": r} for r in legacy["audit.json"] or []]
+        tmp = self.folder / f".{JOURNAL}.{secrets.token_hex(4)}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            return json.loads(path.read_bytes())
+            os.write(fd, b"".join(_line(e) for e in entries))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.journal)
+        _sync_folder(self.folder)
+        for name in LEGACY:
+            if legacy[name] is not None:
+                os.replace(self.folder / name, self.folder / f"{name}.migrated")
+                log.info("migrated %s into %s", name, JOURNAL)
+
+    def _read_legacy(self, name: str) -> Any:
+        try:
+            return json.loads((self.folder / name).read_bytes())
         except FileNotFoundError:
-            return empty
+            return None
         except (OSError, ValueError) as exc:
-            raise StoreUnavailable(f"{path}: {exc}") from exc
+            raise StoreUnavailable(f"{self.folder / name}: {exc}") from exc
 
-    def _write(self, name: str, value: Any) -> None:
-        data = json.dumps(value, ensure_ascii=False, indent=1).encode("utf-8")
-        write_atomically(self.folder / name, data)
+    def _repair_tail(self) -> None:
+        """Cut a last line without its newline (a write torn by a crash or power cut)."""
+        with self.journal.open("rb+") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            if size == 0:
+                return
+            fh.seek(size - 1)
+            if fh.read(1) == b"\n":
+                return
+            keep = size
+            while keep > 0:
+                step = min(keep, 1 << 16)
+                fh.seek(keep - step)
+                block = fh.read(step)
+                cut = block.rfind(b"\n")
+                if cut >= 0:
+                    keep = keep - step + cut + 1
+                    break
+                keep -= step
+            log.error("%s: dropped a torn last line (%d bytes)", self.journal, size - keep)
+            fh.truncate(keep)
+            os.fsync(fh.fileno())
 
-    def _update(self, name: str, key: str, record: Record, audit: Record) -> None:
+    # ---- reading ---------------------------------------------------------------------------
+    def _refresh(self) -> Replay:
+        """Read what was appended since the last read (all of it after a new journal)."""
+        try:
+            with self.journal.open("rb") as fh:
+                info = os.fstat(fh.fileno())
+                replay = self.replay
+                if info.st_ino != replay.inode or info.st_size < replay.offset:
+                    replay = Replay(inode=info.st_ino)
+                fh.seek(replay.offset)
+                data = fh.read()
+        except FileNotFoundError:
+            self.replay = Replay()
+            return self.replay
+        end = data.rfind(b"\n") + 1         # an unfinished line is read next time
+        for number, raw in enumerate(data[:end].splitlines()):
+            try:
+                replay.apply(json.loads(raw))
+            except (ValueError, KeyError, TypeError) as exc:
+                log.error("%s: unreadable entry skipped (line %d after offset %d): %s",
+                          self.journal, number + 1, replay.offset, exc)
+        replay.offset += end
+        self.replay = replay
+        return replay
+
+    def _read(self) -> Replay:
+        if not self._opened:
+            with self._locked():
+                return self._refresh()
+        return self._refresh()
+
+    # ---- writing (under the lock) ----------------------------------------------------------
+    def _append(self, entry: dict[str, Any], check: Any = None) -> None:
         with self._locked():
-            table = self._read(name, {})
-            table[key] = record
-            self._write(name, table)
-            log = self._read("audit.json", [])
-            log.append(audit)
-            self._write("audit.json", log)
+            replay = self._refresh()
+            if check is not None:
+                check(replay)
+            fd = os.open(self.journal, os.O_WRONLY | os.O_APPEND)
+            try:
+                os.write(fd, _line(entry))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            self._refresh()
 
     async def _run(self, func: Any, *args: Any) -> Any:
         try:
@@ -87,34 +204,49 @@ class FileStore:
         except OSError as exc:
             raise StoreUnavailable(str(exc)) from exc
 
+    # ---- the NoticeStore interface ---------------------------------------------------------
+    async def initialise(self) -> StoreVersion:
+        def start() -> Replay:
+            with self._locked():            # creates the journal (and its marker) if absent
+                return self._refresh()
+
+        replay: Replay = await self._run(start)
+        return StoreVersion(replay.epoch, replay.offset)
+
+    async def notices_version(self) -> StoreVersion:
+        replay: Replay = await self._run(self._read)
+        return StoreVersion(replay.epoch, replay.offset)
+
     async def load_notices(self) -> dict[str, Record]:
-        result: dict[str, Record] = await self._run(self._read, "notices.json", {})
-        return result
+        replay: Replay = await self._run(self._read)
+        return dict(replay.notices)
 
-    async def save_notice(self, record: Record, audit: Record) -> None:
+    async def get_notice(self, notice_id: str) -> Record | None:
+        return (await self.load_notices()).get(notice_id)
+
+    async def save_notice(self, record: Record, audit: Record,
+                          expected_revision: int | None) -> None:
+        def check(replay: Replay) -> None:
+            if revision_of(replay.notices.get(record["id"])) != expected_revision:
+                raise RevisionConflict(record["id"])
+
         async with self.lock:
-            await self._run(self._update, "notices.json", record["id"], record, audit)
-
-    async def notices_version(self) -> int:
-        try:
-            return (self.folder / "notices.json").stat().st_mtime_ns
-        except FileNotFoundError:
-            return 0
+            await self._run(self._append, {"notice": record, "audit": audit}, check)
 
     async def load_tokens(self) -> dict[str, Record]:
-        result: dict[str, Record] = await self._run(self._read, "tokens.json", {})
-        return result
+        replay: Replay = await self._run(self._read)
+        return dict(replay.tokens)
 
     async def get_token(self, token_id: str) -> Record | None:
         return (await self.load_tokens()).get(token_id)
 
     async def save_token(self, record: Record, audit: Record) -> None:
         async with self.lock:
-            await self._run(self._update, "tokens.json", record["id"], record, audit)
+            await self._run(self._append, {"token": record, "audit": audit})
 
     async def load_audit(self) -> list[Record]:
-        result: list[Record] = await self._run(self._read, "audit.json", [])
-        return result
+        replay: Replay = await self._run(self._read)
+        return list(replay.audit)
 
     async def get_session(self, session_id: str) -> Record | None:
         found = self.sessions.get(session_id)
@@ -141,5 +273,22 @@ class FileStore:
         self.counters[key] = self.counters.get(key, 0) + 1
         return self.counters[key], (window + 1) * window_s - now
 
+    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
+        now = int(time.time())
+        window = now // window_s
+        return self.counters.get(f"{bucket}:{window}", 0), (window + 1) * window_s - now
+
     async def close(self) -> None:
         return None
+
+
+def _line(entry: dict[str, Any]) -> bytes:
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -133,6 +133,7 @@ class Notice:
     author: str = ""
     created: int = 0
     updated: int = 0
+    revision: int = 1                         # +1 with every write (compare-and-set, ETag)
 
     def is_over(self, at: int) -> bool:
         """True once the validity has ended (a withdrawn notice is over too)."""
@@ -175,7 +176,8 @@ def notice_dict(notice: Notice, zone: ZoneInfo, public: bool = False) -> dict[st
         out["header"] = dict(notice.header)
     if not public:
         out.update({"status": notice.status.value, "author": notice.author,
-                    "created": iso(notice.created, zone), "updated": iso(notice.updated, zone)})
+                    "created": iso(notice.created, zone), "updated": iso(notice.updated, zone),
+                    "revision": notice.revision})
     return out
 
 
@@ -209,4 +211,5 @@ def notice_from_dict(data: Mapping[str, Any]) -> Notice:
         effect=Effect(data.get("effect", "UNKNOWN_EFFECT")),
         severity=Severity(data.get("severity", "UNKNOWN_SEVERITY")),
         status=Status(data.get("status", "published")), author=data.get("author", ""),
-        created=_epoch(data["created"]), updated=_epoch(data["updated"]))
+        created=_epoch(data["created"]), updated=_epoch(data["updated"]),
+        revision=int(data.get("revision") or 1))

@@ -1,8 +1,12 @@
 """The operator page (/operator): sign in with a token, see active, scheduled and draft
-notices, create one with a form (preview first), withdraw one.
+notices, create one with the notice editor. The editor (shared with editing a notice,
+`operator_notice`) picks targets at network scale by searching — stops and stations, routes
+by headsign, displays by title — shows them as removable chips, previews every affected board
+with the draft on it, and shows the notice's GTFS-RT rendering.
 
-Server-rendered Jinja2 (autoescaped), no script at all; every form carries the session's CSRF
-token; every answer is `Cache-Control: no-store`. German, English with `?lang=en`.
+Server-rendered Jinja2 (autoescaped), no script at all: every step is a form post that keeps
+what was typed; every form carries the session's CSRF token; every answer is
+`Cache-Control: no-store`. German, English with `?lang=en`.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -22,9 +27,15 @@ from displays.notices.api import NO_STORE, NOTICES
 from displays.notices.auth import principal_for
 from displays.notices.matching import is_active
 from displays.notices.model import Cause, DisplayType, Effect, Notice, Severity, Status
-from displays.notices.operator_form import choices, form_body, form_values, preview_board
+from displays.notices.operator_form import (
+    form_body,
+    form_values,
+    gtfs_rt_rendering,
+    preview_board,
+    with_targets,
+)
 from displays.notices.operator_text import words
-from displays.notices.service import NoticeNotFound, NoticeService
+from displays.notices.service import NoticeService
 from displays.notices.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -38,11 +49,12 @@ from displays.notices.sessions import (
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.http import client_key
 
 log = logging.getLogger(__name__)
 
 routes = web.RouteTableDef()
-LOGIN_ATTEMPTS_PER_MIN = 10
+LOGIN_FAILURES_PER_MIN = 10
 
 
 async def _form(request: web.Request) -> MultiDict[str]:
@@ -51,27 +63,30 @@ async def _form(request: web.Request) -> MultiDict[str]:
     return MultiDict((k, v) for k, v in posted.items() if isinstance(v, str))
 
 
-def _lang(request: web.Request, form: MultiMapping[str] | None = None) -> str:
+def page_lang(request: web.Request, form: MultiMapping[str] | None = None) -> str:
     raw = (form.get("lang") if form is not None else None) or request.query.get("lang")
     return "en" if raw == "en" else "de"
 
 
-def _page(request: web.Request, template: str, lang: str, status: int = 200,
+def render_page(request: web.Request, template: str, lang: str, status: int = 200,
           headers: dict[str, str] | None = None, **context: Any) -> web.Response:
     body = request.app[JINJA].get_template(template).render(lang=lang, t=words(lang), **context)
     return web.Response(text=body, status=status, content_type="text/html",
                         headers={**NO_STORE, **(headers or {})})
 
 
-def _redirect(location: str) -> web.Response:
+def see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={**NO_STORE, "Location": location})
 
 
 def _login_page(request: web.Request, lang: str, message: str | None = None,
                 status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     nonce = secrets.token_urlsafe(16)
-    response = _page(request, "operator_login.html", lang, status, headers, message=message,
-                     login_nonce=nonce)
+    health = request.app[NOTICES].health()
+    reset = words(lang)["store_reset"].format(at=health["reset_at"]) if health["reset_at"] \
+        else None
+    response = render_page(request, "operator_login.html", lang, status, headers, message=message,
+                     login_nonce=nonce, reset=reset)
     set_cookie(response, request, LOGIN_COOKIE, nonce, 900)
     return response
 
@@ -85,36 +100,57 @@ def _when(epoch: int | None, request: web.Request) -> str | None:
 
 def _where(request: web.Request, notice: Notice, t: dict[str, Any]) -> str:
     rt = request.app[RUNTIME]
-    tt = rt.tt
+    catalog = request.app[NOTICES].targets(rt.tt)
     parts = [t["all"]] if notice.targets.all else []
-    for stop_id in notice.targets.stops:
-        index = tt.find_stop(stop_id)
-        platform = tt.stop_platform[index] if index >= 0 else ""
-        name = tt.stop_name[index] if index >= 0 else stop_id
-        parts.append(f"{name} ({t['platform']} {platform})" if platform else name)
-    for route in notice.targets.routes:
-        index = tt.find_route(route.id)
-        name = (tt.routes[index].short_name or route.id) if index >= 0 else route.id
-        parts.append(name + (f" ({t['direction']} {route.direction})"
-                             if route.direction is not None else ""))
-    parts += [rt.displays[d].name if d in rt.displays else d for d in notice.targets.displays]
+    selected = [("stops", s) for s in notice.targets.stops]
+    selected += [("routes", r.id + (f"|{r.direction}" if r.direction is not None else ""))
+                 for r in notice.targets.routes]
+    selected += [("displays", d) for d in notice.targets.displays]
+    parts += [chip.label for chip in catalog.chips(selected, rt.displays)]
     return ", ".join(parts)
 
 
-def _item(request: web.Request, notice: Notice, lang: str) -> dict[str, Any]:
+def notice_item(request: web.Request, notice: Notice, lang: str) -> dict[str, Any]:
     t = words(lang)
     header, description = header_and_description(notice, lang)
     return {"id": notice.id, "header": header, "description": description,
             "where": _where(request, notice, t), "from": _when(notice.valid_from, request),
             "until": _when(notice.valid_until, request), "display": t[notice.display.value],
             "priority": notice.priority, "author": notice.author,
-            "status": t[notice.status.value]}
+            "status": t[notice.status.value], "revision": notice.revision}
+
+
+def editor(request: web.Request, lang: str, form: MultiMapping[str] | None,
+           candidate: Notice | None = None, board: str | None = None) -> dict[str, Any]:
+    """What the notice editor shows: the form's values, the chosen targets as chips, search
+    results, and — for a valid draft — the affected boards, one board's preview with the draft
+    on it (`board`, else the first) and the GTFS-RT rendering."""
+    rt = request.app[RUNTIME]
+    service = request.app[NOTICES]
+    catalog = service.targets(rt.tt)
+    values = form_values(form)
+    query = values.get("q", "").strip()[:100]
+    context: dict[str, Any] = {
+        "values": values, "chips": catalog.chips(values["selected"], rt.displays),
+        "query": query, "found": catalog.search(query, rt.search, rt.displays) if query
+        else None, "enums": ENUMS}
+    if candidate is not None:
+        now = rt.now()
+        boards, more = catalog.affected_boards(candidate, rt.displays, service.serving(rt.tt))
+        key = board if board in {b.key for b in boards} else (boards[0].key if boards else "")
+        context.update(boards=boards, more_boards=more, gtfs_rt=gtfs_rt_rendering(
+            rt, candidate, now), preview=preview_board(rt, service, candidate, lang, now, key))
+    return context
+
+
+ENUMS = {"display": [d.value for d in DisplayType], "cause": [c.value for c in Cause],
+         "effect": [e.value for e in Effect], "severity": [s.value for s in Severity]}
 
 
 def _dashboard(request: web.Request, session: Session, lang: str, *, status: int = 200,
                form: MultiMapping[str] | None = None, errors: list[tuple[str, str]] | None = None,
-               preview: Any = None, message: str | None = None,
-               headers: dict[str, str] | None = None) -> web.Response:
+               message: str | None = None, headers: dict[str, str] | None = None,
+               candidate: Notice | None = None, board: str | None = None) -> web.Response:
     rt = request.app[RUNTIME]
     service = request.app[NOTICES]
     now = request.app[RUNTIME].now()
@@ -122,26 +158,33 @@ def _dashboard(request: web.Request, session: Session, lang: str, *, status: int
     for notice in service.current(now):
         group = ("drafts" if notice.status is Status.DRAFT else
                  "active" if is_active(notice, now, rt.tt.zone) else "scheduled")
-        groups[group].append(_item(request, notice, lang))
-    return _page(request, "operator.html", lang, status, headers, session=session,
-                 groups=groups, choices=choices(rt, service), values=form_values(form),
-                 errors=errors or [], preview=preview, message=message,
-                 enums={"display": [d.value for d in DisplayType],
-                        "cause": [c.value for c in Cause], "effect": [e.value for e in Effect],
-                        "severity": [s.value for s in Severity]})
+        groups[group].append(notice_item(request, notice, lang))
+    return render_page(request, "operator.html", lang, status, headers, session=session,
+                 groups=groups, errors=errors or [], message=message, action="/operator/notices",
+                 **editor(request, lang, form, candidate, board))
 
 
 async def _signed_in(request: web.Request, form: MultiMapping[str]
                      ) -> tuple[NoticeService, Session] | web.Response:
     """The service and session of a form post, or the page to answer instead."""
     service = request.app[NOTICES]
-    lang = _lang(request, form)
+    lang = page_lang(request, form)
     session = await session_of(service.store, request)
     if session is None:
         return _login_page(request, lang, words(lang)["expired"], 403)
     if not csrf_ok(session.csrf, form.get("csrf")):
         return _dashboard(request, session, lang, status=403, message=words(lang)["csrf"])
     return service, session
+
+
+async def signed_in_page(request: web.Request) -> tuple[NoticeService, Session, str]:
+    """The service, session and language of a signed-in page view (else to the sign-in)."""
+    service = request.app[NOTICES]
+    lang = page_lang(request)
+    session = await session_of(service.store, request)
+    if session is None:
+        raise web.HTTPSeeOther(f"/operator?lang={lang}")
+    return service, session, lang
 
 
 SignedInHandler = Callable[[web.Request, MultiMapping[str], NoticeService, Session],
@@ -160,7 +203,7 @@ def signed_in_post(handler: SignedInHandler) -> Callable[[web.Request], Awaitabl
     return wrapper
 
 
-async def _rate_limited(request: web.Request, service: NoticeService, session: Session,
+async def rate_limited(request: web.Request, service: NoticeService, session: Session,
                         lang: str) -> web.Response | None:
     per_min = request.app[RUNTIME].settings.write_rate_limit_per_min
     count, left = await service.store.hit(f"write:{session.principal.token_id}", 60)
@@ -190,12 +233,12 @@ def store_guarded(handler: Callable[[web.Request], Awaitable[web.Response]]
 @store_guarded
 async def operator_page(request: web.Request) -> web.Response:
     service = request.app[NOTICES]
-    lang = _lang(request)
+    lang = page_lang(request)
     session = await session_of(service.store, request)
     if session is None:
         return _login_page(request, lang)
     done = request.query.get("done")
-    message = {"created": words(lang)["created"],
+    message = {"created": words(lang)["created"], "updated": words(lang)["updated_msg"],
                "withdrawn": words(lang)["withdrawn_msg"]}.get(done or "")
     return _dashboard(request, session, lang, message=message)
 
@@ -205,22 +248,27 @@ async def operator_page(request: web.Request) -> web.Response:
 async def sign_in(request: web.Request) -> web.Response:
     service = request.app[NOTICES]
     form = await _form(request)
-    lang = _lang(request, form)
+    lang = page_lang(request, form)
     t = words(lang)
     if not csrf_ok(request.cookies.get(LOGIN_COOKIE, ""), form.get("login")):
         return _login_page(request, lang, t["csrf"], 403)
-    count, left = await service.store.hit(f"login:{request.remote}", 60)
-    if count > LOGIN_ATTEMPTS_PER_MIN:
+    # failed sign-ins are counted per client (the forwarded address behind a trusted proxy),
+    # so one client guessing tokens never locks out another
+    bucket = f"login:{client_key(request, request.app[RUNTIME].settings.trusted_proxies)}"
+    failed, left = await service.store.count(bucket, 60)
+    if failed >= LOGIN_FAILURES_PER_MIN:
         return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
     principal = await principal_for(service.store, str(form.get("token", "")))
     if principal is None:
+        await service.store.hit(bucket, 60)
         log.warning("operator sign-in refused from %s: unknown or revoked token",
-                    request.remote)
+                    client_key(request, request.app[RUNTIME].settings.trusted_proxies))
         return _login_page(request, lang, t["bad_token"], 403)
     session = await open_session(service.store, principal)
     log.info("operator %r (token %s, %s) signed in from %s", principal.name,
-             principal.token_id, principal.role.value, request.remote)
-    response = _redirect(f"/operator?lang={lang}")
+             principal.token_id, principal.role.value,
+             client_key(request, request.app[RUNTIME].settings.trusted_proxies))
+    response = see_other(f"/operator?lang={lang}")
     set_cookie(response, request, SESSION_COOKIE, session.id, SESSION_TTL_S)
     response.del_cookie(LOGIN_COOKIE, path="/operator")
     return response
@@ -234,7 +282,7 @@ async def sign_out(request: web.Request, form: MultiMapping[str], service: Notic
     await service.store.delete_session(session.id)
     log.info("operator %r (token %s) signed out", session.principal.name,
              session.principal.token_id)
-    response = _redirect(f"/operator?lang={_lang(request, form)}")
+    response = see_other(f"/operator?lang={page_lang(request, form)}")
     response.del_cookie(SESSION_COOKIE, path="/operator")
     return response
 
@@ -244,32 +292,42 @@ async def sign_out(request: web.Request, form: MultiMapping[str], service: Notic
 @signed_in_post
 async def create_from_form(request: web.Request, form: MultiMapping[str], service: NoticeService,
                            session: Session) -> web.Response:
-    lang = _lang(request, form)
-    body = form_body(form)
+    lang = page_lang(request, form)
+    step = editor_step(form)
+    form = step.form
+    if step.kind == "edit":                 # a search, or a target added or removed
+        return _dashboard(request, session, lang, form=form)
     try:
-        if form.get("action") == "preview":
-            now = request.app[RUNTIME].now()
-            candidate = service.validate_new(body, session.principal, now)
-            preview = preview_board(request.app[RUNTIME], service, candidate, lang, now)
-            return _dashboard(request, session, lang, form=form, preview=preview)
-        if (limited := await _rate_limited(request, service, session, lang)) is not None:
+        candidate = service.validate_new(form_body(form), session.principal,
+                                         request.app[RUNTIME].now())
+        if step.kind == "preview":
+            return _dashboard(request, session, lang, form=form, candidate=candidate,
+                              board=step.board)
+        if (limited := await rate_limited(request, service, session, lang)) is not None:
             return limited
-        await service.create(body, session.principal, "operator")
+        await service.create(form_body(form), session.principal, "operator")
     except NoticeInvalid as exc:
         return _dashboard(request, session, lang, status=422, form=form, errors=exc.errors)
-    return _redirect(f"/operator?lang={lang}&done=created")
+    return see_other(f"/operator?lang={lang}&done=created")
 
 
-@routes.post("/operator/notices/{notice_id}/withdraw")
-@store_guarded
-@signed_in_post
-async def withdraw_from_form(request: web.Request, form: MultiMapping[str], service: NoticeService,
-                             session: Session) -> web.Response:
-    lang = _lang(request, form)
-    if (limited := await _rate_limited(request, service, session, lang)) is not None:
-        return limited
-    try:
-        await service.withdraw(request.match_info["notice_id"], session.principal, "operator")
-    except NoticeNotFound:
-        raise web.HTTPNotFound(text="no such notice") from None
-    return _redirect(f"/operator?lang={lang}&done=withdrawn")
+@dataclass(frozen=True)
+class EditorStep:
+    kind: str                 # "edit" (search, add, remove) | "preview" | "save"
+    form: MultiMapping[str]   # the form with the target added or removed
+    board: str | None = None  # the board to preview
+
+
+def editor_step(form: MultiMapping[str]) -> EditorStep:
+    """What a post of the notice editor asks for (the button pressed)."""
+    add, remove = form.get("add"), form.get("remove")
+    if add or remove:
+        return EditorStep("edit", with_targets(form, add, remove))
+    if form.get("preview_board"):
+        return EditorStep("preview", form, str(form["preview_board"]))
+    action = form.get("action")
+    if action == "preview":
+        return EditorStep("preview", form)
+    if action in ("create", "save"):
+        return EditorStep("save", form)
+    return EditorStep("edit", form)         # "search", or Enter in the search field

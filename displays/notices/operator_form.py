@@ -1,47 +1,41 @@
-"""The operator page's form: the choices it offers (from the timetable), the notice body a
-submitted form means, and the board preview of a candidate notice.
+"""The operator page's notice form: the notice body a submitted form means, the values to put
+back into it (after a search, a preview or an error, nothing typed is lost), the values of a
+stored notice to edit, the chosen targets after an "add" or "remove", and the preview of one
+board with the draft notice on it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from multidict import MultiMapping
+from multidict import MultiDict, MultiMapping
 
 from displays.board.display import BoardFilter
 from displays.board.pillar import Pillar, build_pillar
 from displays.notices.alerts import notice_alert
+from displays.notices.export import notice_entity
 from displays.notices.matching import board_order
-from displays.notices.model import Notice
+from displays.notices.model import LANGUAGES, Notice, hhmm
 from displays.notices.service import NoticeService
+from displays.notices.validation import WRITABLE
 from displays.service.runtime import Runtime
 
 PREVIEW_ROWS = 6
+TARGET_FIELDS = ("stops", "routes", "displays")
 FIELDS = ("text_de", "text_en", "header_de", "header_en", "audio_de", "audio_en",
           "valid_from", "valid_until", "daily_from", "daily_until", "priority", "display",
-          "cause", "effect", "severity", "url", "status")
-
-
-def choices(rt: Runtime, service: NoticeService) -> dict[str, Any]:
-    """Stops (stations and stops without one), routes with each direction, displays."""
-    tt = rt.tt
-    stops = sorted(({"id": tt.stop_id(i), "name": tt.stop_name[i]}
-                    for i in rt.search.candidates), key=lambda s: (s["name"], s["id"]))
-    directions: dict[str, set[int]] = {}
-    for pairs in service.serving(tt).values():
-        for route_id, direction in pairs:
-            if direction >= 0:
-                directions.setdefault(route_id, set()).add(direction)
-    routes = [{"id": r.id, "name": " ".join(x for x in (r.short_name, r.long_name) if x) or r.id,
-               "directions": sorted(directions.get(r.id, ()))} for r in tt.routes]
-    displays = [{"id": d.id, "name": d.name} for d in rt.displays.values()]
-    return {"stops": stops, "routes": routes, "displays": displays}
+          "cause", "effect", "severity", "url", "status", "q")
+DEFAULTS = {"priority": "3", "display": "ticker", "cause": "UNKNOWN_CAUSE",
+            "effect": "UNKNOWN_EFFECT", "severity": "WARNING",
+            "status": "published"}
 
 
 def _texts(form: MultiMapping[str], prefix: str) -> dict[str, str]:
-    return {lang: form.get(f"{prefix}_{lang}", "") for lang in ("de", "en")
+    return {lang: form.get(f"{prefix}_{lang}", "") for lang in LANGUAGES
             if form.get(f"{prefix}_{lang}", "").strip()}
 
 
@@ -74,37 +68,88 @@ def form_body(form: MultiMapping[str]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def replacement(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A merge patch that makes a stored notice exactly what the form says: every writable
+    field the form leaves empty is deleted, every language it leaves empty too."""
+    patch: dict[str, Any] = {key: body.get(key) for key in WRITABLE}
+    for key in ("text", "header", "audio_text"):
+        given = body.get(key) or {}
+        patch[key] = {lang: given.get(lang) for lang in LANGUAGES}
+    return patch
+
+
+def with_targets(form: MultiMapping[str], add: str | None, remove: str | None
+                 ) -> MultiDict[str]:
+    """The form with one target ("stops:ID", "routes:ID|0", "displays:ID") added or removed."""
+    out: MultiDict[str] = MultiDict(form)
+    for change, adding in ((add, True), (remove, False)):
+        kind, _, value = (change or "").partition(":")
+        if kind not in TARGET_FIELDS or not value:
+            continue
+        kept = [v for v in out.getall(kind, []) if v != value]
+        out.popall(kind, None)
+        for v in [*kept, *([value] if adding else [])]:
+            out.add(kind, v)
+    return out
+
+
 def form_values(form: MultiMapping[str] | None) -> dict[str, Any]:
-    """What to put back into the form after a preview or an error (nothing is lost)."""
+    """What to put back into the form (a new form: the defaults)."""
     if form is None:
-        return {"selected": set(), "weekdays": set()}
+        return {**DEFAULTS, "selected": [], "weekdays": set(), "all": False}
     values: dict[str, Any] = {key: str(form.get(key, "")) for key in FIELDS}
+    for key, default in DEFAULTS.items():
+        values[key] = values[key] or default
     values["all"] = form.get("all") == "1"
-    values["selected"] = {f"{k}:{v}" for k in ("stops", "routes", "displays")
-                          for v in form.getall(k, [])}
+    values["selected"] = [(k, str(v)) for k in TARGET_FIELDS for v in form.getall(k, [])]
     values["weekdays"] = {str(d) for d in form.getall("weekdays", [])}
     return values
 
 
+def notice_form(notice: Notice, zone: Any) -> MultiDict[str]:
+    """The form fields of a stored notice (to edit it)."""
+    def local(epoch: int | None) -> str:
+        return dt.datetime.fromtimestamp(epoch, zone).strftime("%Y-%m-%dT%H:%M") if epoch \
+            else ""
+
+    form: MultiDict[str] = MultiDict()
+    for prefix, texts in (("text", notice.text), ("header", notice.header),
+                          ("audio", notice.audio_text)):
+        for lang in LANGUAGES:
+            form[f"{prefix}_{lang}"] = texts.get(lang, "")
+    form.update({"valid_from": local(notice.valid_from), "valid_until": local(notice.valid_until),
+                 "daily_from": hhmm(notice.daily.start) if notice.daily else "",
+                 "daily_until": hhmm(notice.daily.end) if notice.daily else "",
+                 "priority": str(notice.priority), "display": notice.display.value,
+                 "cause": notice.cause.value, "effect": notice.effect.value,
+                 "severity": notice.severity.value, "url": notice.url or "",
+                 "status": notice.status.value, "all": "1" if notice.targets.all else ""})
+    for day in notice.weekdays:
+        form.add("weekdays", str(day))
+    for stop in notice.targets.stops:
+        form.add("stops", stop)
+    for route in notice.targets.routes:
+        form.add("routes", route.id + (f"|{route.direction}" if route.direction is not None
+                                       else ""))
+    for display in notice.targets.displays:
+        form.add("displays", display)
+    return form
+
+
 @dataclass(frozen=True)
 class Preview:
+    key: str                                         # the board shown ("display:…", "stop:…")
     pillar: Pillar
     takeover: tuple[tuple[str, str | None], ...]     # (header, description) shown full width
 
 
-def preview_board(rt: Runtime, service: NoticeService, notice: Notice, lang: str, at: int
-                  ) -> Preview | None:
-    """The pillar of the first board the notice targets, with the notice on it as published."""
+def preview_board(rt: Runtime, service: NoticeService, notice: Notice, lang: str, at: int,
+                  key: str) -> Preview | None:
+    """The pillar of the board `key` with the draft notice on it as it would be published."""
     tt = rt.tt
-    targets = notice.targets
-    stop = next((i for i in (tt.find_stop(s) for s in targets.stops) if i >= 0), -1)
-    display = next((rt.displays[d] for d in targets.displays if d in rt.displays), None)
-    if stop < 0 and display is None and targets.routes:
-        route_ids = {r.id for r in targets.routes}
-        stop = next((s for s, pairs in sorted(service.serving(tt).items())
-                     if any(r in route_ids for r, _ in pairs)), -1)
-    if stop < 0 and display is None:
-        display = next(iter(rt.displays.values()), None)
+    kind, _, ident = key.partition(":")
+    display = rt.displays.get(ident) if kind == "display" else None
+    stop = tt.find_stop(ident) if kind == "stop" else -1
     if display is not None:
         document = rt.display_document(display, at)
         lang = display.lang
@@ -119,8 +164,15 @@ def preview_board(rt: Runtime, service: NoticeService, notice: Notice, lang: str
     document = {**document, "alerts": ordered + others}
     pillar = build_pillar(document, lang, tt.zone, rt.settings.countdown_horizon_min,
                           PREVIEW_ROWS)
-    return Preview(pillar, tuple((a["header"], a["description"]) for a in ordered
-                                 if a.get("display") == "takeover"))
+    return Preview(key, pillar, tuple((a["header"], a["description"]) for a in ordered
+                                      if a.get("display") == "takeover"))
+
+
+def gtfs_rt_rendering(rt: Runtime, notice: Notice, at: int) -> str:
+    """The notice as it will appear in /gtfs-rt/alerts.pb?format=json (an empty object when it
+    has nothing to publish yet, e.g. a draft)."""
+    entity = notice_entity(notice, rt.tt, rt.displays, at)
+    return json.dumps(entity or {}, ensure_ascii=False, indent=2)
 
 
 def _alert_order(service: NoticeService, candidate: Notice) -> Any:

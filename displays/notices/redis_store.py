@@ -2,22 +2,44 @@
 list for the audit log, all under the deployment's key prefix (displays.service.keys).
 
 Durable only when Redis persists: run it with `appendonly yes` (README, "Operator notices").
-A notice and its audit record are written in one MULTI/EXEC transaction.
+A notice and its audit record are written by one Lua script, which first compares the stored
+revision (compare-and-set), so concurrent writers through several instances cannot lose an
+update. The store's marker (`store:epoch`) is set once when it is initialised.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.notices.store import Record, StoreUnavailable
+from displays.notices.store import Record, RevisionConflict, StoreUnavailable, StoreVersion
 from displays.service.keys import Keys, decode, encode
 
 log = logging.getLogger("abfahrt.notices")
+
+# KEYS: notices hash, audit list, version counter, channel; ARGV: id, record, audit, expected
+# revision ("" = the notice must not exist yet). Returns the new version (also published on the
+# channel, so the other instances reload at once), or -1 on a revision conflict.
+_SAVE_NOTICE = """
+local current = redis.call('hget', KEYS[1], ARGV[1])
+if ARGV[4] == '' then
+  if current then return -1 end
+else
+  if not current then return -1 end
+  local revision = cjson.decode(current)['revision'] or 1
+  if tostring(revision) ~= ARGV[4] then return -1 end
+end
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('rpush', KEYS[2], ARGV[3])
+local version = redis.call('incr', KEYS[3])
+redis.call('publish', KEYS[4], version)
+return version
+"""
 
 
 class RedisStore:
@@ -25,6 +47,7 @@ class RedisStore:
         self.redis = redis
         self.keys = keys
         self.own_client = own_client
+        self._save = redis.register_script(_SAVE_NOTICE)
 
     async def _call(self, coro: Any) -> Any:
         try:
@@ -52,19 +75,33 @@ class RedisStore:
         raw = await self._call(self.redis.hgetall(key))
         return {(k.decode() if isinstance(k, bytes) else k): decode(v) for k, v in raw.items()}
 
+    async def initialise(self) -> StoreVersion:
+        await self._call(self.redis.set(self.keys.store_epoch, secrets.token_hex(8), nx=True))
+        return await self.notices_version()
+
+    async def notices_version(self) -> StoreVersion:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(self.keys.store_epoch)
+            pipe.get(self.keys.notices_version)
+            epoch, counter = await self._call(pipe.execute())
+        return StoreVersion(epoch.decode() if epoch is not None else None, int(counter or 0))
+
     async def load_notices(self) -> dict[str, Record]:
         return await self._table(self.keys.notices)
 
-    async def save_notice(self, record: Record, audit: Record) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self.keys.notices, record["id"], encode(record))
-            pipe.rpush(self.keys.audit, encode(audit))
-            pipe.incr(self.keys.notices_version)
-            await self._call(pipe.execute())
+    async def get_notice(self, notice_id: str) -> Record | None:
+        raw = await self._call(self.redis.hget(self.keys.notices, notice_id))
+        return decode(raw) if raw is not None else None
 
-    async def notices_version(self) -> int:
-        raw = await self._call(self.redis.get(self.keys.notices_version))
-        return int(raw or 0)
+    async def save_notice(self, record: Record, audit: Record,
+                          expected_revision: int | None) -> None:
+        expected = "" if expected_revision is None else str(expected_revision)
+        result = await self._call(self._save(
+            keys=[self.keys.notices, self.keys.audit, self.keys.notices_version,
+                  self.keys.notices_channel],
+            args=[record["id"], encode(record), encode(audit), expected]))
+        if int(result) < 0:
+            raise RevisionConflict(record["id"])
 
     async def load_tokens(self) -> dict[str, Record]:
         return await self._table(self.keys.tokens)
@@ -102,6 +139,12 @@ class RedisStore:
             pipe.expire(key, window_s + 1)
             count, _ = await self._call(pipe.execute())
         return int(count), (window + 1) * window_s - now
+
+    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
+        now = int(time.time())
+        window = now // window_s
+        raw = await self._call(self.redis.get(self.keys.rate(f"{bucket}:{window}")))
+        return int(raw or 0), (window + 1) * window_s - now
 
     async def close(self) -> None:
         if self.own_client:

@@ -15,6 +15,8 @@ from aiohttp import web
 
 from displays.notices.auth import Principal, principal_of
 from displays.notices.store import NoticeStore
+from displays.web.appkeys import RUNTIME
+from displays.web.http import is_secure
 
 SESSION_COOKIE = "abfahrt_operator"
 LOGIN_COOKIE = "abfahrt_login"
@@ -29,14 +31,11 @@ class Session:
     csrf: str
 
 
-def _secure(request: web.Request) -> bool:
-    return request.secure or request.headers.get("X-Forwarded-Proto", "") == "https"
-
-
 def set_cookie(response: web.StreamResponse, request: web.Request, name: str, value: str,
                max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True,
-                        samesite="Strict", secure=_secure(request))
+                        samesite="Strict",
+                        secure=is_secure(request, request.app[RUNTIME].settings.trusted_proxies))
 
 
 async def open_session(store: NoticeStore, principal: Principal) -> Session:

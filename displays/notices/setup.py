@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from displays.notices import api, operator
+from displays.notices import api, operator, operator_fleet, operator_notice
 from displays.notices.redis_store import RedisStore
 from displays.notices.service import NoticeService
 from displays.notices.storage import open_store
@@ -26,6 +26,8 @@ def setup_notices(app: web.Application, settings: Settings) -> None:
     """Add the notice routes and the context that opens the store and sets `rt.notices`."""
     app.add_routes(api.routes)
     app.add_routes(operator.routes)
+    app.add_routes(operator_notice.routes)
+    app.add_routes(operator_fleet.routes)
     app.cleanup_ctx.append(notices_context(settings))
 
 
@@ -38,7 +40,7 @@ def notices_context(settings: Settings) -> Callable[[web.Application], AsyncIter
             await store.check_persistence()
         service = NoticeService(store, rt)
         try:
-            await service.load()
+            await service.start()
         except StoreUnavailable as exc:         # boards keep working; the watcher retries
             log.error("notice store unavailable at start: %s", exc)
         app[api.NOTICES] = service

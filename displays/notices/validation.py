@@ -41,7 +41,7 @@ MAX_ID = 256
 WRITABLE = frozenset({"text", "header", "audio_text", "url", "targets", "valid_from",
                       "valid_until", "weekdays", "daily", "priority", "display", "cause",
                       "effect", "severity", "status"})
-READ_ONLY = frozenset({"id", "author", "created", "updated", "source"})
+READ_ONLY = frozenset({"id", "author", "created", "updated", "source", "revision"})
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 _HHMM = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 E = TypeVar("E", bound=StrEnum)

@@ -4,6 +4,10 @@ A poll is answered from the in-process copy without a Redis round trip. The comp
 instance writes every changed board to Redis and publishes its key; every instance drops its
 in-process copy of a published key and reads it again on the next poll. When Redis is down,
 the in-process copy keeps being served and `degraded` says so.
+
+Boards in Redis are kept per static feed (`generation`, the timetable's hash): an instance
+reads and invalidates only boards computed from the timetable it runs itself, so while
+instances swap to a new feed one after the other, none serves another's timetable.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +28,22 @@ from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
 from displays.service.metrics import Metrics
 
 log = logging.getLogger(__name__)
+PROBE_S = 0.5          # while Redis is down, how often it is pinged to notice it is back
+PUT_BATCH = 50         # boards written to Redis per round trip
+
+
+MAX_RENDERINGS = 16          # variants kept per board version (html, txt, json, gzip, …)
+MAX_RENDERING_BYTES = 1 << 20  # and at most this many bytes of them (the newest always stays)
 
 
 @dataclass
 class CachedBoard:
-    """A computed board document with its ETag, plus renderings made from it on this instance."""
+    """A computed board document with its ETag, plus renderings made from it on this instance.
+
+    The renderings are an LRU bounded by count and bytes, whatever their kind (HTML, text,
+    bitmap, audio): a client asking for thousands of `?rows=`/`?width=` variants only ever
+    replaces older ones.
+    """
 
     key: str
     document: dict[str, Any]
@@ -36,27 +52,43 @@ class CachedBoard:
     # the timetable's validity as the board reports it (status, first/last day); kept beside
     # the document, whose keys the departures contract fixes; the pillar's status line
     timetable: dict[str, Any] | None = None
-    renderings: dict[tuple[str, ...], tuple[str, bytes]] = field(default_factory=dict)
+    feed_hash: str = ""               # the static feed (timetable) it was computed from
+    renderings: OrderedDict[tuple[str, ...], tuple[str, bytes]] = field(
+        default_factory=OrderedDict)
+    rendering_bytes: int = 0
+    encoded: bytes | None = field(default=None, repr=False)
 
     def to_bytes(self) -> bytes:
-        return encode({"key": self.key, "document": self.document, "etag": self.etag,
-                       "computed_at": self.computed_at, "timetable": self.timetable})
+        """The board as stored in Redis (encoded once; the refresh does it off the loop)."""
+        if self.encoded is None:
+            self.encoded = encode({"key": self.key, "document": self.document,
+                                   "etag": self.etag, "computed_at": self.computed_at,
+                                   "timetable": self.timetable, "feed_hash": self.feed_hash})
+        return self.encoded
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:
         data = decode(raw)
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
-                   computed_at=int(data["computed_at"]), timetable=data.get("timetable"))
+                   computed_at=int(data["computed_at"]), timetable=data.get("timetable"),
+                   feed_hash=data.get("feed_hash", ""))
 
     def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
                   ) -> tuple[str, bytes]:
         """Return (etag, body) of a rendering, made once per board version and variant."""
         found = self.renderings.get(variant)
-        if found is None:
-            body = render()
-            digest = hashlib.blake2b(body, digest_size=10).hexdigest()
-            found = (f'W/"{digest}"', body)
-            self.renderings[variant] = found
+        if found is not None:
+            self.renderings.move_to_end(variant)
+            return found
+        body = render()
+        digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+        found = (f'W/"{digest}"', body)
+        self.renderings[variant] = found
+        self.rendering_bytes += len(body)
+        while len(self.renderings) > 1 and (len(self.renderings) > MAX_RENDERINGS
+                                            or self.rendering_bytes > MAX_RENDERING_BYTES):
+            _, (_, dropped) = self.renderings.popitem(last=False)
+            self.rendering_bytes -= len(dropped)
         return found
 
 
@@ -75,19 +107,35 @@ class BoardCache:
     """In-process boards, optionally backed by Redis with pub/sub invalidation."""
 
     def __init__(self, redis: Redis | None = None, keys: Keys | None = None,
-                 origin: str = "", metrics: Metrics | None = None) -> None:
+                 origin: str = "", generation: str = "", metrics: Metrics | None = None
+                 ) -> None:
         self.redis = redis
         self.keys = keys or Keys()
         self.origin = origin              # this instance; its own publications are skipped
+        self.generation = generation      # the static feed the boards were computed from
         self.hot: dict[str, CachedBoard] = {}
         self.degraded = False
         self.metrics = metrics or Metrics()
         self._listener: asyncio.Task[None] | None = None
+        self._probe: asyncio.Task[None] | None = None
 
     def _redis_failed(self, exc: Exception) -> None:
         if not self.degraded:
             log.warning("redis lost, serving the boards in memory: %s", exc)
         self.degraded = True
+        if self.redis is not None and (self._probe is None or self._probe.done()):
+            self._probe = asyncio.create_task(self._probe_until_ok(self.redis))
+
+    async def _probe_until_ok(self, redis: Redis) -> None:
+        """While degraded, PING every PROBE_S: an instance that neither computes nor misses
+        (a follower serving from memory) must still see Redis come back at once."""
+        while self.degraded:
+            await asyncio.sleep(PROBE_S)
+            try:
+                await redis.ping()
+            except (RedisError, OSError):
+                continue
+            self._redis_ok()
 
     def _redis_ok(self) -> None:
         if self.degraded:
@@ -115,7 +163,7 @@ class BoardCache:
         if self.redis is None:
             return None
         try:
-            raw = await self.redis.get(self.keys.board(key))
+            raw = await self.redis.get(self._shared(key))
         except (RedisError, OSError) as exc:
             self._redis_failed(exc)
             return None
@@ -123,6 +171,8 @@ class BoardCache:
         if raw is None:
             return None
         board = CachedBoard.from_bytes(raw if isinstance(raw, bytes) else raw.encode())
+        if board.feed_hash != self.generation:
+            return None                   # computed from another timetable: never served
         self.hot[key] = board
         return board
 
@@ -138,15 +188,27 @@ class BoardCache:
             self.hot[board.key] = board
         if self.redis is not None and boards:
             try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for board in boards:
-                        pipe.set(self.keys.board(board.key), board.to_bytes(), ex=BOARD_TTL_S)
-                        pipe.publish(self.keys.boards_channel, f"{self.origin} {board.key}")
-                    await pipe.execute()
+                # in batches: requests are answered between them (500 boards are ~10 MB)
+                for start in range(0, len(boards), PUT_BATCH):
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for board in boards[start:start + PUT_BATCH]:
+                            pipe.set(self._shared(board.key), board.to_bytes(),
+                                     ex=BOARD_TTL_S)
+                            pipe.publish(self.keys.boards_channel,
+                                         f"{self.origin} {self.generation} {board.key}")
+                        await pipe.execute()
                 self._redis_ok()
             except (RedisError, OSError) as exc:
                 self._redis_failed(exc)
         return changed
+
+    def _shared(self, key: str) -> str:
+        return self.keys.board(f"{self.generation[:16]}:{key}")
+
+    def set_generation(self, generation: str) -> None:
+        """A new static feed: forget every board of the old one."""
+        self.generation = generation
+        self.hot.clear()
 
     def invalidate(self, key: str) -> None:
         if key == "*":
@@ -154,14 +216,15 @@ class BoardCache:
         else:
             self.hot.pop(key, None)
 
-    async def listen(self, on_realtime: Callable[[str], Any] | None = None,
+    async def listen(self, handlers: dict[str, Callable[[str], Any]],
                      is_leader: Callable[[], bool] = lambda: False) -> None:
-        """Follow the invalidation channel until cancelled; reconnect after Redis outages."""
+        """Follow the invalidation channel, and hand the messages of the channels in
+        `handlers` to their handler, until cancelled; reconnect after Redis outages."""
         assert self.redis is not None
         while True:
             try:
                 pubsub = self.redis.pubsub()
-                await pubsub.subscribe(self.keys.boards_channel, self.keys.realtime_channel)
+                await pubsub.subscribe(self.keys.boards_channel, *handlers)
                 self._redis_ok()
                 if not is_leader():
                     # boards published while we were away are unknown: read them again
@@ -172,11 +235,11 @@ class BoardCache:
                     channel = message["channel"].decode()
                     data = message["data"].decode()
                     if channel == self.keys.boards_channel:
-                        origin, _, key = data.partition(" ")
-                        if origin != self.origin:
+                        origin, generation, key = [*data.split(" ", 2), "", ""][:3]
+                        if origin != self.origin and generation == self.generation:
                             self.invalidate(key)
-                    elif on_realtime is not None:
-                        result = on_realtime(data)
+                    elif channel in handlers:
+                        result = handlers[channel](data)
                         if asyncio.iscoroutine(result):
                             await result
             except asyncio.CancelledError:
@@ -185,20 +248,22 @@ class BoardCache:
                 self._redis_failed(exc)
                 await asyncio.sleep(1.0)
 
-    def start_listening(self, on_realtime: Callable[[str], Any] | None = None,
+    def start_listening(self, handlers: dict[str, Callable[[str], Any]],
                         is_leader: Callable[[], bool] = lambda: False) -> None:
         if self.redis is not None and self._listener is None:
-            self._listener = asyncio.create_task(self.listen(on_realtime, is_leader))
+            self._listener = asyncio.create_task(self.listen(handlers, is_leader))
 
     async def close(self) -> None:
-        """Stop listening; a listener that does not stop within 2 s is left behind (logged),
-        so shutting down never hangs on Redis."""
-        if self._listener is not None:
-            self._listener.cancel()
-            _, pending = await asyncio.wait({self._listener}, timeout=2.0)
+        """Stop listening; a task that does not stop within 2 s is left behind (logged), so
+        shutting down never hangs on Redis."""
+        for task in (self._listener, self._probe):
+            if task is None:
+                continue
+            task.cancel()
+            _, pending = await asyncio.wait({task}, timeout=2.0)
             if pending:
-                log.warning("the redis listener did not stop within 2 s; leaving it")
-            elif not self._listener.cancelled():
+                log.warning("a redis task did not stop within 2 s; leaving it")
+            elif not task.cancelled():
                 with contextlib.suppress(Exception):
-                    self._listener.result()
-            self._listener = None
+                    task.result()
+        self._listener = self._probe = None

@@ -1,27 +1,30 @@
-"""Scheduled jobs (APScheduler AsyncIOScheduler): leader lock, realtime polls, board refresh,
-static feed check. Each job keeps the last good data on failure and logs on transitions.
+"""Scheduled jobs (APScheduler AsyncIOScheduler): realtime polls, board refresh, static feed
+check, shared contacts; and what runs when the leader lock changes hands. Each job keeps the
+last good data on failure and logs on transitions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
 
 import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from displays.demo.network import write_demo_feed
 from displays.service.board_cache import CachedBoard
+from displays.service.display_contacts import watch_displays
 from displays.service.feed_health import validity_text
+from displays.service.heap import long_lived_objects
 from displays.service.keys import RECENT_TTL_S
 from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
-from displays.service.static_fetch import download_static
-from feeds import FeedError, Timetable, load_timetable
+from displays.service.static_feed import StaticFeed
+from displays.service.stop_search import StopSearch
+from feeds import FeedError, Timetable
 
 log = logging.getLogger("abfahrt.jobs")
 WARN_DAYS = 14             # warn this many days before the timetable's last service day
@@ -30,28 +33,48 @@ WARN_DAYS = 14             # warn this many days before the timetable's last ser
 async def refresh_boards(rt: Runtime) -> int:
     """Recompute the boards of every display and of recently asked stops; return how many changed.
 
-    Only the leader computes; followers serve what it wrote.
+    Only the leader computes; followers serve what it wrote. The boards are computed in the
+    worker thread (never on the event loop), from one timetable: if it is swapped meanwhile,
+    the result is dropped (the swap refreshes anyway).
     """
     if not rt.is_leader:
         return 0
     started = time.perf_counter()
     now = rt.now()
-    boards: list[CachedBoard] = []
-    for display in rt.displays.values():
-        try:
-            boards.append(rt.display_board(display, now))
-        except LookupError as exc:
-            log.warning("%s", exc)
+    tt = rt.tt
     horizon = now - rt.settings.recent_stop_ttl_s
     recent = sorted(rt.recent_stops.items(), key=lambda item: -item[1])
+    stops: list[tuple[int, str]] = []
     for rank, (key, asked) in enumerate(recent):
         if asked < horizon or rank >= rt.settings.max_recent_stops:
             del rt.recent_stops[key]    # asked long ago, or a crawler: computed on demand
             continue
         _, lang, stop_id = key.split(":", 2)
-        stop = rt.tt.find_stop(stop_id)
+        stop = tt.find_stop(stop_id)
         if stop >= 0:
-            boards.append(rt.default_stop_board(stop, lang, now))
+            stops.append((stop, lang))
+    displays = list(rt.displays.values())
+
+    def compute() -> list[CachedBoard]:
+        with long_lived_objects():
+            return compute_boards()
+
+    def compute_boards() -> list[CachedBoard]:
+        boards: list[CachedBoard] = []
+        for display in displays:
+            try:
+                boards.append(rt.display_board(display, now))
+            except LookupError as exc:
+                log.warning("%s", exc)
+        boards += [rt.default_stop_board(stop, lang, now) for stop, lang in stops]
+        if rt.cache.redis is not None:
+            for board in boards:
+                board.to_bytes()
+        return boards
+
+    boards = await asyncio.get_running_loop().run_in_executor(rt.worker, compute)
+    if rt.tt is not tt:
+        return 0
     changed = await rt.cache.put(boards)
     rt.refresh_count += 1
     rt.last_refresh_at = now
@@ -79,16 +102,16 @@ async def refresh_if_due(rt: Runtime) -> None:
         await refresh_boards(rt)
 
 
-async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
-                       ) -> bool:
+async def check_static(rt: Runtime, session: aiohttp.ClientSession, feed: StaticFeed) -> bool:
     """Reload the static feed if it changed; swap atomically after a full build.
 
-    On any failure the old timetable stays and /api/v1/status names the error.
+    On any failure the old timetable stays and /api/v1/status names the error; the error stays
+    until a feed really builds (a 304 for the same broken bytes is no recovery).
     """
     fs = rt.feed_status
     fs.last_check = rt.now()
     try:
-        tt = await fetch_and_build(rt, session, state)
+        tt = await feed.check(session, rt.tt)
     except Exception as exc:   # a published feed is untrusted input
         # not only FeedError: a malformed CSV can still raise from pandas (KeyError, ParserError)
         error = str(exc) if isinstance(exc, FeedError) else f"{type(exc).__name__}: {exc}"
@@ -97,20 +120,24 @@ async def check_static(rt: Runtime, session: aiohttp.ClientSession, state: dict[
                       fs.version or fs.feed_hash, error)
         fs.error = error
         return False
+    if tt is None:                 # 304 for bytes that built: what we serve is current
+        tt = rt.tt
     if fs.error:
         log.info("static feed recovered")
     fs.error = None
-    if tt is None or tt.feed_hash == rt.tt.feed_hash:
+    if tt.feed_hash == rt.tt.feed_hash:
         return False
     old = fs.version or (fs.feed_hash or "")[:12]
-    rt.swap_timetable(tt)
+    search = await asyncio.get_running_loop().run_in_executor(rt.worker, StopSearch, tt)
+    rt.swap_timetable(tt, search)
     set_feed_status(rt, tt)
     log.info("static feed swapped from %s to %s", old, tt.feed_version or tt.feed_hash[:12])
     log_validity(rt)
     if rt.realtime is not None:
-        rt.realtime.rebase(tt)
-    rt.cache.invalidate("*")
+        await rt.realtime.rebase(tt, rt.now())
+    rt.cache.set_generation(tt.feed_hash)
     await refresh_boards(rt)
+    await announce_static(rt, tt)
     return True
 
 
@@ -129,6 +156,26 @@ def log_validity(rt: Runtime) -> None:
         log.warning("%s: publish a new static feed soon", text)
     else:
         log.info("%s", text)
+async def announce_static(rt: Runtime, tt: Timetable) -> None:
+    """Tell the other instances that a new static feed is here, so they check it now instead
+    of at their next hourly check (each serves only boards of its own timetable meanwhile)."""
+    redis = rt.cache.redis
+    if redis is None:
+        return
+    try:
+        await redis.publish(rt.cache.keys.static_channel, tt.feed_hash)
+    except (RedisError, OSError) as exc:
+        log.warning("could not announce the new static feed through redis: %s", exc)
+
+
+def static_announced(rt: Runtime, scheduler: AsyncIOScheduler) -> Callable[[str], None]:
+    """The handler of another instance's announcement: check the static feed at once."""
+    def announced(feed_hash: str) -> None:
+        if feed_hash != rt.tt.feed_hash:
+            log.info("another instance serves static feed %s: checking ours now",
+                     feed_hash[:12])
+            scheduler.modify_job("static", next_run_time=dt.datetime.now(dt.UTC))
+    return announced
 
 
 def set_feed_status(rt: Runtime, tt: Timetable) -> None:
@@ -137,82 +184,63 @@ def set_feed_status(rt: Runtime, tt: Timetable) -> None:
     fs.excluded = {str(k): v for k, v in tt.excluded.items()}
 
 
-async def fetch_and_build(rt: Runtime, session: aiohttp.ClientSession, state: dict[str, Any]
-                          ) -> Timetable | None:
-    """Return a new timetable when the source changed, None when it did not."""
-    source = rt.settings.feed
-    if source is None:      # the demo: a new feed file each day keeps the calendar current
-        path = write_demo_feed(rt.settings.data_dir / "demo", rt.clock.today(rt.tt.zone))
-    elif source.startswith(("http://", "https://")):
-        result = await download_static(session, source, rt.settings.data_dir / "feeds",
-                                       state.get("etag"), state.get("last_modified"))
-        if result.path is None:
-            return None
-        state["etag"], state["last_modified"] = result.etag, result.last_modified
-        path = result.path
-    else:
-        path = Path(source)
-    return await asyncio.to_thread(load_timetable, path, rt.settings.cache_dir)
-
-
 async def sync_contacts(rt: Runtime) -> None:
-    """Share what this instance saw (display polls, asked stops) through Redis, read the rest.
-
-    So the leader refreshes stops asked for on any instance, and /api/v1/displays shows the
-    last contact of a pillar whichever instance it polled.
-    """
+    """Share the recently asked stops through Redis, so the leader refreshes stops asked for on
+    any instance; share the display contacts and let the deciding instance log transitions."""
+    now = rt.now()
     redis = rt.cache.redis
+    await watch_displays(rt.contacts, list(rt.displays), now, redis, rt.cache.keys,
+                         decides=rt.is_leader)
     if redis is None:
         return
     keys = rt.cache.keys
-    now = rt.now()
     try:
         async with redis.pipeline(transaction=False) as pipe:
-            if rt.display_seen:
-                pipe.hset(keys.displays_seen, mapping={k: str(v) for k, v in
-                                                       rt.display_seen.items()})
             if rt.recent_stops:
                 pipe.zadd(keys.recent_stops, dict(rt.recent_stops), gt=True)
             pipe.zremrangebyscore(keys.recent_stops, 0, now - RECENT_TTL_S)
-            pipe.hgetall(keys.displays_seen)
             pipe.zrangebyscore(keys.recent_stops, now - rt.settings.recent_stop_ttl_s, "+inf",
                                withscores=True)
-            *_, seen, recent = await pipe.execute()
+            *_, recent = await pipe.execute()
     except (RedisError, OSError) as exc:
-        log.warning("could not share display contacts through redis: %s", exc)
+        log.warning("could not share the asked stops through redis: %s", exc)
         return
-    for display, stamp in seen.items():
-        key, value = display.decode(), int(stamp)
-        rt.display_seen[key] = max(rt.display_seen.get(key, 0), value)
     for board_key, score in recent:
         key = board_key.decode()
         rt.recent_stops[key] = max(rt.recent_stops.get(key, 0), int(score))
 
 
-def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, lock: LeaderLock | None
+def follow_leader(rt: Runtime, lock: LeaderLock, session: aiohttp.ClientSession
+                  ) -> Callable[[], None]:
+    """What the lock's thread runs on the event loop when this instance's role changes: a new
+    leader polls realtime (and refreshes every board) at once."""
+    running: set[asyncio.Task[None]] = set()
+
+    async def lead() -> None:
+        was, rt.is_leader = rt.is_leader, lock.computing
+        if rt.is_leader and not was:
+            await poll_realtime(rt, session)
+
+    def changed() -> None:
+        task = asyncio.ensure_future(lead())
+        running.add(task)
+        task.add_done_callback(running.discard)
+
+    return changed
+
+
+def start_scheduler(rt: Runtime, session: aiohttp.ClientSession, static: StaticFeed
                     ) -> AsyncIOScheduler:
     settings = rt.settings
     scheduler = AsyncIOScheduler(timezone="UTC")
-    static_state: dict[str, Any] = {}
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-
-    if lock is not None:
-        async def lead() -> None:
-            was = rt.is_leader
-            rt.is_leader = await lock.tick()
-            if rt.is_leader and not was:
-                await poll_realtime(rt, session)
-        scheduler.add_job(lead, "interval", seconds=max(1, settings.leader_ttl_s // 3),
-                          id="leader", **common)
     scheduler.add_job(poll_realtime, "interval", seconds=settings.realtime_interval_s,
                       args=(rt, session), id="realtime", **common)
     scheduler.add_job(refresh_if_due, "interval", seconds=max(1, settings.realtime_interval_s // 2),
                       args=(rt,), id="refresh", **common)
-    if rt.cache.redis is not None:
-        scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts",
-                          **common)
+    scheduler.add_job(sync_contacts, "interval", seconds=5, args=(rt,), id="contacts", **common)
     scheduler.add_job(check_static, "interval", seconds=settings.static_interval_s,
-                      args=(rt, session, static_state), id="static", **common)
+                      args=(rt, session, static), id="static", **common)
     log_validity(rt)
     scheduler.add_job(log_validity, "interval", seconds=3600, args=(rt,), id="validity",
                       **common)

@@ -15,6 +15,9 @@ LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
 BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
 REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
 AUDIO_TTL_S = 900            # readout audio: a board's text changes at least every few minutes
+REALTIME_CHANNEL = "realtime"  # pub/sub: "<header timestamp> <source>" — new realtime shared
+STATIC_CHANNEL = "static"    # pub/sub: "<feed hash>" — an instance swapped to a new static feed
+NOTICES_CHANNEL = "notices"  # pub/sub: "<store version>" — a notice was written
 
 
 class Keys:
@@ -24,6 +27,7 @@ class Keys:
         self.prefix = prefix
 
     def board(self, board_key: str) -> str:
+        """A board computed from one static feed: "<feed hash prefix>:<board key>"."""
         return f"{self.prefix}board:{board_key}"
 
     @property
@@ -39,9 +43,31 @@ class Keys:
         return self.prefix + REALTIME_CHANNEL
 
     @property
+    def static_channel(self) -> str:
+        return self.prefix + STATIC_CHANNEL
+
+    @property
+    def notices_channel(self) -> str:
+        return self.prefix + NOTICES_CHANNEL
+
+    @property
     def displays_seen(self) -> str:
         """Hash: display id -> epoch of its last poll."""
         return self.prefix + "displays:seen"
+
+    @property
+    def displays_address(self) -> str:
+        """Hash: display id -> the client address of its last poll."""
+        return self.prefix + "displays:address"
+
+    @property
+    def displays_state(self) -> str:
+        """Hash: display id -> "online:<since>" | "offline:<since>" (the leader decides)."""
+        return self.prefix + "displays:state"
+
+    def display_polls(self, minute: int) -> str:
+        """Hash: display id -> polls in one minute (epoch // 60); expires after an hour."""
+        return f"{self.prefix}displays:polls:{minute}"
 
     @property
     def recent_stops(self) -> str:
@@ -51,6 +77,10 @@ class Keys:
     def audio(self, digest: str) -> str:
         """Bytes: the audio of one readout (voice, language, text, format hashed)."""
         return f"{self.prefix}audio:{digest}"
+
+    def realtime_snapshot(self, source: str) -> str:
+        """The leader's resolved snapshot of a source (realtime.snapshot_codec), for followers."""
+        return f"{self.prefix}rt:snapshot:{source}"
 
     def realtime_raw(self, source: str) -> str:
         """The last good GTFS-RT bytes of a source, as fetched by the leader."""
@@ -84,6 +114,11 @@ class Keys:
     def notices_version(self) -> str:
         """Counter: incremented with every notice write, so other instances reload notices."""
         return self.prefix + "notices:version"
+
+    @property
+    def store_epoch(self) -> str:
+        """The notice store's marker, set once at initialisation: gone = the data was lost."""
+        return self.prefix + "store:epoch"
 
     def session(self, session_id: str) -> str:
         """JSON of an operator page session (expires with SESSION_TTL_S)."""

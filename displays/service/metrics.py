@@ -13,12 +13,10 @@ counters end in `_total` (the client adds it), ratios in `_ratio`.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -26,6 +24,7 @@ if TYPE_CHECKING:
     from displays.service.runtime import Runtime
 
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 REFRESH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 Samples = Iterable[tuple[Sequence[str], float]]
 
@@ -76,8 +75,11 @@ class Metrics:
         self.refresh_seconds = Histogram("abfahrt_board_refresh_duration_seconds",
                                          "duration of one refresh of every kept board",
                                          buckets=REFRESH_BUCKETS, registry=r)
-        self.loop_lag = Gauge("abfahrt_event_loop_lag_seconds", "how late the event loop woke "
-                              "a 1 s timer, last measurement", registry=r)
+        self.displays_went_dark = Counter("abfahrt_displays_went_dark", "displays that went "
+                                          "dark (counted by the leader, which decides)",
+                                          registry=r)
+        self.loop_lag = Histogram("abfahrt_event_loop_lag_seconds", "how late the event loop "
+                                  "ran a 0.1 s timer", buckets=LAG_BUCKETS, registry=r)
 
     def observe(self, route: str, status: int, seconds: float, code: str | None) -> None:
         """Count one answered request (and its error code, if it is an error)."""
@@ -109,6 +111,14 @@ class Metrics:
         g("abfahrt_displays_online", "displays that polled within the offline threshold",
           one(lambda: rt.displays_online()))
         g("abfahrt_leader", "1 when this instance computes boards", one(lambda: rt.is_leader))
+        g("abfahrt_event_loop_lag_max_seconds", "the largest event-loop lag of the last minute",
+          one(lambda: rt.loop_lag.max_recent_s))
+        g("abfahrt_board_renderings", "renderings (variants) held in this instance's memory",
+          one(lambda: sum(len(b.renderings) for b in rt.cache.hot.values())))
+        g("abfahrt_board_rendering_bytes", "bytes of the renderings held in memory",
+          one(lambda: sum(b.rendering_bytes for b in rt.cache.hot.values())))
+        g("abfahrt_displays_offline", "configured displays without a poll within the offline "
+          "threshold", one(lambda: len(rt.displays) - rt.displays_online()))
         g("abfahrt_redis_degraded", "1 while Redis is configured but not answering",
           one(lambda: rt.cache.redis is not None and rt.cache.degraded))
         if rt.realtime is None:
@@ -124,11 +134,3 @@ class Metrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
-
-
-async def measure_loop_lag(metrics: Metrics, every_s: float = 1.0) -> None:
-    """Until cancelled: sleep `every_s` and record how much later than asked the loop woke."""
-    while True:
-        started = time.perf_counter()
-        await asyncio.sleep(every_s)
-        metrics.loop_lag.set(max(0.0, time.perf_counter() - started - every_s))

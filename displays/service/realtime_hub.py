@@ -1,14 +1,25 @@
 """The service's realtime sources: poll (leader) or receive through Redis (followers), apply.
 
 Each source keeps its last good snapshot inside one immutable `RealtimeState`; a failed fetch,
-a garbage body or an older header only adds a failure note. The demo's simulated source builds a
-GTFS-RT message and feeds its bytes through the same parse → apply path as a real feed.
+a garbage body, an older header or a header from the future only adds a failure note. The
+demo's simulated source builds a GTFS-RT message and feeds its bytes through the same
+decode → resolve → apply path as a real feed.
+
+Decoding and resolving a feed (seconds for a national feed) never runs on the event loop: it
+runs in one worker thread, one feed at a time (`realtime.state.resolve_bytes`, a pure function
+of bytes, timetable and instant), and the result replaces the state in one assignment. Bytes
+identical to the last applied ones are not decoded again. The leader shares its result with
+the followers as a resolved snapshot (`realtime.snapshot_codec`), so they load it instead of
+decoding the feed again; the raw bytes stay beside it for an instance that has to resolve them
+against another timetable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +32,7 @@ from displays.board.document import alert_document, coverage_document, iso
 from displays.board.model import BoardAlert
 from displays.demo.simulation import simulate_feed
 from displays.service.feed_health import matched_share, realtime_hint
+from displays.service.heap import long_lived_objects
 from displays.service.keys import Keys
 from displays.service.metrics import Metrics
 from displays.service.settings import Settings
@@ -29,13 +41,48 @@ from realtime.alerts import render_alert
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
 from realtime.freshness import feed_freshness
-from realtime.parse import encode_feed_dict, parse_feed
-from realtime.reasons import FeedStats
-from realtime.records import Alert, RealtimeFeed
-from realtime.state import RealtimeState
+from realtime.parse import encode_feed_dict
+from realtime.reasons import FeedRefusal, FeedStats
+from realtime.records import Alert
+from realtime.snapshot_codec import dump_snapshot, load_snapshot
+from realtime.state import RealtimeState, resolve_bytes
 
 log = logging.getLogger("abfahrt.realtime")
 SIMULATION = "simulation"
+SHARED_TTL_S = 86400
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What one feed did to the state (made in the worker thread)."""
+
+    state: RealtimeState
+    snapshot: bytes | None        # the resolved snapshot to share (None: nothing applied)
+
+
+def apply_bytes(state: RealtimeState, source: str, data: bytes, tt: Timetable, now: int,
+                max_ahead_s: int, share: bool) -> Applied:
+    """Decode and resolve `data`, put it into `state` (runs in the worker, never on the loop).
+
+    `now` is the instant the bytes were received: a header more than `max_ahead_s` ahead of it
+    is refused. Raise FeedDecodeError for bytes that are no feed."""
+    with long_lived_objects():
+        snapshot, stats = resolve_bytes(data, tt)
+        new = state.apply_resolved(source, snapshot, stats, tt, received_at=now,
+                                   max_future_s=max_ahead_s)
+        shared = dump_snapshot(snapshot, stats) if share and new.feed(source).stats.applied \
+            else None
+    return Applied(new, shared)
+
+
+def apply_snapshot(state: RealtimeState, source: str, data: bytes, tt: Timetable, now: int,
+                   max_ahead_s: int) -> Applied:
+    """Follower: load the snapshot the leader resolved (in the worker thread); raise
+    SnapshotError when it is damaged or belongs to another timetable."""
+    with long_lived_objects():
+        snapshot, stats = load_snapshot(data, tt)
+        return Applied(state.apply_resolved(source, snapshot, stats, tt, received_at=now,
+                                            max_future_s=max_ahead_s), None)
 
 
 @dataclass
@@ -47,7 +94,10 @@ class SourceHealth:
     error: str | None = None
     polls: int = 0
     failures: int = 0
-    freshness: str | None = None      # as last logged: a change is logged once
+    rejected_future: int = 0           # feeds refused for a header ahead of our clock
+    digest: bytes = b""                # of the bytes last applied (identical ones are skipped)
+    shared_at: int | None = None       # header timestamp last shared with the followers
+    freshness: str | None = None       # as last logged: a change is logged once
     hint: str | None = None
 
 
@@ -58,20 +108,25 @@ class RealtimeHub:
     fetch_settings: FetchSettings
     redis: Redis | None = None
     keys: Keys = field(default_factory=Keys)
+    max_ahead_s: int = 60
     state: RealtimeState = field(default_factory=RealtimeState)
     health: dict[str, SourceHealth] = field(default_factory=dict)
-    parsed: dict[str, RealtimeFeed] = field(default_factory=dict)   # kept for a static swap
+    raw: dict[str, bytes] = field(default_factory=dict)   # applied bytes, for a static swap
     metrics: Metrics = field(default_factory=Metrics)
+    worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="abfahrt-realtime"))
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)       # one state change at a time
 
     @classmethod
     def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys,
-                      metrics: Metrics) -> RealtimeHub:
+                      metrics: Metrics, worker: ThreadPoolExecutor) -> RealtimeHub:
         sources = list(settings.realtime) or ([SIMULATION] if settings.simulate_realtime else [])
         fetch = FetchSettings(connect_timeout_s=min(5.0, settings.fetch_timeout_s),
                               read_timeout_s=settings.fetch_timeout_s,
                               max_bytes=settings.max_feed_bytes)
         hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
-                  redis=redis, keys=keys, metrics=metrics)
+                  redis=redis, keys=keys, max_ahead_s=settings.max_clock_skew_s,
+                  metrics=metrics, worker=worker)
         hub.health = {s: SourceHealth(s) for s in sources}
         return hub
 
@@ -91,53 +146,73 @@ class RealtimeHub:
                 fetches.labels(source, "not_modified").inc()
                 self._succeeded(health, now)
                 return
-            self._apply_bytes(source, data, tt)
+            shared = await self._apply_bytes(source, data, tt, now)
         except RealtimeError as exc:
             fetches.labels(source, "failed").inc()
             if reason := _refusal(exc):
                 self.metrics.realtime_rejections.labels(source, "feed", reason).inc()
-            self._failed(health, str(exc))
-            self.state = self.state.with_failure(source, str(exc))
+            await self._fail(health, str(exc))
             return
         except Exception as exc:   # a bug must not stop realtime for every source
             log.exception("realtime source %s: unexpected error, keeping last good data",
                           source)
             fetches.labels(source, "failed").inc()
-            self._failed(health, f"internal error: {type(exc).__name__}")
-            self.state = self.state.with_failure(source, f"internal error: {exc}")
+            await self._fail(health, f"internal error: {type(exc).__name__}: {exc}")
             return
         fetches.labels(source, "ok").inc()
-        self._succeeded(health, now)
-        await self._share(source, data)
+        if self.state.feed(source).stats.refusal is not FeedRefusal.FUTURE_HEADER:
+            self._succeeded(health, now)
+            await self._share(source, data, shared)
 
     async def _fetch(self, session: aiohttp.ClientSession, tt: Timetable, source: str, now: int
                      ) -> bytes | None:
         if source == SIMULATION:
-            return encode_feed_dict(simulate_feed(tt, now))
+            return await asyncio.get_running_loop().run_in_executor(
+                self.worker, lambda: encode_feed_dict(simulate_feed(tt, now)))
         if source.startswith(("http://", "https://")):
             health = self.health[source]
             result = await fetch_feed(session, source, health.validators, self.fetch_settings)
             health.validators = result.validators
             return None if isinstance(result, NotModified) else result.body
-        return read_feed_file(Path(source), self.fetch_settings.max_bytes)
+        return await asyncio.get_running_loop().run_in_executor(
+            self.worker, read_feed_file, Path(source), self.fetch_settings.max_bytes)
 
-    def _apply_bytes(self, source: str, data: bytes, tt: Timetable) -> None:
-        feed = parse_feed(data)             # raises FeedDecodeError on garbage
-        self.state = self.state.apply(source, feed, tt)
-        stats = self.state.feed(source).stats
-        if stats.applied:
-            self.parsed[source] = feed
-        self._count_rejections(source, stats)
+    async def _apply_bytes(self, source: str, data: bytes, tt: Timetable, now: int
+                           ) -> bytes | None:
+        """Apply fetched bytes in the worker; return the snapshot to share with followers
+        (None when there is nothing new to share)."""
+        health = self.health[source]
+        loop = asyncio.get_running_loop()
+        async with self.lock:
+            digest = await loop.run_in_executor(self.worker, _digest, data)
+            current = self.state.feed(source)
+            if digest == health.digest and current.snapshot is not None \
+                    and current.snapshot.feed_hash == tt.feed_hash:
+                return None              # the very bytes already applied: nothing to do
+            applied = await loop.run_in_executor(
+                self.worker, apply_bytes, self.state, source, data, tt, now, self.max_ahead_s,
+                self.redis is not None)
+            self.state = applied.state
+        if self._judge(source, self.state.feed(source).stats):
+            health.digest = digest
+            self.raw[source] = data
+        return applied.snapshot
 
-    def _count_rejections(self, source: str, stats: FeedStats) -> None:
+    def _judge(self, source: str, stats: FeedStats) -> bool:
+        """Count what applying a feed rejected; return whether the feed was applied."""
+        health = self.health[source]
+        if stats.refusal is FeedRefusal.FUTURE_HEADER:
+            health.rejected_future += 1
+            self._failed(health, stats.note or "header timestamp in the future")
         rejections = self.metrics.realtime_rejections
-        if not stats.applied:
-            rejections.labels(source, "feed", "older_header").inc()
+        if stats.refusal is not None:
+            rejections.labels(source, "feed", str(stats.refusal)).inc()
         for kind, counts in (("trip_update", stats.rejected),
                              ("stop_time_update", stats.stop_time_updates_dropped),
                              ("vehicle", stats.vehicles_rejected)):
             for reason, n in counts.items():
                 rejections.labels(source, kind, str(reason)).inc(n)
+        return stats.applied
 
     def _succeeded(self, health: SourceHealth, now: int) -> None:
         if health.error is not None:
@@ -150,39 +225,80 @@ class RealtimeHub:
                       error)
         health.error, health.failures = error, health.failures + 1
 
+    async def _fail(self, health: SourceHealth, error: str) -> None:
+        self._failed(health, error)
+        async with self.lock:
+            self.state = self.state.with_failure(health.name, error)
+
     # ---- sharing through Redis -----------------------------------------------------------
-    async def _share(self, source: str, data: bytes) -> None:
-        if self.redis is None:
+    async def _share(self, source: str, data: bytes, snapshot: bytes | None) -> None:
+        """Leader: hand the applied feed to the followers (once per header timestamp): the
+        resolved snapshot to load, and the raw bytes for an instance on another timetable."""
+        health = self.health[source]
+        stamp = self.header_timestamp(source)
+        if self.redis is None or snapshot is None or stamp is None \
+                or stamp == health.shared_at or health.error is not None:
             return
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.set(self.keys.realtime_raw(source), data, ex=86400)
-                pipe.publish(self.keys.realtime_channel, source)
+                pipe.set(self.keys.realtime_raw(source), data, ex=SHARED_TTL_S)
+                pipe.set(self.keys.realtime_snapshot(source), snapshot, ex=SHARED_TTL_S)
+                pipe.publish(self.keys.realtime_channel, f"{stamp} {source}")
                 await pipe.execute()
+            health.shared_at = stamp
         except (RedisError, OSError) as exc:
             log.warning("could not share realtime %s through redis: %s", source, exc)
 
-    async def load_shared(self, source: str, tt: Timetable) -> None:
-        """Follower: apply the bytes the leader shared for `source`."""
+    async def load_shared(self, message: str, tt: Timetable, now: int) -> None:
+        """Follower: take what the leader shared for a source (message "<stamp> <source>"):
+        its resolved snapshot, or — made for another timetable — its bytes, resolved here."""
+        stamp, _, source = message.partition(" ")
         if self.redis is None or source not in self.health:
             return
+        if stamp.isdigit() and self.header_timestamp(source) == int(stamp):
+            return                       # we hold that very feed already
+        loop = asyncio.get_running_loop()
         try:
-            data = await self.redis.get(self.keys.realtime_raw(source))
-            if data is not None:
-                self._apply_bytes(source, data if isinstance(data, bytes) else data.encode(), tt)
+            blob = await self.redis.get(self.keys.realtime_snapshot(source))
+            if blob is None:
+                return
+            async with self.lock:
+                try:
+                    applied = await loop.run_in_executor(
+                        self.worker, apply_snapshot, self.state, source, _bytes(blob), tt, now,
+                        self.max_ahead_s)
+                except RealtimeError as exc:       # another timetable's, or damaged
+                    log.debug("shared snapshot of %s not usable here (%s): resolving the "
+                              "feed itself", source, exc)
+                    raw = await self.redis.get(self.keys.realtime_raw(source))
+                    if raw is None:
+                        return
+                    applied = await loop.run_in_executor(
+                        self.worker, apply_bytes, self.state, source, _bytes(raw), tt, now,
+                        self.max_ahead_s, False)
+                self.state = applied.state
+            self._judge(source, self.state.feed(source).stats)
         except (RedisError, OSError, RealtimeError) as exc:
             log.warning("could not load shared realtime %s: %s", source, exc)
 
-    async def load_all_shared(self, tt: Timetable) -> None:
+    async def load_all_shared(self, tt: Timetable, now: int) -> None:
         for source in self.sources:
-            await self.load_shared(source, tt)
+            await self.load_shared(f"- {source}", tt, now)
 
-    def rebase(self, tt: Timetable) -> None:
-        """A new static feed: resolve the held realtime again against it."""
-        state = RealtimeState()
-        for source, feed in self.parsed.items():
-            state = state.apply(source, feed, tt)
-        self.state = state
+    async def rebase(self, tt: Timetable, now: int) -> None:
+        """A new static feed: resolve the held realtime bytes again against it (in the
+        worker), and share the result anew."""
+        def resolve() -> RealtimeState:
+            state = RealtimeState()
+            for source, data in list(self.raw.items()):
+                state = apply_bytes(state, source, data, tt, now, self.max_ahead_s,
+                                    False).state
+            return state
+
+        async with self.lock:
+            self.state = await asyncio.get_running_loop().run_in_executor(self.worker, resolve)
+        for health in self.health.values():
+            health.shared_at = None
 
     # ---- what the service reports ---------------------------------------------------------
     def freshness(self, tt: Timetable, source: str, now: int) -> str:
@@ -211,10 +327,17 @@ class RealtimeHub:
                 "last_success": when(health.last_success),
                 "last_success_epoch": health.last_success,
                 "error": health.error, "polls": health.polls, "failures": health.failures,
+                "rejected_future": health.rejected_future,
                 "matched_share": matched_share(stats),
                 "hint": realtime_hint(tt, stats, stamp), "stats": stats.as_dict(),
             })
         return out
+
+    def summary(self, tt: Timetable, now: int) -> list[dict[str, Any]]:
+        """Per source: freshness, the last error and the feeds rejected from the future."""
+        return [{"source": s, "freshness": self.freshness(tt, s, now),
+                 "error": self.health[s].error,
+                 "rejected_future": self.health[s].rejected_future} for s in self.sources]
 
     def note_transitions(self, tt: Timetable, now: int) -> None:
         """Log each source's change of freshness and of hint, once per change."""
@@ -279,6 +402,9 @@ class RealtimeHub:
         return [((source,), share) for source in self.sources
                 if (share := matched_share(self.state.feed(source).stats)) is not None]
 
+    def rejected_future(self) -> list[tuple[tuple[str], float]]:
+        return [((s,), float(self.health[s].rejected_future)) for s in self.sources]
+
 
 def _refusal(exc: RealtimeError) -> str | None:
     """Why a fetched feed was refused (None: it could not be fetched at all)."""
@@ -289,3 +415,11 @@ def _refusal(exc: RealtimeError) -> str | None:
     if isinstance(exc, FeedDecodeError):
         return "undecodable"
     return None
+
+
+def _bytes(value: bytes | str) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=16).digest()

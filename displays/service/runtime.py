@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -18,6 +19,8 @@ from displays.board.lexicon import Lexicon
 from displays.board.model import Board
 from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
+from displays.service.display_contacts import DisplayContacts
+from displays.service.loop_lag import LoopLag
 from displays.service.metrics import Metrics
 from displays.service.realtime_hub import RealtimeHub
 from displays.service.settings import Settings
@@ -55,6 +58,14 @@ class NoticeSource(Protocol):
         """Every notice active at `at`, as contract alerts."""
         ...
 
+    def health(self) -> dict[str, Any]:
+        """The notice store's state: {"store": "ok" | "reset" | "unavailable", ...}."""
+        ...
+
+    def wake(self) -> None:
+        """Another instance wrote a notice: check the store now."""
+        ...
+
 
 @dataclass
 class Runtime:
@@ -69,7 +80,7 @@ class Runtime:
     is_leader: bool = True
     instance_id: str = ""
     notices: NoticeSource | None = None   # operator notices, when enabled
-    display_seen: dict[str, int] = field(default_factory=dict)
+    contacts: DisplayContacts = field(init=False)
     recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
     refresh_count: int = 0
     last_refresh_ms: float = 0.0
@@ -81,9 +92,16 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     _validity: tuple[Timetable, Validity] | None = None
     validity_logged: tuple[str, dt.date] | None = None     # (feed hash, day) last logged
+    loop_lag: LoopLag = field(default_factory=LoopLag)
+    # the one thread for CPU work (realtime decode and apply, board refresh): never the loop
+    worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=1, thread_name_prefix="abfahrt-worker"))
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self.clock.now()
+        self.contacts = DisplayContacts(self.settings.display_offline_after_s, self.started_at,
+                                        on_dark=self.metrics.displays_went_dark.inc)
+        self.loop_lag.record = self.metrics.loop_lag.observe
 
     def now(self) -> int:
         """The instant boards and notices are computed for (UTC epoch seconds)."""
@@ -97,16 +115,13 @@ class Runtime:
             held = self._validity = (self.tt, feed_validity(self.tt, today))
         return held[1]
 
-    def is_online(self, display_id: str, now: int) -> bool:
-        seen = self.display_seen.get(display_id)
-        return seen is not None and now - seen <= self.settings.display_offline_after_s
-
     def displays_online(self) -> int:
         now = self.now()
-        return sum(1 for d in self.displays if self.is_online(d, now))
+        return sum(1 for d in self.displays if self.contacts.is_online(d, now))
 
-    def swap_timetable(self, tt: Timetable) -> None:
-        self.search = StopSearch(tt)
+    def swap_timetable(self, tt: Timetable, search: StopSearch) -> None:
+        """Serve `tt` from now on (`search` is its stop index, built off the loop)."""
+        self.search = search
         self.tt = tt
 
     @property
@@ -135,6 +150,7 @@ class Runtime:
         document = display_board_document(board, display)
         stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
         self._add_notices(document, stops, display.id, display.lang, at)
+        document["static"] = {"version": self.tt.feed_version, "feed_hash": self.tt.feed_hash}
         return document, board
 
     def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
@@ -151,13 +167,15 @@ class Runtime:
                                            self.settings.default_limit, BoardFilter(), lang)
         return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
                            etag=document_etag(document), computed_at=at,
-                           timetable=validity_document(board.timetable))
+                           timetable=validity_document(board.timetable),
+                           feed_hash=self.tt.feed_hash)
 
     def display_board(self, display: Display, at: int) -> CachedBoard:
         document, board = self._display_board(display, at)
         return CachedBoard(key=display_board_key(display.id), document=document,
                            etag=document_etag(document), computed_at=at,
-                           timetable=validity_document(board.timetable))
+                           timetable=validity_document(board.timetable),
+                           feed_hash=self.tt.feed_hash)
 
 
 def stop_board_key(stop_id: str, lang: str) -> str:

@@ -57,7 +57,7 @@ class Settings:
     displays_file: Path | None = None
     data_dir: Path = field(default_factory=default_data_dir)
     realtime_interval_s: Annotated[int, Field(ge=1, le=3600)] = 20
-    static_interval_s: Annotated[int, Field(ge=10, le=7 * 86400)] = 3600
+    static_interval_s: Annotated[int, Field(ge=1, le=7 * 86400)] = 3600
     max_age_s: Annotated[int, Field(ge=1, le=86400)] = 300    # realtime older is stale
     window_min: Annotated[int, Field(ge=1, le=1440)] = 60
     max_window_min: Annotated[int, Field(ge=1, le=1440)] = 240
@@ -66,7 +66,7 @@ class Settings:
     countdown_horizon_min: Annotated[int, Field(ge=0, le=240)] = 20   # then the clock time
     recent_stop_ttl_s: Seconds = 600          # stops asked for within this are kept fresh
     max_recent_stops: Annotated[int, Field(ge=0)] = 500   # at most this many (most recent)
-    display_offline_after_s: Annotated[int, Field(ge=10)] = 300
+    display_offline_after_s: Annotated[int, Field(ge=2)] = 300
     leader_ttl_s: Annotated[int, Field(ge=2, le=3600)] = 15
     fetch_timeout_s: Annotated[float, Field(ge=0.5, le=300.0)] = 10.0
     max_feed_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
@@ -83,6 +83,8 @@ class Settings:
     speech_engine: Literal["espeak-ng", "piper", "none"] = "espeak-ng"
     piper_voices: tuple[tuple[Literal["de", "en"], FilePath], ...] = ()   # Piper voice files
     speech_concurrency: Annotated[int, Field(ge=1, le=16)] = 1    # syntheses at once
+    build_memory_mb: Annotated[int, Field(ge=256, le=1 << 20)] = 8192  # a build's address space
+    max_clock_skew_s: Annotated[int, Field(ge=0, le=86400)] = 60      # realtime header ahead
 
     @property
     def demo(self) -> bool:
@@ -161,6 +163,9 @@ ENV: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "ABFAHRT_SPEECH": ("speech_engine", _lower),
     "ABFAHRT_PIPER_VOICES": ("piper_voices", _voices),
     "ABFAHRT_SPEECH_CONCURRENCY": ("speech_concurrency", None),
+    "ABFAHRT_BUILD_MEMORY_MB": ("build_memory_mb", None),
+    "ABFAHRT_WRITE_RATE_LIMIT": ("write_rate_limit_per_min", None),
+    "ABFAHRT_MAX_CLOCK_SKEW": ("max_clock_skew_s", None),
 }
 # ABFAHRT_* variables read elsewhere (not service settings): not "unknown".
 OTHER_ENV = frozenset({"ABFAHRT_CACHE_DIR", "ABFAHRT_TEST_AT", "ABFAHRT_SHARED_DATA"})

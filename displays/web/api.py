@@ -12,7 +12,14 @@ from displays.service.board_cache import CachedBoard, document_etag
 from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
 from displays.web.appkeys import RUNTIME
-from displays.web.http import conditional, gzipped, json_body, json_response, serve_rendering
+from displays.web.http import (
+    client_key,
+    conditional,
+    gzipped,
+    json_body,
+    json_response,
+    serve_rendering,
+)
 from displays.web.openapi import openapi_document
 from displays.web.params import (
     ParamError,
@@ -134,13 +141,23 @@ async def list_displays(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     now = rt.now()
     out = []
+    contacts = rt.contacts
+
+    def when(epoch: int | None) -> str | None:
+        return iso(epoch, rt.tt.zone) if epoch is not None else None
+
     for display in rt.displays.values():
-        seen = rt.display_seen.get(display.id)
+        state = contacts.states.get(display.id)
         out.append({
             "id": display.id, "name": display.name, "stops": list(display.stops),
             "lang": display.lang, "theme": display.theme, "refresh_s": display.refresh_s,
-            "last_contact": iso(seen, rt.tt.zone) if seen is not None else None,
-            "last_contact_epoch": seen, "online": rt.is_online(display.id, now),
+            "title": display.title or None,
+            "last_contact": when(seen := contacts.seen.get(display.id)),
+            "last_contact_epoch": seen, "online": contacts.is_online(display.id, now),
+            "since": when(since := state.since if state is not None else None),
+            "since_epoch": since,
+            "address": contacts.address.get(display.id),
+            "polls_last_hour": contacts.polls_hour.get(display.id, 0),
         })
     return json_response({"displays": out}, headers={"Cache-Control": "no-store"})
 
@@ -148,16 +165,27 @@ async def list_displays(request: web.Request) -> web.Response:
 @routes.get("/api/v1/displays/{display_id}")
 async def display_json(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    board = await display_board_or_404(rt, request.match_info["display_id"])
+    board = await display_board_or_404(rt, request.match_info["display_id"],
+                                       poller(request, rt))
     return serve_board_json(request, rt, board, rt.now())
 
 
-async def display_board_or_404(rt: Runtime, display_id: str) -> CachedBoard:
+def poller(request: web.Request, rt: Runtime) -> str | None:
+    """The address of a display polling its board; None for a preview (`?preview=1`: the
+    operator's fleet view), which must not count as the pillar's contact."""
+    if "preview" in request.query:
+        return None
+    return client_key(request, rt.settings.trusted_proxies)
+
+
+async def display_board_or_404(rt: Runtime, display_id: str, address: str | None
+                               ) -> CachedBoard:
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
     now = rt.now()
-    rt.display_seen[display.id] = now
+    if address is not None:
+        rt.contacts.polled(display.id, address, now)
     try:
         return await current_board(rt, display_board_key(display.id), now,
                                    lambda t: rt.display_board(display, t))
@@ -200,6 +228,8 @@ async def status(request: web.Request) -> web.Response:
                    "last_refresh_ms": round(rt.last_refresh_ms, 2),
                    "redis": None if rt.cache.redis is None else
                    ("degraded" if rt.cache.degraded else "ok")},
+        "notices": rt.notices.health() if rt.notices is not None else None,
+        "event_loop_lag_max_ms": round(rt.loop_lag.max_recent_s * 1000, 1),
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 GZIP_MIN_BYTES = 1024
+STATIC_FEED = "X-Static-Feed"    # board responses: the timetable (feed hash) they come from
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+BOARD_PAGES = ("/displays/",)       # display pages: the fleet view shows them framed
 
 
 CORS_PREFLIGHT = {
@@ -48,10 +51,11 @@ def etag_matches(request: web.Request, etag: str) -> bool:
 
 def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
                 max_age: int, gz: bytes | None = None,
-                vary: str = "Accept-Encoding, Accept-Language") -> web.Response:
+                vary: str = "Accept-Encoding, Accept-Language",
+                extra: dict[str, str] | None = None) -> web.Response:
     """Return 304 when the client has this version, else the body (gzip when accepted)."""
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={max(max_age, 0)}, "
-               f"stale-if-error=300", "Vary": vary}
+               f"stale-if-error=300", "Vary": vary, **(extra or {})}
     if etag_matches(request, etag):
         return web.Response(status=304, headers=headers)
     if gz is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
@@ -64,12 +68,19 @@ def conditional(request: web.Request, *, etag: str, body: bytes, content_type: s
 def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
                     render: Callable[[], bytes], content_type: str, max_age: int,
                     etag: str | None = None) -> web.Response:
-    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given."""
+    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given.
+
+    With `etag` given, a poll that already holds it gets its 304 without the body being
+    rendered at all (after every refresh most polls are such 304s)."""
+    extra = {STATIC_FEED: board.feed_hash[:16]}
+    if etag is not None and etag_matches(request, etag):
+        return conditional(request, etag=etag, body=b"", content_type=content_type,
+                           max_age=max_age, extra=extra)
     body_etag, body = board.rendering(variant, render)
     etag = etag or body_etag
     gz = board.rendering((*variant, "gzip"), lambda: gzipped(body) or b"")[1] or None
     return conditional(request, etag=etag, body=body, content_type=content_type,
-                       max_age=max_age, gz=gz)
+                       max_age=max_age, gz=gz, extra=extra)
 
 
 def json_body(value: Any) -> bytes:
@@ -132,6 +143,14 @@ def client_key(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
     return remote
 
 
+def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
+    """Whether the client talks https: directly, or through a trusted proxy that says so."""
+    if request.secure:
+        return True
+    return (request.remote in trusted_proxies
+            and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https")
+
+
 def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                     limiter: RateLimiter | None = None,
                     trusted_proxies: tuple[str, ...] = ()) -> Middleware:
@@ -170,7 +189,7 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
             response = error_response(web.HTTPInternalServerError(
                 text="internal error / interner Fehler"), api, render_error,
                 plain=is_text(request.path))
-        add_security_headers(response, api)
+        add_security_headers(response, api, frameable=request.path.startswith(BOARD_PAGES))
         code = response.get(ERROR_CODE) or (error_code(response.status)
                                              if response.status >= 400 else None)
         metrics.observe(name, response.status, time.perf_counter() - started, code)
@@ -206,13 +225,15 @@ def error_response(exc: web.HTTPException, api: bool,
     return response
 
 
-def add_security_headers(response: web.StreamResponse, api: bool) -> None:
+def add_security_headers(response: web.StreamResponse, api: bool, frameable: bool = False
+                         ) -> None:
+    """Strict headers; a board page may be framed by this site only (the fleet view)."""
     headers = response.headers
     headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.content_type == "text/html":
-        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("Content-Security-Policy", CSP_FRAMEABLE if frameable else CSP)
         headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN" if frameable else "DENY")
     if api:
         headers.setdefault("Access-Control-Allow-Origin", "*")
-        headers.setdefault("Access-Control-Expose-Headers", "ETag, Retry-After")
+        headers.setdefault("Access-Control-Expose-Headers", f"ETag, Retry-After, {STATIC_FEED}")

@@ -84,9 +84,19 @@ SCHEMAS: dict[str, Any] = {
                              "status": {"type": "string",
                                         "enum": ["live", "stale", "unavailable"]},
                              "feed_timestamp": {"type": ["string", "null"],
-                                                "format": "date-time"}}},
+                                                "format": "date-time"},
+                             "errors": {"type": "array", "description": (
+                                 "CLI: realtime sources that could not be read and were "
+                                 "ignored"), "items": {"type": "object", "properties": {
+                                     "source": {"type": "string"},
+                                     "error": {"type": "string"}}}}}},
             "departures": {"type": "array", "items": _ref("Departure")},
             "alerts": {"type": "array", "items": _ref("Alert")},
+            "static": {"type": "object", "required": ["version", "feed_hash"],
+                       "description": "display boards: the static feed they were computed "
+                                      "from (every board response: X-Static-Feed)",
+                       "properties": {"version": _STR_OR_NULL,
+                                      "feed_hash": {"type": "string"}}},
             "display": {"type": "object"}}},
     "Stop": {"type": "object", "required": ["id", "name", "lat", "lon", "location_type",
                                             "platforms"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from displays.service.feed_health import validity_text
@@ -28,6 +30,9 @@ async def degradations(rt: Runtime) -> list[tuple[str, str]]:
         found.append(("timetable", validity_text(validity)))
     if rt.realtime is not None and not rt.realtime.any_live(rt.tt, rt.now()):
         found.append(("realtime", "no realtime source is live; boards show the timetable"))
+    if rt.notices is not None and (notices := rt.notices.health())["store"] != "ok":
+        found.append(("notices", f"the notice store is {notices['store']}; boards show the "
+                                 f"last known notices"))
     if rt.speech is not None and not rt.speech.available:
         found.append(("audio", f"no spoken readout: {rt.speech.reason or 'no engine'}; "
                                f"boards and readout texts are served"))
@@ -39,9 +44,14 @@ async def readyz(request: web.Request) -> web.Response:
     """200 while boards can be served; 'degraded' names what is missing and says why."""
     rt = request.app[RUNTIME]
     found = await degradations(rt)
-    body = {"status": "degraded" if found else "ready", "missing": [n for n, _ in found],
-            "reasons": [reason for _, reason in found],
-            "feed": rt.feed_status.version or rt.feed_status.feed_hash}
+    body: dict[str, Any] = {
+        "status": "degraded" if found else "ready", "missing": [n for n, _ in found],
+        "reasons": [reason for _, reason in found],
+        "feed": rt.feed_status.version or rt.feed_status.feed_hash}
+    if rt.notices is not None:
+        body["notices"] = rt.notices.health()
+    if rt.realtime is not None:
+        body["realtime"] = rt.realtime.summary(rt.tt, rt.now())
     return json_response(body, headers=NO_STORE)
 
 

@@ -26,6 +26,7 @@ from displays.web.api import (
     cached_stop_board,
     display_board_or_404,
     max_age,
+    poller,
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
@@ -151,7 +152,7 @@ async def stop_page(request: web.Request) -> web.Response:
 async def display_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
-    board = await display_board_or_404(rt, raw)
+    board = await display_board_or_404(rt, raw, poller(request, rt))
     display = rt.displays[raw]
     page = PageRequest(
         board=board, fmt=fmt, lang=display.lang, theme=_theme(request, display.theme),
@@ -218,8 +219,8 @@ async def index(request: web.Request) -> web.Response:
         stops.sort(key=lambda s: s["name"])
     displays = []
     for d in rt.displays.values():
-        seen = rt.display_seen.get(d.id)
-        online = seen is not None and now - seen <= rt.settings.display_offline_after_s
+        seen = rt.contacts.seen.get(d.id)
+        online = rt.contacts.is_online(d.id, now)
         displays.append({"id": d.id, "name": d.name, "title": d.title, "online": online,
                          "seen": seen})
     body = request.app[JINJA].get_template("index.html").render(

@@ -61,7 +61,7 @@ async def test_two_instances_one_leader_same_etags(aiohttp_client: Any, tmp_path
     # the leader's boards change (realtime dropped): the follower learns it through pub/sub
     leader_rt = leader.app[RUNTIME]
     leader_rt.realtime.state = RealtimeState()
-    leader_rt.realtime.parsed.clear()
+    leader_rt.realtime.raw.clear()
     assert await refresh_boards(leader_rt) > 0
     new_tag = (await leader.get("/api/v1/displays/hbf-tram")).headers["ETag"]
     assert new_tag != tags[0]

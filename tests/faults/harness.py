@@ -191,7 +191,8 @@ class DemoRealtime:
 
     def __init__(self, folder: Path) -> None:
         self.day: dt.date = dt.datetime.fromtimestamp(suite_now(), BERLIN).date()
-        self.tt: Timetable = load_timetable(write_demo_feed(folder, self.day))
+        self.tt_path: Path = write_demo_feed(folder, self.day)
+        self.tt: Timetable = load_timetable(self.tt_path)
 
     def feed(self, now: int | None = None) -> bytes:
         return encode_feed_dict(simulate_feed(self.tt, suite_now() if now is None else now))
@@ -237,3 +238,72 @@ async def poll(session: Any, base: str, path: str, headers: dict[str, str] | Non
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         return Poll(path, started, time.monotonic() - started, None,
                     f"{type(exc).__name__}: {exc}")
+
+
+class FeedServer:
+    """Serves one mutable body at `path` with an ETag and conditional GET (304), as a feed
+    publisher's web server does; counts 200s and 304s."""
+
+    def __init__(self, path: str, body: bytes, content_type: str = "application/zip") -> None:
+        self.path = path
+        self.body = body
+        self.status = 200
+        self.content_type = content_type
+        self.served: Counter[int] = Counter()
+        self.server = Upstream({path: self.handle})
+
+    @property
+    def url(self) -> str:
+        return self.server.url(self.path)
+
+    @property
+    def etag(self) -> str:
+        import hashlib
+        return f'"{hashlib.sha256(self.body).hexdigest()[:16]}"'
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if self.status != 200:
+            self.served[self.status] += 1
+            return web.Response(status=self.status, text="unavailable")
+        if request.headers.get("If-None-Match") == self.etag:
+            self.served[304] += 1
+            return web.Response(status=304, headers={"ETag": self.etag})
+        self.served[200] += 1
+        return web.Response(body=self.body, content_type=self.content_type,
+                            headers={"ETag": self.etag})
+
+    def __enter__(self) -> FeedServer:
+        self.server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+
+def create_token(data_dir: Path, role: str = "operator", name: str = "Leitstelle",
+                 redis_url: str | None = None) -> str:
+    """`abfahrt tokens create` against the store a service on `data_dir` / `redis_url` uses."""
+    where = ["--redis", redis_url] if redis_url else ["--data-dir", str(data_dir)]
+    done = subprocess.run([sys.executable, "-m", "displays.cli", "tokens", "create", "--name",
+                           name, "--role", role, *where], cwd=ROOT, env=service_env(),
+                          capture_output=True, text=True, timeout=30, check=True)
+    return done.stdout.split()[-1]
+
+
+def hidden_field(html: str, name: str) -> str:
+    """The value of `<input type="hidden" name=NAME value=...>` in a page."""
+    import re
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert found is not None, f"no hidden field {name!r} in the page"
+    return found.group(1)
+
+
+async def sign_in(session: Any, base: str, token: str, headers: dict[str, str] | None = None
+                  ) -> tuple[int, str]:
+    """Sign in on the operator page as a browser does (login nonce from the page and its
+    cookie); return the status of the POST (303 = signed in) and its body."""
+    async with session.get(base + "/operator", headers=headers) as page:
+        nonce = hidden_field(await page.text(), "login")
+    async with session.post(base + "/operator/login", headers=headers, allow_redirects=False,
+                            data={"login": nonce, "token": token, "lang": "de"}) as response:
+        return response.status, await response.text()

@@ -87,3 +87,36 @@ async def test_redis_killed_while_polled_then_restarted(throwaway_redis: RedisPr
         assert_boards_served(recovery, "after restart")
     log = service.log_tail(400)
     assert "redis lost" in log and "redis is back" in log
+
+
+async def test_every_instance_reports_redis_recovered_promptly(
+        throwaway_redis: RedisProcess, start_service: StartService) -> None:
+    """A follower (which computes nothing and writes no board) must notice the recovery as
+    quickly as the leader; /api/v1/status is read without /readyz, whose ping would help."""
+    services = [start_service("--redis", throwaway_redis.url, name=name)
+                for name in ("a", "b")]
+    async with aiohttp.ClientSession() as session:
+
+        async def redis_states() -> list[str]:
+            states = []
+            for service in services:
+                async with session.get(service.url + "/api/v1/status") as response:
+                    states.append((await response.json())["boards"]["redis"])
+            return states
+
+        throwaway_redis.kill()
+
+        async def all_degraded() -> bool:
+            return await redis_states() == ["degraded", "degraded"]
+
+        assert await wait_until(all_degraded, 15), [s.log_tail() for s in services]
+        throwaway_redis.start()
+        back = time.monotonic()
+
+        async def all_ok() -> bool:
+            return await redis_states() == ["ok", "ok"]
+
+        assert await wait_until(all_ok, 20), await redis_states()
+        took = time.monotonic() - back
+    assert took <= 1.5, f"an instance kept reporting redis degraded {took:.1f} s after it " \
+                        f"recovered"

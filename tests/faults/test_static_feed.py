@@ -19,6 +19,7 @@ from displays.app import create_app
 from displays.demo.network import build_demo_feed
 from displays.service.displays_file import default_displays_file
 from displays.service.jobs import check_static
+from displays.service.static_feed import StaticFeed
 from displays.web.appkeys import RUNTIME
 from tests.faults.harness import BERLIN, HBF, Upstream
 from tests.instants import SUITE_AT, suite_settings
@@ -87,8 +88,8 @@ async def test_broken_static_feed_keeps_the_old_timetable(
 
     static_upstream.body, static_upstream.status, says = BROKEN[case]
     async with aiohttp.ClientSession() as session:
-        state: dict[str, Any] = {}
-        assert await check_static(rt, session, state) is False
+        feed = StaticFeed(settings, rt.clock)
+        assert await check_static(rt, session, feed) is False
         assert rt.tt is old_tt
         status = await (await client.get("/api/v1/status")).json()
         assert status["static"]["error"] and says in status["static"]["error"], status["static"]
@@ -101,7 +102,7 @@ async def test_broken_static_feed_keeps_the_old_timetable(
 
         # the same check swaps in a good new feed and clears the error
         static_upstream.body, static_upstream.status = NEXT, 200
-        assert await check_static(rt, session, state) is True
+        assert await check_static(rt, session, feed) is True
         status = await (await client.get("/api/v1/status")).json()
         assert status["static"]["error"] is None
         assert rt.tt is not old_tt and status["static"]["feed_hash"] == rt.tt.feed_hash

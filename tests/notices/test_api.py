@@ -26,6 +26,11 @@ async def board(svc: Service, path: str) -> tuple[str, dict[str, Any]]:
     return response.headers["ETag"], await response.json()
 
 
+def at_revision(headers: dict[str, str], revision: int) -> dict[str, str]:
+    """`headers` with If-Match naming a notice's revision (its ETag)."""
+    return {**headers, "If-Match": f'"{revision}"'}
+
+
 def operator_ids(document: dict[str, Any]) -> list[str]:
     return [a["id"] for a in document["alerts"] if a["source"] == "operator"]
 
@@ -74,7 +79,7 @@ async def test_withdraw_removes_it_and_keeps_the_record(service: Service) -> Non
     created = await (await post(service, NOTICE)).json()
     etag_shown, _ = await board(service, "/api/v1/displays/schillerplatz-50")
     response = await service.client.delete(f"/api/v1/notices/{created['id']}",
-                                           headers=service.auth())
+                                           headers=at_revision(service.auth(), 1))
     assert response.status == 200 and (await response.json())["status"] == "withdrawn"
     etag_gone, document = await board(service, "/api/v1/displays/schillerplatz-50")
     assert etag_gone != etag_shown and operator_ids(document) == []
@@ -90,19 +95,46 @@ async def test_patch_is_a_merge_patch(service: Service) -> None:
     created = await (await post(service, NOTICE)).json()
     url = f"/api/v1/notices/{created['id']}"
     response = await service.client.patch(url, json={"text": {"en": None}, "priority": 4,
-                                                     "id": "ignored"}, headers=service.auth())
-    assert response.status == 200
+                                                     "id": "ignored", "revision": 9},
+                                          headers=at_revision(service.auth(), 1))
+    assert response.status == 200 and response.headers["ETag"] == '"2"'
     patched = await response.json()
+    assert patched["revision"] == 2
     assert patched["text"] == {"de": NOTICE["text"]["de"]} and patched["priority"] == 4
     assert patched["id"] == created["id"] and patched["created"] == created["created"]
     bad = await service.client.patch(url, json={"valid_until": "2000-01-01T00:00:00+01:00"},
-                                     headers=service.auth())
+                                     headers=at_revision(service.auth(), 2))
     assert bad.status == 422 and (await bad.json())["error"]["field"] == "valid_until"
     unchanged = await (await service.client.get(url, headers=service.auth())).json()
     assert unchanged["priority"] == 4 and unchanged["valid_until"] is None   # nothing lost
+    assert unchanged["revision"] == 2                     # a refused patch writes nothing
     missing = await service.client.patch("/api/v1/notices/op-nope", json={},
-                                         headers=service.auth())
+                                         headers=at_revision(service.auth(), 1))
     assert missing.status == 404
+
+
+async def test_writes_name_the_revision_they_change(service: Service) -> None:
+    """If-Match: 428 without it, 412 for another revision (the current ETag comes back)."""
+    created = await (await post(service, NOTICE)).json()
+    url = f"/api/v1/notices/{created['id']}"
+    got = await service.client.get(url, headers=service.auth())
+    assert got.headers["ETag"] == '"1"' and (await got.json())["revision"] == 1
+    for method in (service.client.patch, service.client.delete):
+        missing = await method(url, json={"priority": 2}, headers=service.auth())
+        assert missing.status == 428 and "If-Match" in (await missing.json())["error"]["message"]
+        for stale in ('"7"', 'W/"1"', '"abc"'):
+            refused = await method(url, json={"priority": 2},
+                                   headers={**service.auth(), "If-Match": stale})
+            assert refused.status == 412, stale
+        assert refused.headers.get("ETag") in (None, '"1"')
+    changed = await service.client.patch(url, json={"priority": 2},
+                                         headers={**service.auth(), "If-Match": "*"})
+    assert changed.status == 200 and changed.headers["ETag"] == '"2"'
+    stale = await service.client.patch(url, json={"priority": 5},
+                                       headers=at_revision(service.auth(), 1))
+    assert stale.status == 412 and stale.headers["ETag"] == '"2"'
+    assert (await (await service.client.get(url, headers=service.auth())).json())[
+        "priority"] == 2
 
 
 async def test_public_list_hides_drafts_and_private_fields(service: Service) -> None:
@@ -137,8 +169,8 @@ async def test_auth_errors(service: Service) -> None:
 async def test_audit_log_has_who_when_before_after(service: Service) -> None:
     created = await (await post(service, NOTICE)).json()
     url = f"/api/v1/notices/{created['id']}"
-    await service.client.patch(url, json={"priority": 2}, headers=service.auth())
-    await service.client.delete(url, headers=service.auth("admin"))
+    await service.client.patch(url, json={"priority": 2}, headers=at_revision(service.auth(), 1))
+    await service.client.delete(url, headers=at_revision(service.auth("admin"), 2))
     response = await service.client.get(f"/api/v1/audit?notice={created['id']}",
                                         headers=service.auth("admin"))
     assert response.headers["Cache-Control"] == "no-store"
@@ -231,9 +263,15 @@ async def test_errors_carry_a_stable_code_and_writes_are_logged(
         "message": "limit: must be between 1 and 1000"}
     with caplog.at_level(logging.INFO, logger="abfahrt.notices"):
         created = await (await post(service, NOTICE)).json()
-        await service.client.patch(f"/api/v1/notices/{created['id']}", json={"priority": 2},
-                                   headers=service.auth())
-        await service.client.delete(f"/api/v1/notices/{created['id']}", headers=service.auth())
+        path = f"/api/v1/notices/{created['id']}"
+
+        async def revision() -> str:
+            return (await service.client.get(path, headers=service.auth())).headers["ETag"]
+        changed = await service.client.patch(path, json={"priority": 2}, headers={
+            **service.auth(), "If-Match": await revision()})
+        withdrawn = await service.client.delete(path, headers={
+            **service.auth(), "If-Match": await revision()})
+        assert (changed.status, withdrawn.status) == (200, 200)
     lines = [r.getMessage() for r in caplog.records if r.name == "abfahrt.notices"]
     for verb in ("created", "changed", "withdrawn"):
         assert any(f"notice {created['id']} {verb} by 'Disposition'" in line
@@ -250,7 +288,8 @@ async def test_redis_backed_service_shares_notices(redis_service: Service,
     assert created["id"] in [n["id"] for n in (await listing.json())["notices"]]
     tokens = await add_tokens(redis_service.settings)
     withdrawn = await second.delete(f"/api/v1/notices/{created['id']}",
-                                    headers={"Authorization": f"Bearer {tokens[1]}"})
+                                    headers={"Authorization": f"Bearer {tokens[1]}",
+                                             "If-Match": '"1"'})
     assert withdrawn.status == 200
     first = redis_service.client.app[NOTICES]
 

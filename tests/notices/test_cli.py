@@ -34,7 +34,7 @@ def test_create_list_revoke_in_files(tmp_path: Path, capsys: pytest.CaptureFixtu
     store = FileStore(tmp_path / "notices")
     principal = asyncio.run(principal_for(store, token))
     assert principal is not None and principal.name == "Leitstelle"
-    assert token not in (tmp_path / "notices" / "tokens.json").read_text()
+    assert token.split(".")[2] not in (tmp_path / "notices" / "journal.jsonl").read_text()
     code, out, _ = tokens(capsys, "list", "--json", *where)
     [listed] = json.loads(out)["tokens"]
     assert listed["id"] == principal.token_id and "sha256" not in listed
@@ -98,7 +98,7 @@ def test_create_says_which_store_and_never_uses_the_current_folder(tmp_path: Pat
     store = home / ".local" / "share" / "abfahrt" / "notices"
     first = create("Leitstelle")
     assert f"in the file store {store}." in first and "This is a new token store" in first
-    assert (store / "tokens.json").exists() and not (elsewhere / "data").exists()
+    assert (store / "journal.jsonl").exists() and not (elsewhere / "data").exists()
     second = create("Disposition")
     assert f"in the file store {store}." in second and "new token store" not in second
     principal = asyncio.run(principal_for(FileStore(store), second.split()[-1]))

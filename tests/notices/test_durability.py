@@ -24,7 +24,8 @@ async def restart_and_check(aiohttp_client: Any, settings: Settings, notice_id: 
     board = await (await client.get(f"/api/v1/stops/{SCHILLER}/departures")).json()
     assert notice_id in [a["id"] for a in board["alerts"]]
     again = await client.patch(f"/api/v1/notices/{notice_id}", json={"priority": 5},
-                               headers={"Authorization": f"Bearer {operator}"})
+                               headers={"Authorization": f"Bearer {operator}",
+                                        "If-Match": '"1"'})
     assert again.status == 200                                  # the token still works
     audit = await client.get("/api/v1/audit", headers={"Authorization": f"Bearer {admin}"})
     assert [r["action"] for r in (await audit.json())["audit"]][:2] == ["update", "create"]

@@ -1,4 +1,5 @@
-"""The store port: files written atomically, Redis with AOF surviving a restart, tokens."""
+"""The store port: a journal of whole writes, Redis with AOF surviving a restart, tokens,
+revisions compared before every notice write."""
 
 from __future__ import annotations
 
@@ -11,24 +12,34 @@ import pytest
 from redis.asyncio import Redis
 
 from displays.notices.auth import Role, new_token, principal_for, split_token, verify_token
-from displays.notices.file_store import FileStore, write_atomically
+from displays.notices.file_store import FileStore
 from displays.notices.redis_store import RedisStore
-from displays.notices.store import NoticeStore, StoreUnavailable
+from displays.notices.store import NoticeStore, RevisionConflict, StoreUnavailable
 from displays.service.keys import Keys
 from tests.redis_server import start_redis
 
 
-def record(notice_id: str, text: str = "Hinweis") -> dict[str, Any]:
-    return {"id": notice_id, "text": {"de": text}}
+def record(notice_id: str, text: str = "Hinweis", revision: int = 1) -> dict[str, Any]:
+    return {"id": notice_id, "text": {"de": text}, "revision": revision}
 
 
 async def exercise(store: NoticeStore) -> None:
     """The same contract for every implementation."""
-    version = await store.notices_version()
-    await store.save_notice(record("op-1"), {"action": "create", "notice_id": "op-1"})
-    await store.save_notice(record("op-1", "neu"), {"action": "update", "notice_id": "op-1"})
-    assert await store.load_notices() == {"op-1": record("op-1", "neu")}
-    assert await store.notices_version() != version
+    version = await store.initialise()
+    assert version.epoch and await store.initialise() == version    # the marker is kept
+    await store.save_notice(record("op-1"), {"action": "create", "notice_id": "op-1"}, None)
+    await store.save_notice(record("op-1", "neu", 2), {"action": "update", "notice_id": "op-1"},
+                            1)
+    for stale in (1, 3, None):                 # a write that names another revision
+        with pytest.raises(RevisionConflict):
+            await store.save_notice(record("op-1", "alt", 2), {"action": "update"}, stale)
+    with pytest.raises(RevisionConflict):     # an update of a notice that does not exist
+        await store.save_notice(record("op-2", "x", 2), {"action": "update"}, 1)
+    assert await store.load_notices() == {"op-1": record("op-1", "neu", 2)}
+    assert await store.get_notice("op-1") == record("op-1", "neu", 2)
+    assert await store.get_notice("op-2") is None
+    later = await store.notices_version()
+    assert later != version and not later.is_reset_of(version)
     assert [a["action"] for a in await store.load_audit()] == ["create", "update"]
     token, token_record = new_token("Leitstelle", Role.ADMIN, "2026-03-01T00:00:00+01:00")
     await store.save_token(token_record, {"action": "token-create"})
@@ -44,38 +55,57 @@ async def exercise(store: NoticeStore) -> None:
     await store.delete_session("s1")
     assert await store.get_session("s1") is None
     counts = [(await store.hit("write:x", 60))[0] for _ in range(3)]
-    assert counts == [1, 2, 3]
+    assert counts == [1, 2, 3] and (await store.count("write:x", 60))[0] == 3
 
 
 async def test_file_store(tmp_path: Path) -> None:
     store = FileStore(tmp_path / "notices")
     await exercise(store)
     files = sorted(p.name for p in (tmp_path / "notices").iterdir())
-    assert files == [".lock", "audit.json", "notices.json", "tokens.json"]   # no tmp left over
-    for name in ("audit.json", "notices.json", "tokens.json"):
-        assert stat.S_IMODE((tmp_path / "notices" / name).stat().st_mode) == 0o600
-    tokens = json.loads((tmp_path / "notices" / "tokens.json").read_text())
-    assert all("sha256" in t and "secret" not in t for t in tokens.values())
+    assert files == [".lock", "journal.jsonl"]                      # no tmp left over
+    journal = tmp_path / "notices" / "journal.jsonl"
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    entries = [json.loads(line) for line in journal.read_text().splitlines()]
+    tokens = [e["token"] for e in entries if "token" in e]
+    assert tokens and all("sha256" in t and "secret" not in t for t in tokens)
+    notice_writes = [e for e in entries if "notice" in e]
+    assert all(e["audit"] for e in notice_writes)          # each write with its audit record
 
 
 async def test_file_store_survives_a_new_process(tmp_path: Path) -> None:
-    await FileStore(tmp_path).save_notice(record("op-9"), {"action": "create"})
+    await FileStore(tmp_path).save_notice(record("op-9"), {"action": "create"}, None)
     assert await FileStore(tmp_path).load_notices() == {"op-9": record("op-9")}
 
 
-async def test_file_store_reports_a_broken_file(tmp_path: Path) -> None:
+async def test_file_store_reports_a_broken_legacy_file(tmp_path: Path) -> None:
     (tmp_path / "notices.json").write_text("{not json")
     with pytest.raises(StoreUnavailable):
         await FileStore(tmp_path).load_notices()
 
 
-def test_atomic_write_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
-    target = tmp_path / "notices.json"
-    write_atomically(target, b"old")
-    with pytest.raises(TypeError):
-        write_atomically(target, "not bytes")  # type: ignore[arg-type]
-    assert target.read_bytes() == b"old"
-    assert [p.name for p in tmp_path.iterdir()] == ["notices.json"]
+async def test_file_store_migrates_the_files_of_earlier_versions(tmp_path: Path) -> None:
+    (tmp_path / "notices.json").write_text(json.dumps({"op-1": record("op-1")}))
+    (tmp_path / "tokens.json").write_text(json.dumps({"t1": {"id": "t1", "role": "admin"}}))
+    (tmp_path / "audit.json").write_text(json.dumps([{"action": "create"}]))
+    (tmp_path / ".notices.json.abc.tmp").write_text("half a write")    # a crash's leftover
+    store = FileStore(tmp_path)
+    assert await store.load_notices() == {"op-1": record("op-1")}
+    assert await store.get_token("t1") == {"id": "t1", "role": "admin"}
+    assert await store.load_audit() == [{"action": "create"}]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".lock", "audit.json.migrated", "journal.jsonl", "notices.json.migrated",
+        "tokens.json.migrated"]
+
+
+async def test_a_lost_journal_reads_as_a_reset_store(tmp_path: Path) -> None:
+    store = FileStore(tmp_path)
+    before = await store.initialise()
+    await store.save_notice(record("op-1"), {"action": "create"}, None)
+    known = await store.notices_version()
+    (tmp_path / "journal.jsonl").unlink()
+    assert (await store.notices_version()).is_reset_of(known)
+    again = await store.initialise()
+    assert again.epoch and again.epoch != before.epoch
 
 
 async def test_redis_store(redis_url: str, redis_prefix: str) -> None:
@@ -105,7 +135,8 @@ async def test_notices_tokens_and_audit_survive_a_redis_restart() -> None:
     try:
         store = RedisStore(Redis.from_url(server.url), Keys("abfahrt:"), own_client=True)
         assert await store.check_persistence() is True
-        await store.save_notice(record("op-1"), {"action": "create", "notice_id": "op-1"})
+        await store.save_notice(record("op-1"), {"action": "create", "notice_id": "op-1"},
+                                None)
         token, token_record = new_token("Leitstelle", Role.ADMIN, "2026-03-01T00:00:00+01:00")
         await store.save_token(token_record, {"action": "token-create"})
         await store.close()
@@ -127,7 +158,7 @@ async def test_redis_down_is_store_unavailable(redis_prefix: str) -> None:
         with pytest.raises(StoreUnavailable):
             await store.load_notices()
         with pytest.raises(StoreUnavailable):
-            await store.save_notice(record("op-1"), {"action": "create"})
+            await store.save_notice(record("op-1"), {"action": "create"}, None)
     finally:
         await store.close()
 
