@@ -45,6 +45,12 @@ DEMO_INSTANTS = {
     "dst-autumn": instant("2026-10-25T02:30:00+01:00"),
 }
 
+# A weekday noon: for tests about what a full board does (its rows, their realtime, its size),
+# not about the hour. They run here whatever ABFAHRT_TEST_AT says, because at 03:00 the demo's
+# Hauptbahnhof has one night bus and nothing to fill a pillar; what the boards say at every hour
+# is tested by tests/displays/test_any_hour.py.
+BUSY_AT = instant("2026-03-04T12:00:00+01:00")
+
 _STARTED = time.monotonic()
 
 
@@ -53,7 +59,17 @@ def suite_now() -> int:
     return SUITE_AT + int(time.monotonic() - _STARTED)
 
 
+def busy_now() -> int:
+    """Now, on the clock of the tests that need a full board: BUSY_AT plus the session's run."""
+    return BUSY_AT + int(time.monotonic() - _STARTED)
+
+
 def suite_settings(**values: Any) -> Settings:
     """Service settings whose clock starts at the suite's now (unless `clock_start` is given)."""
     values.setdefault("clock_start", suite_now())
     return Settings(**values)
+
+
+def busy_settings(**values: Any) -> Settings:
+    """Service settings whose clock starts at a busy weekday noon (see BUSY_AT)."""
+    return suite_settings(clock_start=busy_now(), **values)

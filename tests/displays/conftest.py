@@ -11,13 +11,16 @@ from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
 from displays.service.settings import Settings
-from tests.instants import suite_settings
+from tests.instants import busy_settings, suite_settings
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
 
 
 @pytest.fixture
-def demo_settings(tmp_path: Path) -> Settings:
+def demo_settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    """The demo at the suite's instant; at a busy noon for tests marked `busy_hour`."""
+    if request.node.get_closest_marker("busy_hour") is not None:
+        return busy_settings(data_dir=tmp_path)
     return suite_settings(data_dir=tmp_path)
 
 

@@ -24,7 +24,7 @@ from displays.board.bitmap import plan
 from displays.board.lexicon import load_lexicon
 from displays.board.pillar import build_pillar
 from tests.cdp import Page, browser
-from tests.instants import BERLIN, suite_settings
+from tests.instants import BERLIN, busy_settings
 from tests.notices.conftest import add_tokens
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -73,7 +73,7 @@ async def matrix_client(aiohttp_client: ClientFactory, tmp_path: Path) -> TestCl
     """The real app with four test displays, one per notice case, and their notices posted."""
     displays = tmp_path / "displays.toml"
     displays.write_text(DISPLAYS, encoding="utf-8")
-    settings = suite_settings(data_dir=tmp_path / "data", displays_file=displays)
+    settings = busy_settings(data_dir=tmp_path / "data", displays_file=displays)
     _, operator = await add_tokens(settings)
     client = await aiohttp_client(create_app(settings))
     for kind, (header, text) in NOTICES.items():

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
 from tests.cdp import Page, browser
-from tests.instants import suite_settings
+from tests.instants import busy_settings
 from tests.notices.conftest import add_tokens
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -40,7 +40,7 @@ async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
         aiohttp_client: ClientFactory, tmp_path: Path) -> None:
     displays = tmp_path / "displays.toml"
     displays.write_text(DISPLAYS, encoding="utf-8")
-    settings = suite_settings(data_dir=tmp_path / "data", displays_file=displays)
+    settings = busy_settings(data_dir=tmp_path / "data", displays_file=displays)
     _, operator = await add_tokens(settings)
     client = await aiohttp_client(create_app(settings))
     async with browser(tmp_path / "profile") as page:

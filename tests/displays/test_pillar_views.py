@@ -185,7 +185,7 @@ async def test_server_default_language_and_city_files(aiohttp_client: Any, tmp_p
                                                       ) -> None:
     from displays.app import create_app
     from displays.service.settings import SettingsError, load_settings
-    from tests.instants import suite_settings
+    from tests.instants import busy_settings
     city = tmp_path / "abbreviations.toml"
     city.write_text('[words]\n"Lerchenberg" = "Lerchenbg."\n', encoding="utf-8")
     settings = load_settings({"ABFAHRT_DEFAULT_LANG": "en", "ABFAHRT_ABBREVIATIONS": str(city),
@@ -195,7 +195,7 @@ async def test_server_default_language_and_city_files(aiohttp_client: Any, tmp_p
         load_settings({"ABFAHRT_DEFAULT_LANG": "fr"})
     with pytest.raises(SettingsError, match="ABFAHRT_LEXICON"):
         load_settings({"ABFAHRT_LEXICON": str(tmp_path / "missing.toml")})
-    client = await aiohttp_client(create_app(suite_settings(
+    client = await aiohttp_client(create_app(busy_settings(
         data_dir=tmp_path, default_lang="en", abbreviations_file=city)))
     page = await (await client.get(f"/stops/{HBF}")).text()
     assert '<html lang="en"' in page and "Departure" in page

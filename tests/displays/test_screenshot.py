@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 
 from displays.board.themes import THEMES
@@ -31,6 +32,7 @@ def separator_rows(image: Image.Image, colour: str) -> int:
     return runs
 
 
+@pytest.mark.busy_hour
 async def test_pillar_screenshot_shows_its_rows(client: Any, tmp_path: Path) -> None:
     binary = chromium()
     board = await (await client.get("/api/v1/displays/hbf-tram")).json()

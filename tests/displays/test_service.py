@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import jsonschema
+import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.service.clock import FakeClock
@@ -177,6 +178,7 @@ async def test_displays_record_last_contact(client: Client) -> None:
     assert {d["route"]["id"] for d in line["departures"]} <= {"50"}
 
 
+@pytest.mark.busy_hour
 async def test_gzip_for_large_bodies(client: Client) -> None:
     response = await client.get(f"/api/v1/stops/{HBF}/departures",
                                 headers={"Accept-Encoding": "gzip"}, auto_decompress=False)

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import soundfile
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
@@ -34,6 +35,7 @@ def fits(seconds: float, text: str) -> bool:
     return words / 4 <= seconds <= words / 1.6
 
 
+@pytest.mark.busy_hour
 async def test_audio_files_decode_and_last_as_long_as_their_text(client: Client) -> None:
     text = await (await client.get("/displays/hbf-tram/readout")).text()
     assert text.startswith("Haltestelle Hauptbahnhof, Steig L und M. Linie 5")

@@ -187,15 +187,17 @@ class Upstream:
 
 
 class DemoRealtime:
-    """Valid GTFS-RT for the demo network a service loads on the suite's day (header = now)."""
+    """Valid GTFS-RT for the demo network a service loads on the day of `clock` (header = now);
+    the service must run on the same clock (`ABFAHRT_CLOCK`)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.day: dt.date = dt.datetime.fromtimestamp(suite_now(), BERLIN).date()
+    def __init__(self, folder: Path, clock: Callable[[], int] = suite_now) -> None:
+        self.clock = clock
+        self.day: dt.date = dt.datetime.fromtimestamp(clock(), BERLIN).date()
         self.tt_path: Path = write_demo_feed(folder, self.day)
         self.tt: Timetable = load_timetable(self.tt_path)
 
     def feed(self, now: int | None = None) -> bytes:
-        return encode_feed_dict(simulate_feed(self.tt, suite_now() if now is None else now))
+        return encode_feed_dict(simulate_feed(self.tt, self.clock() if now is None else now))
 
 
 async def wait_until(predicate: Callable[[], Awaitable[bool]], timeout_s: float,

@@ -20,7 +20,7 @@ import pytest
 from aiohttp import web
 
 from tests.faults.harness import DemoRealtime, Poll, ServiceProcess, Upstream, poll, wait_until
-from tests.instants import suite_now
+from tests.instants import busy_now, iso
 
 MAX_AGE_S = 3
 MAX_FEED_BYTES = 50 * 1024 * 1024      # Settings.max_feed_bytes (not settable from outside)
@@ -88,13 +88,14 @@ class RealtimeRig:
 
 
 @pytest.fixture(scope="module")
-def rig(tmp_path_factory: pytest.TempPathFactory, demo_realtime: DemoRealtime
-        ) -> Iterator[RealtimeRig]:
-    upstream = RealtimeUpstream(demo_realtime)
+def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealtimeRig]:
+    # at a busy noon: "the last good data is served" needs departures with realtime to show
+    upstream = RealtimeUpstream(DemoRealtime(tmp_path_factory.mktemp("busy-rt"), busy_now))
     upstream.server.start()
     service = ServiceProcess(data_dir=tmp_path_factory.mktemp("rt-serve"),
                              args=["--realtime", upstream.server.url("/tu.pb")],
-                             env={"ABFAHRT_MAX_AGE": str(MAX_AGE_S),
+                             env={"ABFAHRT_CLOCK": iso(busy_now()),
+                                  "ABFAHRT_MAX_AGE": str(MAX_AGE_S),
                                   "ABFAHRT_REALTIME_INTERVAL": "1"})
     try:
         service.start()
@@ -155,7 +156,7 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
         rig: RealtimeRig, mode: str, error_says: str, error_within_s: float) -> None:
     async with aiohttp.ClientSession() as session:
         rig.upstream.mode = "good"
-        switched = suite_now()
+        switched = busy_now()
 
         async def live_again() -> bool:
             s = await source_status(session, rig)
@@ -168,7 +169,7 @@ async def test_upstream_fault_keeps_last_good_snapshot_then_stale(
         assert await wait_until(live_again, 20), rig.service.log_tail()
 
         rig.upstream.mode = mode
-        fault_at = suite_now()
+        fault_at = busy_now()
         seen: list[Observation] = []
         error = None
         deadline = time.monotonic() + error_within_s + MAX_AGE_S + 5

@@ -12,6 +12,7 @@ import psutil
 
 from tests.faults.conftest import StartService
 from tests.faults.harness import HBF, poll
+from tests.instants import busy_now, iso
 
 VARIANTS = 7000
 MAX_GROWTH_MIB = 10         # unbounded, 7,000 variants of 5-10 KB grew it by 35 MiB
@@ -23,7 +24,8 @@ def metric(text: str, name: str) -> float:
 
 
 async def test_thousands_of_variants_keep_memory_bounded(start_service: StartService) -> None:
-    service = start_service(ABFAHRT_REALTIME_INTERVAL="600")   # one board version throughout
+    service = start_service(ABFAHRT_REALTIME_INTERVAL="600",   # one board version throughout
+                            ABFAHRT_CLOCK=iso(busy_now()))      # and a full one
     process = psutil.Process(service.pid)
     paths = [f"/stops/{HBF}.txt?rows={rows}&width={width}&lang={lang}"
              for lang, rows, width in itertools.product(("de", "en"), range(30, 51),
