@@ -261,7 +261,7 @@ def main() -> None:
     runs: list[Run] = []
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz", service)
+        wait_http(base + "/readyz", service)   # 503 until boards can be served
         pages = record_pages(base)
         fixture = tmp / "pages.json"
         fixture.write_text(json.dumps(pages))

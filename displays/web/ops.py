@@ -8,8 +8,8 @@ from aiohttp import web
 
 from displays.service.feed_health import validity_text
 from displays.service.runtime import Runtime
-from displays.web.appkeys import RUNTIME
-from displays.web.http import json_response
+from displays.web.appkeys import RUNTIME, STARTUP
+from displays.web.http import STARTING_RETRY_S, json_response
 
 routes = web.RouteTableDef()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -41,7 +41,12 @@ async def degradations(rt: Runtime) -> list[tuple[str, str]]:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """200 while boards can be served; 'degraded' names what is missing and says why."""
+    """200 while boards can be served; 'degraded' names what is missing and says why; 503
+    "building" with the phase and progress while the first timetable is built."""
+    startup = request.app.get(STARTUP)
+    if startup is not None and not startup.ready:       # the first timetable is not served yet
+        return json_response(startup.document(), 503,
+                             headers={**NO_STORE, "Retry-After": str(STARTING_RETRY_S)})
     rt = request.app[RUNTIME]
     found = await degradations(rt)
     body: dict[str, Any] = {
