@@ -43,7 +43,7 @@ from displays.service.startup import Startup
 from displays.service.static_feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
-from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME, STARTUP
+from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP
 from displays.web.http import make_middleware
 from displays.web.rate_limit import RateLimiter
 from feeds import FeedError, Timetable
@@ -218,7 +218,7 @@ async def _start(app: web.Application, settings: Settings, displays: dict[str, D
         }, is_leader=lambda: rt.is_leader)
         if not rt.is_leader:
             await hub.load_all_shared(rt.tt, rt.now())
-    app[RUNTIME] = rt
+    startup.runtime = rt
     rt.loop_lag.start()
     stack.push_async_callback(rt.loop_lag.stop)
     await poll_realtime(rt, session)

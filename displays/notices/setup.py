@@ -24,6 +24,7 @@ log = logging.getLogger("abfahrt.notices")
 
 def setup_notices(app: web.Application) -> None:
     """Add the notice routes (the store is opened by `open_notices` once the service runs)."""
+    app[api.NOTICES] = api.NoticesSlot()
     app.add_routes(api.routes)
     app.add_routes(operator.routes)
     app.add_routes(operator_notice.routes)
@@ -44,7 +45,7 @@ async def open_notices(app: web.Application, settings: Settings, rt: Runtime
             await service.start()
         except StoreUnavailable as exc:         # boards keep working; the watcher retries
             log.error("notice store unavailable at start: %s", exc)
-        app[api.NOTICES] = service
+        app[api.NOTICES].service = service
         rt.notices = service
         await service.refresh_boards()
         watcher = asyncio.create_task(service.watch())

@@ -9,14 +9,18 @@ thread; each replaces one immutable `Progress` value, so a reader never sees hal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.progress import Progress
+
+if TYPE_CHECKING:
+    from displays.service.runtime import Runtime
 
 
 @dataclass
 class Startup:
     ready: bool = False                 # the first timetable is served
+    runtime: Runtime | None = None      # the service's state, once it is opened
     building: Progress | None = None    # the latest event of a build running for it
     error: str | None = None            # why the start failed (the process then ends)
     # the routes that answer before the service is ready

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from displays.service.feed_health import validity_text
 from displays.service.runtime import Runtime
-from displays.web.appkeys import RUNTIME, STARTUP
+from displays.web.appkeys import STARTUP, runtime
 from displays.web.http import STARTING_RETRY_S, json_response
 
 routes = web.RouteTableDef()
@@ -47,7 +47,7 @@ async def readyz(request: web.Request) -> web.Response:
     if startup is not None and not startup.ready:       # the first timetable is not served yet
         return json_response(startup.document(), 503,
                              headers={**NO_STORE, "Retry-After": str(STARTING_RETRY_S)})
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     found = await degradations(rt)
     body: dict[str, Any] = {
         "status": "degraded" if found else "ready", "missing": [n for n, _ in found],
@@ -63,6 +63,6 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """The Prometheus text exposition of this instance (displays.service.metrics)."""
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     return web.Response(body=rt.metrics.exposition(), headers={
         "Content-Type": "text/plain; version=0.0.4; charset=utf-8", **NO_STORE})
