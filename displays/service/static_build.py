@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +63,14 @@ async def build_timetable(path: Path, cache_dir: Path, memory_limit_bytes: int |
     cached = await asyncio.to_thread(open_cached_timetable, path, cache_dir, region)
     if cached is not None:
         return cached
-    await asyncio.to_thread(build_timetable_cache, path, cache_dir, region=region,
-                            memory_limit_bytes=memory_limit_bytes, progress=progress,
-                            reuse=False)
+    cancel = threading.Event()        # a service stopping mid-build ends the child at once
+    try:
+        await asyncio.to_thread(build_timetable_cache, path, cache_dir, region=region,
+                                memory_limit_bytes=memory_limit_bytes, progress=progress,
+                                reuse=False, cancel=cancel)
+    except asyncio.CancelledError:
+        cancel.set()
+        raise
     built = await asyncio.to_thread(open_cached_timetable, path, cache_dir, region)
     if built is None:
         raise StaticBuildFailed(f"{path}: the build finished but left no usable cache")

@@ -161,3 +161,48 @@ def test_the_terminal_shows_a_bar_and_a_log_shows_lines() -> None:
     now[0] += 1.0
     quiet(Progress("stop_times", 50, 100))
     assert log.getvalue() == "abfahrt: timetable build: stop_times 50 of ~100 rows (50%)\n"
+
+
+def test_a_stop_during_the_first_build_ends_the_build_at_once(shared_data: Path,
+                                                              tmp_path: Path) -> None:
+    import signal
+    import time
+    import urllib.request
+
+    import psutil
+
+    service = ServiceProcess(tmp_path / "data", ["--feed", str(shared_data / "hart-2018" /
+                                                              "gtfs.zip")])
+    assert service.process is None
+    service.data_dir.mkdir(parents=True)
+    command = [sys.executable, "-m", "displays.cli", "serve", "--host", "127.0.0.1",
+               "--port", str(service.port), "--data-dir", str(service.data_dir),
+               *service.args]
+    with service.log_path.open("ab") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=service_env(), stdout=log,
+                                   stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        body: dict[str, Any] = {}
+        while time.monotonic() < deadline and body.get("status") != "building":
+            try:
+                urllib.request.urlopen(service.url + "/readyz", timeout=1)
+            except urllib.error.HTTPError as exc:     # 503 while starting
+                body = json.loads(exc.read())
+            except OSError:
+                pass
+            time.sleep(0.02)
+        assert body.get("status") == "building", body
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert children, "the build runs in a child process"
+        stopped = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        assert time.monotonic() - stopped < 5
+        _, alive = psutil.wait_procs(children, timeout=3)    # the build child was killed
+        assert not alive, [(c.pid, c.status()) for c in alive]
+        assert not list((service.data_dir / "cache").glob("timetable-*"))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
