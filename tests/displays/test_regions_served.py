@@ -104,3 +104,25 @@ def test_a_bad_region_setting_is_named_with_its_variable(value: str, says: str) 
     assert f"ABFAHRT_REGION={value!r}" in str(caught.value) and says in str(caught.value)
     with pytest.raises(SettingsError, match="--region"):
         load_settings({}, region=value)
+
+
+async def test_the_last_good_timetable_is_kept_per_region(shared_data: Path,
+                                                          tmp_path: Path) -> None:
+    import shutil
+
+    from displays.service.static_build import build_timetable, keep_last_good, open_last_good
+
+    feed, source = shared_data / FEED, "https://feeds.example/vpe.zip"
+    folder, cache = tmp_path / "feeds", tmp_path / "cache"
+    city, districts = parse_region(REGIONS[0]), parse_region(REGIONS[1])
+    tt = await build_timetable(feed, cache, None, region=city)
+    assert tt.region == city.key
+    keep_last_good(folder, source, feed, tt, city)
+    assert await open_last_good(folder, source, cache, None, districts) is None
+    assert await open_last_good(folder, source, cache, None) is None      # the whole feed
+    kept = await open_last_good(folder, source, cache, None, city)
+    assert kept is not None and kept.feed_hash == tt.feed_hash
+    shutil.rmtree(cache)                      # gone: rebuilt from the kept copy of the zip
+    rebuilt = await open_last_good(folder, source, cache, None, city)
+    assert rebuilt is not None and rebuilt.feed_hash == tt.feed_hash
+    assert len(rebuilt.stop_ids) == len(tt.stop_ids)
