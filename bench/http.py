@@ -200,13 +200,13 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
     from displays.app import create_app
     from displays.service.jobs import poll_realtime, refresh_boards
     from displays.service.settings import Settings
-    from displays.web.appkeys import RUNTIME
+    from displays.web.appkeys import runtime
 
     with tempfile.TemporaryDirectory(prefix="abfahrt-bench-refresh-") as tmp:
         server = TestServer(create_app(Settings(data_dir=Path(tmp))))
         await server.start_server()
         try:
-            rt = server.app[RUNTIME]
+            rt = runtime(server.app)
             now = rt.now()
             for index in range(len(rt.tt.stop_ids)):
                 for lang in ("de", "en"):
@@ -261,7 +261,7 @@ def main() -> None:
     runs: list[Run] = []
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz", service)
+        wait_http(base + "/readyz", service)   # 503 until boards can be served
         pages = record_pages(base)
         fixture = tmp / "pages.json"
         fixture.write_text(json.dumps(pages))

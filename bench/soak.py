@@ -151,7 +151,7 @@ def serve(name: str, folder: Path, args: list[str], env: dict[str, str], cache: 
         if process.poll() is not None:
             raise SystemExit(f"{name} exited; see {data / 'serve.log'}")
         try:
-            with urllib.request.urlopen(base + "/healthz", timeout=1):
+            with urllib.request.urlopen(base + "/readyz", timeout=1):   # 503 while starting
                 return process, base
         except OSError:
             time.sleep(0.2)

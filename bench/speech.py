@@ -36,7 +36,7 @@ from displays.board.readout import build_readout
 from displays.service.espeak import EspeakEngine
 from displays.service.settings import Settings
 from displays.service.speech import Speech
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 
 READOUT = "/displays/hbf-tram/readout"
 
@@ -60,7 +60,7 @@ async def main(repeat: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(Settings(data_dir=Path(folder)))
         async with TestClient(TestServer(app)) as client:
-            rt = app[RUNTIME]
+            rt = runtime(app)
             board = await rt.cache.get("display:hbf-tram")
             assert board is not None
             readout = build_readout(board.document, "de", rt.tt.zone, rt.pronunciation["de"])

@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import signal
+import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,14 @@ def build_timetable_cache(zip_path: Path, cache_dir: Path, *, region: Region | N
                           memory_limit_bytes: int | None = None,
                           progress: ProgressCallback = no_progress,
                           limits: ZipLimits = DEFAULT_LIMITS,
-                          reuse: bool = True) -> Path:
+                          reuse: bool = True, cancel: threading.Event | None = None) -> Path:
     """Build the timetable of `zip_path` (cut to `region`) in a child process; return the
     cache folder once it is written. Blocking.
 
-    With `reuse`, a valid cache already there is returned without a build. Raise FeedError:
-    FeedInvalid/FeedUnavailable/FeedTooLarge as the build raised them, FeedTooLarge when the
-    child ran out of its memory limit, FeedBuildFailed when it crashed.
+    With `reuse`, a valid cache already there is returned without a build. Setting `cancel`
+    (from another thread) kills the child within POLL_S and raises FeedBuildFailed. Raise
+    FeedError: FeedInvalid/FeedUnavailable/FeedTooLarge as the build raised them, FeedTooLarge
+    when the child ran out of its memory limit, FeedBuildFailed when it crashed.
     """
     key = feed_key(zip_path, region)
     if reuse and load_cached(cache_dir, key) is not None:
@@ -55,7 +57,7 @@ def build_timetable_cache(zip_path: Path, cache_dir: Path, *, region: Region | N
     child.start()
     send.close()
     try:
-        outcome = _follow(child, receive, progress)
+        outcome = _follow(child, receive, progress, cancel)
     finally:
         receive.close()
         if child.is_alive():
@@ -71,10 +73,13 @@ def build_timetable_cache(zip_path: Path, cache_dir: Path, *, region: Region | N
     return _died(child.exitcode, memory_limit_bytes)
 
 
-def _follow(child: Any, receive: Connection, progress: ProgressCallback
-            ) -> tuple[str, Any] | None:
+def _follow(child: Any, receive: Connection, progress: ProgressCallback,
+            cancel: threading.Event | None = None) -> tuple[str, Any] | None:
     """Relay progress until the child reports its outcome; None when it died without one."""
     while True:
+        if cancel is not None and cancel.is_set():
+            child.kill()
+            return "error", FeedBuildFailed("the timetable build was cancelled")
         if receive.poll(POLL_S):
             try:
                 message = receive.recv()

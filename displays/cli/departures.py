@@ -11,12 +11,20 @@ from zoneinfo import ZoneInfo
 from displays.board.document import board_document
 from displays.board.model import Board, build_board
 from displays.board.wording import clock, countdown, label
-from displays.cli.common import MAX_WINDOW_MIN, UsageError, open_timetable, parse_at, positive
+from displays.cli.common import (
+    MAX_WINDOW_MIN,
+    UsageError,
+    add_region_argument,
+    cli_region,
+    open_timetable,
+    parse_at,
+    positive,
+)
 from displays.cli.realtime import load_realtime_state
 
 
 def cmd_departures(args: argparse.Namespace) -> int:
-    tt = open_timetable(args.feed)
+    tt = open_timetable(args.feed, cli_region(args.region))
     stop = tt.find_stop(args.stop)
     if stop < 0:
         raise UsageError(f"unknown stop {args.stop!r} in feed {args.feed}")
@@ -71,6 +79,7 @@ def add_parser(sub: Any) -> None:
     dep.add_argument("--feed", required=True, help="GTFS zip: path or http(s) URL")
     dep.add_argument("--realtime", action="append", default=[],
                      help="GTFS-RT file or URL (repeatable: trip updates, alerts, vehicles)")
+    add_region_argument(dep)
     dep.add_argument("--stop", required=True, help="stop_id (a station lists its platforms)")
     dep.add_argument("--at", help="ISO 8601 instant (default: now)")
     dep.add_argument("--window", type=positive("--window", MAX_WINDOW_MIN), default=60,

@@ -8,13 +8,13 @@ import json
 import sys
 from typing import Any
 
-from displays.cli.common import open_timetable, parse_at
+from displays.cli.common import add_region_argument, cli_region, open_timetable, parse_at
 from displays.service.feed_health import validity_status, validity_text
 from feeds.validity import feed_validity
 
 
 def cmd_feed_info(args: argparse.Namespace) -> int:
-    tt = open_timetable(args.feed)
+    tt = open_timetable(args.feed, cli_region(args.region))
     span = tt.calendar_range()
     today = dt.datetime.fromtimestamp(parse_at(args.at, tt.zone), tt.zone).date()
     validity = feed_validity(tt, today)
@@ -22,6 +22,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
         "feed_hash": tt.feed_hash,
         "feed_version": tt.feed_version,
         "timezone": tt.timezone,
+        "region": tt.region,
         "agencies": [{"id": a.id, "name": a.name, "timezone": a.timezone} for a in tt.agencies],
         "counts": {
             "rows_read": tt.source_counts,
@@ -39,6 +40,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     print(f"Feed {tt.feed_hash[:12]} (version {tt.feed_version or '–'}), {tt.timezone}")
+    print(f"  region: {tt.region or 'the whole feed'}")
     for a in tt.agencies:
         print(f"  agency {a.id or '–'}: {a.name}")
     for key, value in info["counts"].items():  # type: ignore[union-attr]
@@ -61,5 +63,6 @@ def add_parser(sub: Any) -> None:
     info.add_argument("feed")
     info.add_argument("--at", help="ISO 8601 instant whose day the validity is judged for "
                                    "(default: now)")
+    add_region_argument(info)
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_feed_info)

@@ -10,7 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from displays.board.document import iso
-from displays.cli.common import UsageError, open_timetable, parse_at
+from displays.cli.common import (
+    UsageError,
+    add_region_argument,
+    cli_region,
+    open_timetable,
+    parse_at,
+)
 from displays.service.feed_health import matched_share, realtime_hint
 from feeds import Timetable
 from realtime.errors import RealtimeError
@@ -65,7 +71,7 @@ def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = Non
 def cmd_rt_info(args: argparse.Namespace) -> int:
     """Print a feed's header and entity counts; with --feed, how its trip updates matched."""
     feed = read_realtime(args.source)
-    tt = open_timetable(args.feed) if args.feed else None
+    tt = open_timetable(args.feed, cli_region(args.region)) if args.feed else None
     zone = tt.zone if tt is not None else UTC
     header = feed.header
     info: dict[str, Any] = {
@@ -120,6 +126,7 @@ def add_rt_info_parser(sub: Any) -> None:
                                           "GTFS-RT feed")
     info.add_argument("source", help="GTFS-RT file or http(s) URL")
     info.add_argument("--feed", help="static GTFS zip to match the trip updates against")
+    add_region_argument(info)
     info.add_argument("--at", help="ISO 8601 instant used as 'now' (default: the header time)")
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_rt_info)

@@ -25,6 +25,7 @@ from displays.cli.log_format import setup_logging
 from displays.service.config_errors import ConfigError
 from displays.service.displays_file import default_displays_file, load_displays
 from displays.service.settings import Settings, load_settings
+from displays.web.appkeys import STARTUP
 
 log = logging.getLogger("abfahrt")
 
@@ -78,8 +79,9 @@ def listen(host: str, port: int) -> socket.socket:
 def cmd_serve(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(
-            feed=args.feed, realtime=args.realtime, redis_url=args.redis, host=args.host,
-            port=args.port, displays_file=Path(args.displays) if args.displays else None,
+            feed=args.feed, region=args.region, realtime=args.realtime, redis_url=args.redis,
+            host=args.host, port=args.port,
+            displays_file=Path(args.displays) if args.displays else None,
             data_dir=Path(args.data_dir) if args.data_dir else None,
             log_level=args.log_level, log_format=args.log_format)
     except ConfigError as exc:
@@ -94,22 +96,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2]
     if settings.demo:
         log.info("no --feed given: serving the bundled DEMO network (invented data)")
+    if (region := settings.region_filter) is not None:
+        log.info("serving the region %s of the feed", region.key)
     log.info("listening on http://%s:%d/ (data folder %s)", host, port, settings.data_dir)
+    # The server answers at once; the first timetable opens (or builds) in the background,
+    # with /readyz saying "building" and the phase until boards can be served.
+    app = create_app(settings, displays, serve_while_loading=True)
     try:
         # aiohttp handles SIGTERM/SIGINT: stops accepting, lets in-flight requests finish
         # (shutdown_timeout), then runs the cleanup contexts.
-        web.run_app(create_app(settings, displays), sock=sock, shutdown_timeout=10,
-                    access_log=None, print=None)
+        web.run_app(app, sock=sock, shutdown_timeout=10, access_log=None, print=None)
     except StartupError as exc:
         raise UsageError(str(exc)) from None
     finally:
         sock.close()
+    if (failed := app[STARTUP].error) is not None:
+        raise UsageError(failed)
     return 0
 
 
 def add_parser(sub: Any) -> None:
     serve = sub.add_parser("serve", help="run the HTTP service (no arguments: the Mainz demo)")
     serve.add_argument("--feed", help="GTFS zip path or URL [ABFAHRT_FEED]")
+    serve.add_argument("--region", help="serve only this part of the feed: a box "
+                                        "lat_min,lon_min,lat_max,lon_max and/or stop-id "
+                                        "prefixes such as de:07315, separated by ';' "
+                                        "[ABFAHRT_REGION]")
     serve.add_argument("--realtime", action="append", default=[],
                        help="GTFS-RT URL or path, repeatable [ABFAHRT_REALTIME, space-separated]")
     serve.add_argument("--redis", help="Redis URL; none = in-process cache [REDIS_URL]")

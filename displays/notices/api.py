@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -29,7 +30,7 @@ from displays.notices.service import NoticeNotFound, NoticeService, RevisionMism
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.service.runtime import Runtime
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from displays.web.http import error_json, json_response
 from displays.web.params import parse_int
 from realtime.parse import encode_feed_dict
@@ -37,7 +38,17 @@ from realtime.records import Alert
 
 routes = web.RouteTableDef()
 log = logging.getLogger("abfahrt.notices")
-NOTICES: web.AppKey[NoticeService] = web.AppKey("notices", NoticeService)
+
+
+@dataclass
+class NoticesSlot:
+    """Where the app finds the notice service: set before the app starts, filled once the
+    service runs (a started aiohttp app must not change its own keys)."""
+
+    service: NoticeService | None = None
+
+
+NOTICES: web.AppKey[NoticesSlot] = web.AppKey("notices", NoticesSlot)
 NO_STORE = {"Cache-Control": "no-store"}
 PASSED_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
 MAX_ID = 64
@@ -102,7 +113,10 @@ def if_match(request: web.Request) -> int | None:
 
 
 def service_of(request: web.Request) -> NoticeService:
-    return request.app[NOTICES]
+    service = request.app[NOTICES].service
+    if service is None:
+        raise web.HTTPServiceUnavailable(text="starting: the notices are being opened")
+    return service
 
 
 async def read_json(request: web.Request) -> Any:
@@ -123,7 +137,7 @@ async def writer(request: web.Request) -> tuple[NoticeService, Principal]:
     service = service_of(request)
     principal = await require(service.store, request, Scope.NOTICES)
     await check_rate(service.store, f"write:{principal.token_id}",
-                     request.app[RUNTIME].settings.write_rate_limit_per_min)
+                     runtime(request.app).settings.write_rate_limit_per_min)
     return service, principal
 
 
@@ -146,7 +160,7 @@ async def list_notices(request: web.Request) -> web.Response:
     """Active and scheduled notices; with a token also drafts, and with `?all=1` everything."""
     service = service_of(request)
     principal = await optional_principal(service.store, request)
-    now = request.app[RUNTIME].now()
+    now = runtime(request.app).now()
     if principal is None:
         items = [service.to_dict(n, public=True) for n in service.current(now)
                  if is_public(n, now)]
@@ -163,7 +177,7 @@ async def get_notice(request: web.Request) -> web.Response:
     principal = await optional_principal(service.store, request)
     if principal is None:
         notice = service.get(request.match_info["notice_id"])
-        if not is_public(notice, request.app[RUNTIME].now()):
+        if not is_public(notice, runtime(request.app).now()):
             raise NoticeNotFound(notice.id)
         return json_response(service.to_dict(notice, public=True), headers=dict(NO_STORE))
     notice = await service.stored(request.match_info["notice_id"][:MAX_ID])   # fresh: to edit
@@ -217,9 +231,9 @@ def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
 @routes.get("/gtfs-rt/alerts.pb")
 async def alerts_feed(request: web.Request) -> web.Response:
     """Open data: operator notices and upstream alerts as a GTFS-RT ServiceAlerts feed."""
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     service = service_of(request)
-    now = request.app[RUNTIME].now()
+    now = runtime(request.app).now()
     feed = build_alerts_feed(service.notices.values(), rt.tt, rt.displays, now,
                              upstream_alerts(rt, now))
     headers = {"Cache-Control": "public, max-age=15"}

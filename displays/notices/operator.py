@@ -23,7 +23,7 @@ from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
 from displays.notices.alerts import header_and_description
-from displays.notices.api import NO_STORE, NOTICES
+from displays.notices.api import NO_STORE, service_of
 from displays.notices.auth import principal_for
 from displays.notices.matching import is_active
 from displays.notices.model import Cause, DisplayType, Effect, Notice, Severity, Status
@@ -48,7 +48,7 @@ from displays.notices.sessions import (
 )
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
-from displays.web.appkeys import JINJA, RUNTIME
+from displays.web.appkeys import JINJA, runtime
 from displays.web.http import client_key
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def see_other(location: str) -> web.Response:
 def _login_page(request: web.Request, lang: str, message: str | None = None,
                 status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     nonce = secrets.token_urlsafe(16)
-    health = request.app[NOTICES].health()
+    health = service_of(request).health()
     reset = words(lang)["store_reset"].format(at=health["reset_at"]) if health["reset_at"] \
         else None
     response = render_page(request, "operator_login.html", lang, status, headers, message=message,
@@ -94,13 +94,13 @@ def _login_page(request: web.Request, lang: str, message: str | None = None,
 def _when(epoch: int | None, request: web.Request) -> str | None:
     if epoch is None:
         return None
-    return dt.datetime.fromtimestamp(epoch, request.app[RUNTIME].tt.zone).strftime(
+    return dt.datetime.fromtimestamp(epoch, runtime(request.app).tt.zone).strftime(
         "%d.%m.%Y %H:%M")
 
 
 def _where(request: web.Request, notice: Notice, t: dict[str, Any]) -> str:
-    rt = request.app[RUNTIME]
-    catalog = request.app[NOTICES].targets(rt.tt)
+    rt = runtime(request.app)
+    catalog = service_of(request).targets(rt.tt)
     parts = [t["all"]] if notice.targets.all else []
     selected = [("stops", s) for s in notice.targets.stops]
     selected += [("routes", r.id + (f"|{r.direction}" if r.direction is not None else ""))
@@ -125,8 +125,8 @@ def editor(request: web.Request, lang: str, form: MultiMapping[str] | None,
     """What the notice editor shows: the form's values, the chosen targets as chips, search
     results, and — for a valid draft — the affected boards, one board's preview with the draft
     on it (`board`, else the first) and the GTFS-RT rendering."""
-    rt = request.app[RUNTIME]
-    service = request.app[NOTICES]
+    rt = runtime(request.app)
+    service = service_of(request)
     catalog = service.targets(rt.tt)
     values = form_values(form)
     query = values.get("q", "").strip()[:100]
@@ -151,9 +151,9 @@ def _dashboard(request: web.Request, session: Session, lang: str, *, status: int
                form: MultiMapping[str] | None = None, errors: list[tuple[str, str]] | None = None,
                message: str | None = None, headers: dict[str, str] | None = None,
                candidate: Notice | None = None, board: str | None = None) -> web.Response:
-    rt = request.app[RUNTIME]
-    service = request.app[NOTICES]
-    now = request.app[RUNTIME].now()
+    rt = runtime(request.app)
+    service = service_of(request)
+    now = runtime(request.app).now()
     groups: dict[str, list[dict[str, Any]]] = {"active": [], "scheduled": [], "drafts": []}
     for notice in service.current(now):
         group = ("drafts" if notice.status is Status.DRAFT else
@@ -167,7 +167,7 @@ def _dashboard(request: web.Request, session: Session, lang: str, *, status: int
 async def _signed_in(request: web.Request, form: MultiMapping[str]
                      ) -> tuple[NoticeService, Session] | web.Response:
     """The service and session of a form post, or the page to answer instead."""
-    service = request.app[NOTICES]
+    service = service_of(request)
     lang = page_lang(request, form)
     session = await session_of(service.store, request)
     if session is None:
@@ -179,7 +179,7 @@ async def _signed_in(request: web.Request, form: MultiMapping[str]
 
 async def signed_in_page(request: web.Request) -> tuple[NoticeService, Session, str]:
     """The service, session and language of a signed-in page view (else to the sign-in)."""
-    service = request.app[NOTICES]
+    service = service_of(request)
     lang = page_lang(request)
     session = await session_of(service.store, request)
     if session is None:
@@ -205,7 +205,7 @@ def signed_in_post(handler: SignedInHandler) -> Callable[[web.Request], Awaitabl
 
 async def rate_limited(request: web.Request, service: NoticeService, session: Session,
                         lang: str) -> web.Response | None:
-    per_min = request.app[RUNTIME].settings.write_rate_limit_per_min
+    per_min = runtime(request.app).settings.write_rate_limit_per_min
     count, left = await service.store.hit(f"write:{session.principal.token_id}", 60)
     if count <= per_min:
         return None
@@ -232,7 +232,7 @@ def store_guarded(handler: Callable[[web.Request], Awaitable[web.Response]]
 @routes.get("/operator")
 @store_guarded
 async def operator_page(request: web.Request) -> web.Response:
-    service = request.app[NOTICES]
+    service = service_of(request)
     lang = page_lang(request)
     session = await session_of(service.store, request)
     if session is None:
@@ -246,7 +246,7 @@ async def operator_page(request: web.Request) -> web.Response:
 @routes.post("/operator/login")
 @store_guarded
 async def sign_in(request: web.Request) -> web.Response:
-    service = request.app[NOTICES]
+    service = service_of(request)
     form = await _form(request)
     lang = page_lang(request, form)
     t = words(lang)
@@ -254,7 +254,7 @@ async def sign_in(request: web.Request) -> web.Response:
         return _login_page(request, lang, t["csrf"], 403)
     # failed sign-ins are counted per client (the forwarded address behind a trusted proxy),
     # so one client guessing tokens never locks out another
-    bucket = f"login:{client_key(request, request.app[RUNTIME].settings.trusted_proxies)}"
+    bucket = f"login:{client_key(request, runtime(request.app).settings.trusted_proxies)}"
     failed, left = await service.store.count(bucket, 60)
     if failed >= LOGIN_FAILURES_PER_MIN:
         return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
@@ -262,12 +262,12 @@ async def sign_in(request: web.Request) -> web.Response:
     if principal is None:
         await service.store.hit(bucket, 60)
         log.warning("operator sign-in refused from %s: unknown or revoked token",
-                    client_key(request, request.app[RUNTIME].settings.trusted_proxies))
+                    client_key(request, runtime(request.app).settings.trusted_proxies))
         return _login_page(request, lang, t["bad_token"], 403)
     session = await open_session(service.store, principal)
     log.info("operator %r (token %s, %s) signed in from %s", principal.name,
              principal.token_id, principal.role.value,
-             client_key(request, request.app[RUNTIME].settings.trusted_proxies))
+             client_key(request, runtime(request.app).settings.trusted_proxies))
     response = see_other(f"/operator?lang={lang}")
     set_cookie(response, request, SESSION_COOKIE, session.id, SESSION_TTL_S)
     response.del_cookie(LOGIN_COOKIE, path="/operator")
@@ -299,7 +299,7 @@ async def create_from_form(request: web.Request, form: MultiMapping[str], servic
         return _dashboard(request, session, lang, form=form)
     try:
         candidate = service.validate_new(form_body(form), session.principal,
-                                         request.app[RUNTIME].now())
+                                         runtime(request.app).now())
         if step.kind == "preview":
             return _dashboard(request, session, lang, form=form, candidate=candidate,
                               board=step.board)

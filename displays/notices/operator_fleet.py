@@ -18,7 +18,7 @@ from displays.notices.operator import render_page, signed_in_page, store_guarded
 from displays.notices.operator_targets import display_title
 from displays.notices.operator_text import words
 from displays.service.stop_search import fold
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 
 routes = web.RouteTableDef()
 STATES = ("", "online", "offline")
@@ -32,7 +32,7 @@ def _clock(epoch: int, zone: Any) -> str:
 @store_guarded
 async def fleet(request: web.Request) -> web.Response:
     service, session, lang = await signed_in_page(request)
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     t = words(lang)
     now = rt.now()
     zone = rt.tt.zone

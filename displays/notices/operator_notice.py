@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from displays.notices.api import NOTICES
+from displays.notices.api import service_of
 from displays.notices.model import Notice
 from displays.notices.operator import (
     editor,
@@ -31,7 +31,7 @@ from displays.notices.service import NoticeNotFound, NoticeService, RevisionMism
 from displays.notices.sessions import Session
 from displays.notices.store import Record
 from displays.notices.validation import NoticeInvalid
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 
 routes = web.RouteTableDef()
 HISTORY_FIELDS = ("text", "header", "audio_text", "targets", "valid_from", "valid_until",
@@ -58,8 +58,8 @@ async def _notice_page(request: web.Request, session: Session, notice: Notice, l
                        errors: list[tuple[str, str]] | None = None, message: str | None = None,
                        candidate: Notice | None = None, board: str | None = None
                        ) -> web.Response:
-    service = request.app[NOTICES]
-    rt = request.app[RUNTIME]
+    service = service_of(request)
+    rt = runtime(request.app)
     form = form if form is not None else notice_form(notice, rt.tt.zone)
     context = editor(request, lang, form, candidate, board)
     context["values"]["revision"] = str(notice.revision)

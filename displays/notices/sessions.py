@@ -15,7 +15,7 @@ from aiohttp import web
 
 from displays.notices.auth import Principal, principal_of
 from displays.notices.store import NoticeStore
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from displays.web.http import is_secure
 
 SESSION_COOKIE = "abfahrt_operator"
@@ -35,7 +35,7 @@ def set_cookie(response: web.StreamResponse, request: web.Request, name: str, va
                max_age: int) -> None:
     response.set_cookie(name, value, max_age=max_age, path=COOKIE_PATH, httponly=True,
                         samesite="Strict",
-                        secure=is_secure(request, request.app[RUNTIME].settings.trusted_proxies))
+                        secure=is_secure(request, runtime(request.app).settings.trusted_proxies))
 
 
 async def open_session(store: NoticeStore, principal: Principal) -> Session:

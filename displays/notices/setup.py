@@ -1,5 +1,5 @@
 """Wire notices into the app: their routes, and a context that opens the store and sets
-`rt.notices`."""
+`rt.notices` (entered by the service's start, once the runtime exists)."""
 
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from aiohttp import web
 
@@ -16,26 +16,28 @@ from displays.notices.redis_store import RedisStore
 from displays.notices.service import NoticeService
 from displays.notices.storage import open_store
 from displays.notices.store import StoreUnavailable
+from displays.service.runtime import Runtime
 from displays.service.settings import Settings
-from displays.web.appkeys import RUNTIME
 
 log = logging.getLogger("abfahrt.notices")
 
 
-def setup_notices(app: web.Application, settings: Settings) -> None:
-    """Add the notice routes and the context that opens the store and sets `rt.notices`."""
+def setup_notices(app: web.Application) -> None:
+    """Add the notice routes (the store is opened by `open_notices` once the service runs)."""
+    app[api.NOTICES] = api.NoticesSlot()
     app.add_routes(api.routes)
     app.add_routes(operator.routes)
     app.add_routes(operator_notice.routes)
     app.add_routes(operator_fleet.routes)
-    app.cleanup_ctx.append(notices_context(settings))
 
 
-def notices_context(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
-    async def context(app: web.Application) -> AsyncIterator[None]:
-        rt = app[RUNTIME]
-        store = open_store(settings.data_dir / "notices", settings.redis_url,
-                           settings.redis_prefix)
+@contextlib.asynccontextmanager
+async def open_notices(app: web.Application, settings: Settings, rt: Runtime
+                       ) -> AsyncIterator[NoticeService]:
+    """Open the notice store, set `rt.notices` and watch the store; close it at the end."""
+    store = open_store(settings.data_dir / "notices", settings.redis_url,
+                       settings.redis_prefix)
+    try:
         if isinstance(store, RedisStore):
             await store.check_persistence()
         service = NoticeService(store, rt)
@@ -43,16 +45,15 @@ def notices_context(settings: Settings) -> Callable[[web.Application], AsyncIter
             await service.start()
         except StoreUnavailable as exc:         # boards keep working; the watcher retries
             log.error("notice store unavailable at start: %s", exc)
-        app[api.NOTICES] = service
+        app[api.NOTICES].service = service
         rt.notices = service
         await service.refresh_boards()
         watcher = asyncio.create_task(service.watch())
         try:
-            yield
+            yield service
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
-            await store.close()
-
-    return context
+    finally:
+        await store.close()

@@ -20,6 +20,7 @@ from pydantic import ConfigDict, Field, FilePath, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from displays.service.config_errors import ConfigError, Location, did_you_mean, format_errors
+from feeds.region import Region, RegionError, parse_region
 
 Seconds = Annotated[int, Field(ge=1)]
 
@@ -49,6 +50,7 @@ def default_data_dir(env: Mapping[str, str] | None = None) -> Path:
 @dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class Settings:
     feed: str | None = None                   # path or URL; None = the bundled demo network
+    region: str | None = None                 # the part of the feed served (feeds.region syntax)
     realtime: tuple[str, ...] = ()            # GTFS-RT URLs or paths; () = simulated demo realtime
     redis_url: str | None = None              # None = in-process cache, single instance
     redis_prefix: Annotated[str, Field(min_length=1, max_length=64)] = "abfahrt:"
@@ -98,6 +100,11 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
+    @property
+    def region_filter(self) -> Region | None:
+        """The parsed region (checked by `load_settings`); None serves the whole feed."""
+        return parse_region(self.region) if self.region is not None else None
+
 
 def _words(raw: str) -> tuple[str, ...]:
     return tuple(raw.split())
@@ -135,6 +142,7 @@ def _lower(raw: str) -> str:
 # The one list of environment variables: name -> (Settings field, how to read the text).
 ENV: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "ABFAHRT_FEED": ("feed", None),
+    "ABFAHRT_REGION": ("region", None),
     "ABFAHRT_REALTIME": ("realtime", _words),
     "REDIS_URL": ("redis_url", None),
     "ABFAHRT_REDIS_PREFIX": ("redis_prefix", None),
@@ -219,6 +227,11 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: object) -> 
     if settings.default_limit > settings.max_limit:
         problems.append(f"ABFAHRT_DEFAULT_LIMIT={settings.default_limit} is above "
                         f"ABFAHRT_MAX_LIMIT={settings.max_limit}")
+    if settings.region is not None:
+        try:
+            parse_region(settings.region)
+        except RegionError as exc:
+            problems.append(f"{origin.get('region', 'region')}: {exc}")
     if problems:
         raise SettingsError(problems)
     return settings

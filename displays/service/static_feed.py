@@ -20,7 +20,8 @@ from displays.service.clock import Clock
 from displays.service.settings import Settings
 from displays.service.static_build import build_timetable, keep_last_good, open_last_good
 from displays.service.static_fetch import download_static
-from feeds import FeedError, Timetable
+from feeds import FeedError, Region, Timetable
+from feeds.progress import ProgressCallback, no_progress
 
 log = logging.getLogger("abfahrt.static")
 
@@ -44,6 +45,11 @@ class StaticFeed:
     last_modified: str | None = None
     built: bool = True                 # whether those bytes built (False: still broken)
     last_error: str | None = None      # the error those bytes gave
+    progress: ProgressCallback = no_progress   # told the phases of every build
+
+    @property
+    def region(self) -> Region | None:
+        return self.settings.region_filter
 
     @property
     def source(self) -> str | None:
@@ -76,7 +82,8 @@ class StaticFeed:
         """Build the zip at `path`; remember the outcome for the next 304."""
         try:
             tt = await build_timetable(path, self.settings.cache_dir, self.memory_limit,
-                                       in_process=self.source is None)
+                                       region=self.region, in_process=self.source is None,
+                                       progress=self.progress)
         except FeedError as exc:
             self.built, self.last_error = False, str(exc)
             raise
@@ -86,7 +93,8 @@ class StaticFeed:
             raise FeedError(self.last_error) from exc
         self.built, self.last_error = True, None
         if self.source is not None:       # a copy of the zip: not on the event loop
-            await asyncio.to_thread(keep_last_good, self.folder, self.source, path, tt)
+            await asyncio.to_thread(keep_last_good, self.folder, self.source, path, tt,
+                                    self.region)
         return tt
 
     async def load_initial(self, session: aiohttp.ClientSession) -> Loaded:
@@ -100,7 +108,7 @@ class StaticFeed:
             if self.source is None:
                 raise
             tt = await open_last_good(self.folder, self.source, self.settings.cache_dir,
-                                      self.memory_limit)
+                                      self.memory_limit, self.region, self.progress)
             if tt is None:
                 said = str(exc) if self.source in str(exc) else f"{self.source}: {exc}"
                 raise NoLastGood(f"{said} (and no last good timetable of it is kept in "

@@ -11,7 +11,7 @@ from displays.board.document import iso
 from displays.service.board_cache import CachedBoard, document_etag
 from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from displays.web.http import (
     client_key,
     conditional,
@@ -96,7 +96,7 @@ def serve_board_json(request: web.Request, rt: Runtime, board: CachedBoard, now:
 
 @routes.get("/api/v1/stops")
 async def search_stops(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     query = request.query.get("q", "")
     if not query.strip() or len(query) > 100:
         raise ParamError("q: a search text of 1 to 100 characters is required")
@@ -107,7 +107,7 @@ async def search_stops(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/stops/nearby")
 async def nearby_stops(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     lat = parse_float(request.query, "lat", -90, 90)
     lon = parse_float(request.query, "lon", -180, 180)
     radius = parse_int(request.query, "radius", 500, 1, 5000)
@@ -118,7 +118,7 @@ async def nearby_stops(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/stops/{stop_id}/departures")
 async def stop_departures(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     stop = stop_or_404(rt, request.match_info["stop_id"])
     q = request.query
     lang = negotiate_lang(q, request.headers.get("Accept-Language"))
@@ -138,7 +138,7 @@ async def stop_departures(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/displays")
 async def list_displays(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     now = rt.now()
     out = []
     contacts = rt.contacts
@@ -164,7 +164,7 @@ async def list_displays(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/displays/{display_id}")
 async def display_json(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     board = await display_board_or_404(rt, request.match_info["display_id"],
                                        poller(request, rt))
     return serve_board_json(request, rt, board, rt.now())
@@ -195,7 +195,7 @@ async def display_board_or_404(rt: Runtime, display_id: str, address: str | None
 
 @routes.get("/api/v1/alerts")
 async def alerts(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
     now = rt.now()
     items: list[dict[str, Any]] = []
@@ -208,7 +208,7 @@ async def alerts(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/status")
 async def status(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     now = rt.now()
     fs = rt.feed_status
 
@@ -219,6 +219,7 @@ async def status(request: web.Request) -> web.Response:
         "instance": rt.instance_id, "leader": rt.is_leader, "demo": rt.settings.demo,
         "now": when(now),
         "static": {"source": fs.source, "version": fs.version, "feed_hash": fs.feed_hash,
+                   "region": rt.tt.region, "stops": len(rt.tt.stop_ids),
                    "loaded_at": when(fs.loaded_at), "loaded_at_epoch": fs.loaded_at,
                    "last_check": when(fs.last_check), "last_check_epoch": fs.last_check,
                    "error": fs.error, "excluded": fs.excluded,
@@ -236,7 +237,7 @@ async def status(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/openapi.json")
 async def openapi(request: web.Request) -> web.Response:
-    settings = request.app[RUNTIME].settings
+    settings = runtime(request.app).settings
     return json_response(openapi_document(settings.default_limit, settings.max_limit),
                          headers={"Cache-Control": "public, max-age=3600"})
 

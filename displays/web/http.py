@@ -14,6 +14,7 @@ from aiohttp.typedefs import Middleware
 
 from displays.service.board_cache import CachedBoard
 from displays.service.metrics import Metrics
+from displays.service.startup import Startup
 from displays.web.params import ParamError
 from displays.web.rate_limit import RateLimiter, retry_after
 
@@ -27,6 +28,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 BOARD_PAGES = ("/displays/",)       # display pages: the fleet view shows them framed
+STARTING_RETRY_S = 5                # Retry-After while the first timetable is loading
 
 
 CORS_PREFLIGHT = {
@@ -153,7 +155,10 @@ def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
 
 def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
                     limiter: RateLimiter | None = None,
-                    trusted_proxies: tuple[str, ...] = ()) -> Middleware:
+                    trusted_proxies: tuple[str, ...] = (),
+                    startup: Startup | None = None) -> Middleware:
+    """The one middleware: CORS preflight, rate limit, errors, security headers, metrics; and
+    while `startup` is not ready, 503 "starting" for every route it does not leave open."""
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         started = time.perf_counter()
@@ -165,6 +170,12 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
             return web.Response(status=204, headers=CORS_PREFLIGHT)
         try:
             try:
+                if startup is not None and not startup.ready \
+                        and request.path not in startup.open_paths:
+                    raise web.HTTPServiceUnavailable(
+                        text="starting: the timetable is being loaded, try again shortly / "
+                             "startet: der Fahrplan wird geladen",
+                        headers={"Retry-After": str(STARTING_RETRY_S)})
                 if limiter is not None and is_limited(request.path):
                     wait = limiter.check(client_key(request, trusted_proxies))
                     if wait:

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from displays.service.feed_health import validity_text
 from displays.service.runtime import Runtime
-from displays.web.appkeys import RUNTIME
-from displays.web.http import json_response
+from displays.web.appkeys import STARTUP, runtime
+from displays.web.http import STARTING_RETRY_S, json_response
 
 routes = web.RouteTableDef()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -41,8 +41,13 @@ async def degradations(rt: Runtime) -> list[tuple[str, str]]:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """200 while boards can be served; 'degraded' names what is missing and says why."""
-    rt = request.app[RUNTIME]
+    """200 while boards can be served; 'degraded' names what is missing and says why; 503
+    "building" with the phase and progress while the first timetable is built."""
+    startup = request.app.get(STARTUP)
+    if startup is not None and not startup.ready:       # the first timetable is not served yet
+        return json_response(startup.document(), 503,
+                             headers={**NO_STORE, "Retry-After": str(STARTING_RETRY_S)})
+    rt = runtime(request.app)
     found = await degradations(rt)
     body: dict[str, Any] = {
         "status": "degraded" if found else "ready", "missing": [n for n, _ in found],
@@ -58,6 +63,6 @@ async def readyz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """The Prometheus text exposition of this instance (displays.service.metrics)."""
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     return web.Response(body=rt.metrics.exposition(), headers={
         "Content-Type": "text/plain; version=0.0.4; charset=utf-8", **NO_STORE})

@@ -29,7 +29,7 @@ from displays.web.api import (
     poller,
     stop_or_404,
 )
-from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
+from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
 from displays.web.http import conditional, serve_rendering
 from displays.web.params import ParamError, parse_int
 
@@ -135,7 +135,7 @@ async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
 
 @routes.get("/stops/{stop_id}")
 async def stop_page(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["stop_id"])
     stop = stop_or_404(rt, raw)
     lang = page_lang(request, rt.settings.default_lang)
@@ -150,7 +150,7 @@ async def stop_page(request: web.Request) -> web.Response:
 
 @routes.get("/displays/{display_id}")
 async def display_page(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
     board = await display_board_or_404(rt, raw, poller(request, rt))
     display = rt.displays[raw]
@@ -187,7 +187,7 @@ async def font_file(request: web.Request) -> web.FileResponse:
 
 @routes.get("/routes.css")
 async def route_stylesheet(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     seen: set[str] = set()
     rules = []
     for route in rt.tt.routes:
@@ -204,7 +204,7 @@ INDEX_LIST_MAX = 300        # more stations than this: the index asks for a sear
 
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     lang = page_lang(request, rt.settings.default_lang)
     query = request.query.get("q", "").strip()[:100]
     now = rt.now()

@@ -23,7 +23,7 @@ from displays.web.api import (
     max_age,
     stop_or_404,
 )
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from displays.web.http import conditional, etag_matches
 from displays.web.pages import page_lang
 from displays.web.params import ParamError
@@ -77,7 +77,7 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
 
 @routes.get("/stops/{stop_id}/" + NAME)
 async def stop_readout(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     stop = stop_or_404(rt, request.match_info["stop_id"])
     lang = page_lang(request, rt.settings.default_lang)
     board = await cached_stop_board(rt, stop, lang, rt.now())
@@ -86,7 +86,7 @@ async def stop_readout(request: web.Request) -> web.Response:
 
 @routes.get("/displays/{display_id}/" + NAME)
 async def display_readout(request: web.Request) -> web.Response:
-    rt = request.app[RUNTIME]
+    rt = runtime(request.app)
     display_id = request.match_info["display_id"][:MAX_ID_LEN]
     board = await display_board_or_404(rt, display_id, None)   # a readout is no poll
     display = rt.displays[display_id]

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from tests.displays.test_service import assert_valid
 from tests.instants import BERLIN, DEMO_INSTANTS, suite_settings
 
@@ -38,7 +38,7 @@ def epoch(text: str) -> float:
 async def test_departures_are_capped_by_default_at_every_hour(demo_at: tuple[Client, int]
                                                               ) -> None:
     client, at = demo_at
-    settings = client.app[RUNTIME].settings
+    settings = runtime(client.app).settings
     too_many = await client.get(f"/api/v1/stops/{HBF}/departures",
                                 params={"limit": str(settings.max_limit + 1)})
     assert too_many.status == 400        # out of range is refused, never silently capped
@@ -76,7 +76,7 @@ async def test_hauptbahnhof_is_never_empty_for_two_hours(demo_at: tuple[Client, 
 
 async def test_every_board_answers_at_every_hour(demo_at: tuple[Client, int]) -> None:
     client, _ = demo_at
-    rt = client.app[RUNTIME]
+    rt = runtime(client.app)
     assert (await (await client.get("/readyz")).json())["status"] == "ready"
     for display in rt.displays.values():
         document = await (await client.get(f"/api/v1/displays/{display.id}")).json()

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient
 
 from displays.cli.log_format import setup_logging
 from displays.service.jobs import refresh_boards
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from tests.faults.harness import ServiceProcess
 
 Client = TestClient[Any, Any]
@@ -56,7 +56,7 @@ def test_text_on_a_terminal_json_otherwise_at_the_chosen_level() -> None:
 
 async def test_the_periodic_refresh_is_debug_and_staleness_is_logged_once(
         client: Client, caplog: pytest.LogCaptureFixture) -> None:
-    rt = client.app[RUNTIME]
+    rt = runtime(client.app)
     assert rt.realtime is not None
     with caplog.at_level(logging.DEBUG, logger="abfahrt"):
         await refresh_boards(rt)

@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient
 from displays.app import create_app
 from displays.service.jobs import refresh_boards
 from displays.service.settings import Settings
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from realtime.state import RealtimeState
 from tests.instants import suite_settings
 
@@ -59,7 +59,7 @@ async def test_two_instances_one_leader_same_etags(aiohttp_client: Any, tmp_path
     assert html[0] == html[1]
 
     # the leader's boards change (realtime dropped): the follower learns it through pub/sub
-    leader_rt = leader.app[RUNTIME]
+    leader_rt = runtime(leader.app)
     leader_rt.realtime.state = RealtimeState()
     leader_rt.realtime.raw.clear()
     assert await refresh_boards(leader_rt) > 0
@@ -94,11 +94,11 @@ async def test_contacts_and_asked_stops_are_shared(aiohttp_client: Any, tmp_path
                                                  redis_prefix)
     assert (await follower.get("/displays/hoefchen-epaper")).status == 200
     assert (await follower.get("/api/v1/stops/de:07315:1016/departures")).status == 200
-    await sync_contacts(follower.app[RUNTIME])
-    await sync_contacts(leader.app[RUNTIME])
+    await sync_contacts(runtime(follower.app))
+    await sync_contacts(runtime(leader.app))
     listed = await (await leader.get("/api/v1/displays")).json()
     epaper = next(d for d in listed["displays"] if d["id"] == "hoefchen-epaper")
     assert epaper["online"] is True
-    assert "stop:de:de:07315:1016" in leader.app[RUNTIME].recent_stops
-    await refresh_boards(leader.app[RUNTIME])
-    assert "stop:de:de:07315:1016" in leader.app[RUNTIME].cache.hot
+    assert "stop:de:de:07315:1016" in runtime(leader.app).recent_stops
+    await refresh_boards(runtime(leader.app))
+    assert "stop:de:de:07315:1016" in runtime(leader.app).cache.hot

@@ -271,8 +271,8 @@ async def test_metrics_follow_the_prometheus_conventions(client: Client) -> None
 
 async def test_boards_refresh_when_the_realtime_job_is_late(client: Client) -> None:
     from displays.service.jobs import refresh_if_due
-    from displays.web.appkeys import RUNTIME
-    rt = client.app[RUNTIME]
+    from displays.web.appkeys import runtime
+    rt = runtime(client.app)
     rt.clock = FakeClock(SUITE_AT)
     count = rt.refresh_count
     rt.last_refresh_at = rt.now()
@@ -327,8 +327,8 @@ async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None
     """Same departures, later instant: the clock and countdowns move on; the JSON ETag stays."""
     from displays.board.wording import clock
     from displays.service import jobs
-    from displays.web.appkeys import RUNTIME
-    rt = client.app[RUNTIME]
+    from displays.web.appkeys import runtime
+    rt = runtime(client.app)
     rt.clock = FakeClock(rt.now())
     first_text = await (await client.get(f"/stops/{HBF}.txt")).text()
     first_json = await client.get(f"/api/v1/stops/{HBF}/departures")
@@ -346,8 +346,8 @@ async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None
 
 async def test_display_whose_stops_vanished_is_503_not_500(client: Client) -> None:
     from displays.board.display import BoardFilter, Display
-    from displays.web.appkeys import RUNTIME
-    rt = client.app[RUNTIME]
+    from displays.web.appkeys import runtime
+    rt = runtime(client.app)
     rt.displays["gone"] = Display(id="gone", name="Gone", stops=("de:07315:9999",),
                                   filter=BoardFilter())
     for path in ("/displays/gone", "/api/v1/displays/gone", "/displays/gone.txt"):
@@ -380,9 +380,9 @@ async def test_leader_refreshes_only_the_most_recently_asked_stops(aiohttp_clien
                                                                    tmp_path: Any) -> None:
     from displays.app import create_app
     from displays.service.jobs import refresh_boards
-    from displays.web.appkeys import RUNTIME
+    from displays.web.appkeys import runtime
     client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path, max_recent_stops=2)))
-    rt = client.app[RUNTIME]
+    rt = runtime(client.app)
     for stop in ("de:07315:1002", "de:07315:1003", "de:07315:1004"):
         assert (await client.get(f"/api/v1/stops/{stop}/departures")).status == 200
     rt.recent_stops["stop:de:de:07315:1002"] -= 5      # the oldest ask

@@ -20,7 +20,7 @@ from displays.app import create_app
 from displays.service.espeak import EspeakEngine, Pcm
 from displays.service.keys import Keys
 from displays.service.speech import Speech, SpeechUnavailable
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from tests.cdp import browser
 from tests.instants import suite_settings
 
@@ -58,7 +58,7 @@ async def test_audio_files_decode_and_last_as_long_as_their_text(client: Client)
 
 
 async def test_audio_is_made_once_and_answered_304(client: Client) -> None:
-    speech = client.app[RUNTIME].speech
+    speech = runtime(client.app).speech
     first = await client.get("/stops/de:07315:1003/readout.mp3")
     made = speech.syntheses
     assert first.status == 200 and made >= 1
@@ -109,7 +109,7 @@ async def test_without_an_engine_text_works_audio_is_503_boards_unaffected(
     page = await (await client.get("/displays/hbf-tram")).text()
     assert (await client.get("/displays/hbf-tram")).status == 200 and "Abfahrt" in page
     # an engine that fails at run time: a 503 naming it, and the boards go on
-    client.app[RUNTIME].speech = Speech(BrokenEngine())
+    runtime(client.app).speech = Speech(BrokenEngine())
     broken = await client.get("/stops/de:07315:1001/readout.wav")
     assert broken.status == 503 and "the voice crashed" in await broken.text()
     assert (await client.get("/stops/de:07315:1001")).status == 200
@@ -139,7 +139,7 @@ class SlowEngine:
 
 async def test_synthesis_is_capped_and_never_blocks_boards(client: Client) -> None:
     engine = SlowEngine()
-    client.app[RUNTIME].speech = Speech(engine, concurrency=1)
+    runtime(client.app).speech = Speech(engine, concurrency=1)
     stops = ("de:07315:1001", "de:07315:1002", "de:07315:1003")
     audio = [asyncio.create_task(client.get(f"/stops/{s}/readout.wav")) for s in stops]
     await asyncio.sleep(0.2)

@@ -91,7 +91,8 @@ class ServiceProcess:
             if self.process is None or self.process.poll() is not None:
                 raise RuntimeError(f"abfahrt serve exited during start-up:\n{self.log_tail()}")
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                # the server answers at once; /readyz says 200 once boards can be served
+                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as response:
                     if response.status == 200:
                         return
             except (urllib.error.URLError, OSError):

@@ -20,7 +20,7 @@ from displays.demo.network import build_demo_feed
 from displays.service.displays_file import default_displays_file
 from displays.service.jobs import check_static
 from displays.service.static_feed import StaticFeed
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from tests.faults.harness import BERLIN, HBF, Upstream
 from tests.instants import SUITE_AT, suite_settings
 
@@ -81,7 +81,7 @@ async def test_broken_static_feed_keeps_the_old_timetable(
     settings = suite_settings(feed=static_upstream.server.url("/gtfs.zip"), data_dir=tmp_path,
                         displays_file=default_displays_file())
     client = await aiohttp_client(create_app(settings))
-    rt = client.app[RUNTIME]
+    rt = runtime(client.app)
     old_tt = rt.tt
     before = await (await client.get(f"/api/v1/stops/{HBF}/departures")).json()
     assert before["departures"]

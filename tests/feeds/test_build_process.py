@@ -74,3 +74,27 @@ def test_progress_printer_writes_phases_and_throttles_rows() -> None:
                      "timetable build: stop_times 100 of ~1,000 rows (10%)",
                      "timetable build: stop_times 500 of ~1,000 rows (50%)",
                      "timetable build: build"]
+
+
+def test_a_cancelled_build_ends_its_child_and_leaves_no_cache(shared_data: Path,
+                                                              tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from feeds import FeedBuildFailed
+
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def progress(event: Progress) -> None:
+        seen.append(event.phase)
+        if event.phase == "stop_times":          # mid-build: cancel from the caller's side
+            cancel.set()
+
+    started = time.monotonic()
+    with pytest.raises(FeedBuildFailed, match="cancelled"):
+        build_timetable_cache(shared_data / "hart-2018" / "gtfs.zip", tmp_path / "cache",
+                              progress=progress, cancel=cancel)
+    assert "stop_times" in seen and "write" not in seen
+    assert time.monotonic() - started < 20
+    assert not list((tmp_path / "cache").glob("timetable-*"))

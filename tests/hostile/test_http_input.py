@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from tests.instants import suite_settings
 
 Client = TestClient[Any, Any]
@@ -82,7 +82,7 @@ async def test_hostile_parameters_are_rejected_or_capped(client: Client, path: s
     assert response.status in (200, 400, 404), response.status
     if response.status == 200 and path.endswith("/departures"):
         document = await response.json()
-        settings = client.app[RUNTIME].settings
+        settings = runtime(client.app).settings
         cap = settings.max_limit if "limit" in params else settings.default_limit
         assert len(document["departures"]) <= cap
     if response.status == 400 and response.content_type == "application/json":

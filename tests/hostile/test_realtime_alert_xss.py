@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from displays.app import create_app
 from displays.service.jobs import refresh_boards
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from realtime.parse import encode_feed_dict, parse_feed
 from tests.instants import suite_settings
 from tests.notices.test_xss import PAYLOADS, assert_inert
@@ -20,7 +20,7 @@ HBF = "de:07315:1001"
 
 async def test_upstream_alert_payloads_are_inert(aiohttp_client: Any, tmp_path: Path) -> None:
     client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path)))
-    rt = client.app[RUNTIME]
+    rt = runtime(client.app)
     now = rt.now()
     feed = {"header": {"gtfsRealtimeVersion": "2.0", "timestamp": str(now)},
             "entity": [{"id": f"xss-{i}", "alert": {

@@ -291,7 +291,7 @@ async def test_redis_backed_service_shares_notices(redis_service: Service,
                                     headers={"Authorization": f"Bearer {tokens[1]}",
                                              "If-Match": '"1"'})
     assert withdrawn.status == 200
-    first = redis_service.client.app[NOTICES]
+    first = redis_service.client.app[NOTICES].service
 
     async def first_sees_it() -> bool:
         return first.notices[created["id"]].status.value == "withdrawn"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from displays.service.stop_search import StopSearch
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import runtime
 from feeds import load_timetable
 from tests.instants import suite_settings
 from tests.notices.conftest import ClientFactory, Service, start_service
@@ -102,7 +102,7 @@ async def test_the_editor_on_a_large_network(aiohttp_client: ClientFactory, larg
                                              tmp_path: Path) -> None:
     svc: Service = await start_service(aiohttp_client, suite_settings(
         feed=str(large_feed), data_dir=tmp_path))
-    assert len(svc.client.app[RUNTIME].search.candidates) > 50_000
+    assert len(runtime(svc.client.app).search.candidates) > 50_000
     html = await sign_in(svc, svc.operator)
     assert len(html) < 60_000, f"the page is {len(html)} bytes: it lists the network"
     started = time.perf_counter()
