@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
+from displays.board.message import whole_text
 from displays.board.paging import plain, split_pages, turn
 from displays.board.wording import clock, countdown, label
 
@@ -69,11 +70,7 @@ class Message:
     @property
     def text(self) -> str:
         """Header and description as one text (the description alone when it repeats it)."""
-        if not self.description:
-            return self.header
-        if plain(self.description).startswith(plain(self.header)):
-            return self.description
-        return f"{self.header}: {self.description}"
+        return whole_text(self.header, self.description, ": ")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
+from displays.board.message import whole_text
 from displays.board.paging import plain
 from displays.board.pillar import Row, build_pillar, timetable_line
 
@@ -189,8 +190,7 @@ def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
         text = alert.get("audio") if alert.get("source") == "operator" else None
         if not text:
             header, detail = alert.get("header") or "", alert.get("description") or ""
-            text = detail if plain(detail).startswith(plain(header)) else \
-                f"{header}. {detail}" if header and detail else header or detail
+            text = whole_text(header, detail, ". ") if header else detail
         spoken = speakable(text, lang, lexicon)
         if spoken:
             sentences.append(_w(lang, "notice", text=spoken.rstrip(".") + "."))

@@ -3,14 +3,16 @@ severity, source) plus the `display` and `priority` extras the pillars use.
 
 Header: the notice's explicit header in the language shown, else the first line of its text
 (cut to 200 characters with an ellipsis); the description is then the rest of the text (or the
-whole text when there is an explicit header or the first line was cut). English falls back to
-German when a notice has no English text.
+whole text when there is an explicit header or the first line was cut: boards then show and say
+the description alone, by the rule in `displays.board.message`). English falls back to German
+when a notice has no English text.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from displays.board.message import whole_text
 from displays.notices.model import Notice
 from displays.notices.validation import MAX_HEADER
 
@@ -39,7 +41,7 @@ def audio_text(notice: Notice, lang: str) -> str:
     if shown in notice.audio_text:
         return notice.audio_text[shown]
     header, description = header_and_description(notice, lang)
-    return f"{header}. {description}" if description else header
+    return whole_text(header, description, ". ")
 
 
 def notice_alert(notice: Notice, lang: str) -> dict[str, Any]:
