@@ -84,6 +84,11 @@ def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
                         page.refresh)
 
 
+def speech_on(rt: Runtime) -> bool:
+    """Whether readout audio can be had: else a page offers no "Vorlesen" that plays nothing."""
+    return rt.speech is not None and rt.speech.available
+
+
 async def respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
     response = await _respond(request, rt, page)
     response.headers["X-Clock"] = str(rt.now())     # the page script's clock, to the second
@@ -144,7 +149,8 @@ async def stop_page(request: web.Request) -> web.Response:
         board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
         theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
         width=_text_width(request, TEXT_WIDTH_DEFAULT),
-        audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}")
+        audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}"
+        if speech_on(rt) else None)
     return await respond(request, rt, page)
 
 
@@ -158,7 +164,8 @@ async def display_page(request: web.Request) -> web.Response:
         board=board, fmt=fmt, lang=display.lang, theme=_theme(request, display.theme),
         rows=display.rows, refresh=display.refresh_s,
         width=_text_width(request, display.line_width),
-        audio_path=f"/displays/{display.id}/readout.mp3" if display.audio else None)
+        audio_path=f"/displays/{display.id}/readout.mp3"
+        if display.audio and speech_on(rt) else None)
     return await respond(request, rt, page)
 
 

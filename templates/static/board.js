@@ -123,9 +123,8 @@
     if (!button || !audio || button.getAttribute("data-ready")) { return; }
     button.setAttribute("data-ready", "1");
     button.hidden = false;
-    function show(playing) {
+    function show(playing) {     // one fixed label: aria-pressed says whether it plays
       button.setAttribute("aria-pressed", playing ? "true" : "false");
-      button.textContent = button.getAttribute(playing ? "data-label-stop" : "data-label-play");
     }
     button.addEventListener("click", function () {
       if (!audio.paused) { audio.pause(); audio.currentTime = 0; show(false); return; }

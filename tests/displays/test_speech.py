@@ -176,6 +176,7 @@ async def test_the_button_plays_german_speech_in_chromium(client: Client, tmp_pa
               const a = document.querySelector('audio.readout');
               return { t: a.currentTime, d: a.duration, paused: a.paused, src: a.currentSrc,
                        pressed: document.querySelector('button.speak').getAttribute('aria-pressed'),
+                       label: document.querySelector('button.speak').textContent,
                        focused: document.activeElement.className }; })()""")
             if played["t"] > 1.0:
                 break
@@ -184,11 +185,62 @@ async def test_the_button_plays_german_speech_in_chromium(client: Client, tmp_pa
         assert played["src"].endswith("/displays/hbf-tram/readout.mp3")
         assert fits(played["d"], text), (played["d"], len(text.split()))
         assert played["pressed"] == "true" and played["focused"] == "speak"
+        assert played["label"] == "Vorlesen", "one fixed label; aria-pressed carries the state"
         await page.evaluate("document.querySelector('button.speak').click(); true")
         stopped = await page.evaluate("""(() => { const a = document.querySelector('audio.readout');
           return [a.paused, a.currentTime,
                   document.querySelector('button.speak').getAttribute('aria-pressed')]; })()""")
         assert stopped == [True, 0, "false"], "a second press stops it"
+
+
+async def test_no_button_or_link_when_there_is_no_speech(aiohttp_client: ClientFactory,
+                                                         tmp_path: Path) -> None:
+    """A blind rider must not find a button that plays nothing (ABFAHRT_SPEECH=none)."""
+    client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path,
+                                                            speech_engine="none")))
+    assert client.app[RUNTIME].speech is not None
+    assert not client.app[RUNTIME].speech.available
+    for url in ("/displays/hbf-tram", "/stops/de:07315:1001", "/stops/de:07315:1001?lang=en"):
+        page = await (await client.get(url)).text()
+        assert "Abfahrt" in page or "Departure" in page
+        assert 'class="speak' not in page and "readout." not in page, url
+    assert (await client.get("/displays/hbf-tram/readout.mp3")).status == 503
+    assert (await client.get("/displays/hbf-tram/readout")).status == 200, "text still there"
+
+
+SPEAK_SIZES = [(480, 272), (272, 480), (600, 448), (800, 480), (1024, 600), (1920, 1080),
+               (1080, 1920), (2160, 3840)]
+MEASURE_SPEAK = """(() => { const b = [...document.querySelectorAll('.speak, .speak-link')]
+  .find(e => getComputedStyle(e).display !== 'none' && !e.hidden);
+  if (!b) { return null; }
+  const r = b.getBoundingClientRect();
+  return { cls: b.className, h: r.height, w: r.width, bottom: r.bottom, right: r.right,
+           font: parseFloat(getComputedStyle(b).fontSize), text: b.textContent,
+           vw: innerWidth, vh: innerHeight }; })()"""
+
+
+@pytest.mark.parametrize("scripts", [True, False])
+async def test_the_button_is_large_on_every_screen(client: Client, tmp_path: Path,
+                                                   scripts: bool) -> None:
+    """≥ 44 px high (WCAG 2.5.5 target), type ≥ 16 px, wholly on screen: the button with
+    script, the link without."""
+    wrong = []
+    async with browser(tmp_path / "profile", scripts=scripts) as page:
+        for size in SPEAK_SIZES:
+            await page.viewport(*size)
+            await page.goto(str(client.make_url("/displays/hbf-tram")))
+            m = await page.evaluate(MEASURE_SPEAK)
+            if m is None:
+                wrong.append(f"{size}: no button")
+                continue
+            assert m["cls"] == ("speak" if scripts else "speak-link")
+            if m["h"] < 44 or m["w"] < 44 or m["font"] < 16:
+                wrong.append(f"{size}: {m['w']:.0f}x{m['h']:.0f} px, font {m['font']} px")
+            if m["bottom"] > m["vh"] + 0.5 or m["right"] > m["vw"] + 0.5:
+                wrong.append(f"{size}: off screen {m}")
+            if m["text"] != "Vorlesen":
+                wrong.append(f"{size}: label {m['text']!r}")
+    assert not wrong, wrong
 
 
 async def test_speech_unavailable_without_engine() -> None:
