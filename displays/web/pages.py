@@ -158,11 +158,14 @@ async def stop_page(request: web.Request) -> web.Response:
 async def display_page(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
-    board = await display_board_or_404(rt, raw, poller(request, rt))
+    display = rt.displays.get(raw)
+    lang = page_lang(request, display.lang if display is not None else "de")
+    rows = parse_int(request.query, "rows", display.rows if display is not None else 1, 1, 50)
+    board = await display_board_or_404(rt, raw, poller(request, rt), lang)
     display = rt.displays[raw]
     page = PageRequest(
-        board=board, fmt=fmt, lang=display.lang, theme=_theme(request, display.theme),
-        rows=display.rows, refresh=display.refresh_s,
+        board=board, fmt=fmt, lang=lang, theme=_theme(request, display.theme),
+        rows=rows, refresh=display.refresh_s,
         width=_text_width(request, display.line_width),
         audio_path=f"/displays/{display.id}/readout.mp3"
         if display.audio and speech_on(rt) else None)

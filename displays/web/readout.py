@@ -88,8 +88,10 @@ async def stop_readout(request: web.Request) -> web.Response:
 async def display_readout(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
     display_id = request.match_info["display_id"][:MAX_ID_LEN]
-    board = await display_board_or_404(rt, display_id, None)   # a readout is no poll
+    display = rt.displays.get(display_id)
+    lang = page_lang(request, display.lang if display is not None else "de")
+    board = await display_board_or_404(rt, display_id, None, lang)   # a readout is no poll
     display = rt.displays[display_id]
     if not display.audio and request.match_info["name"] != "readout":
         raise web.HTTPNotFound(text=f"display {display.id} has no audio (audio = false)")
-    return await respond(request, rt, board, display.lang, display.readout_rows)
+    return await respond(request, rt, board, lang, display.readout_rows)

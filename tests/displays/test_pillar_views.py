@@ -240,3 +240,25 @@ def test_landscape_screens_get_larger_notice_pages() -> None:
     one = render_board_html(make_environment(), short, theme="lcd", refresh=30, demo=False,
                             route_colours=True).decode()
     assert "fit-portrait" not in one and one.count('class="ticker pages') == 1
+
+
+async def test_display_pages_take_lang_and_rows_like_stop_pages(client: Client) -> None:
+    """`?lang=` overrides a display's language (page, text, readout); a bad value or rows out
+    of range is refused with 400, as on /stops."""
+    german = await (await client.get("/displays/uni-en?lang=de")).text()
+    assert '<html lang="de"' in german and "Abfahrt" in german and "Departure" not in german
+    english = await (await client.get("/displays/uni-en")).text()
+    assert '<html lang="en"' in english and "Departure" in english, "its own language stays"
+    text = await (await client.get("/displays/hbf-tram.txt?lang=en")).text()
+    assert "Platform" in text or "Live" in text or "As of" in text, text
+    spoken = await (await client.get("/displays/uni-en/readout?lang=de")).text()
+    assert spoken.startswith("Haltestelle "), spoken
+    assert (await (await client.get("/displays/uni-en/readout")).text()).startswith("Stop ")
+    for bad in ("lang=xx", "rows=0", "rows=51", "rows=zwei"):
+        for path in ("/displays/uni-en", "/displays/uni-en.txt", f"/stops/{HBF}"):
+            response = await client.get(f"{path}?{bad}")
+            assert response.status == 400, (path, bad, response.status)
+    assert (await client.get("/displays/uni-en/readout?lang=xx")).status == 400
+    few = await (await client.get("/displays/hbf-tram?rows=2")).text()
+    many = await (await client.get("/displays/hbf-tram?rows=12")).text()
+    assert few.count('<li class="row') == 2 < many.count('<li class="row')
