@@ -4,11 +4,16 @@
 The audio ETag is the hash of voice, language, text and format, so a poll for an unchanged
 readout is answered 304 without touching the engine. Without an engine the audio is a 503
 with a plain message; the text still answers and the boards are never affected.
+
+Audio costs a synthesis, so it is rate limited per client (AUDIO_PER_MIN) and queued in a
+bounded queue (503 with Retry-After beyond it). A configured pillar's own readout (its
+"Vorlesen" button, in its language) is exempt from the limit and served first.
 """
 
 from __future__ import annotations
 
 import hashlib
+import weakref
 
 from aiohttp import web
 
@@ -16,6 +21,7 @@ from displays.board.readout import Readout, build_readout
 from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
 from displays.service.speech import FORMATS, SpeechUnavailable
+from displays.service.speech_lanes import SpeechBusy
 from displays.web.api import (
     MAX_ID_LEN,
     cached_stop_board,
@@ -24,12 +30,17 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import RUNTIME
-from displays.web.http import conditional, etag_matches
+from displays.web.http import client_key, conditional, etag_matches
 from displays.web.pages import page_lang
 from displays.web.params import ParamError
+from displays.web.rate_limit import RateLimiter, retry_after
 
 routes = web.RouteTableDef()
 NAME = r"{name:readout(\.(mp3|ogg|wav))?}"
+AUDIO_PER_MIN = 12          # readout audio per client and minute (a burst of 10), pillars apart
+BUSY_RETRY_S = "5"          # Retry-After when too many readouts wait for the voice
+_LIMITERS: weakref.WeakKeyDictionary[web.Application, RateLimiter] = \
+    weakref.WeakKeyDictionary()
 
 
 def readout_of(rt: Runtime, board: CachedBoard, lang: str, count: int | None) -> Readout:
@@ -38,8 +49,18 @@ def readout_of(rt: Runtime, board: CachedBoard, lang: str, count: int | None) ->
                          rt.settings.countdown_horizon_min)
 
 
+def limiter_of(app: web.Application) -> RateLimiter:
+    """The app's per-client limit on readout audio (made with the first request for it)."""
+    limiter = _LIMITERS.get(app)
+    if limiter is None:
+        limiter = _LIMITERS[app] = RateLimiter(AUDIO_PER_MIN)
+    return limiter
+
+
 async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: str,
-                  count: int | None) -> web.Response:
+                  count: int | None, pillar: bool = False) -> web.Response:
+    """The readout as text or audio; `pillar`: a configured display's own readout (its button),
+    never rate limited and served first by the voice."""
     readout = readout_of(rt, board, lang, count)
     age = max_age(rt, board, rt.now())
     name = request.match_info["name"]
@@ -63,8 +84,16 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
     if etag_matches(request, etag):          # unchanged: answered without the engine
         return conditional(request, etag=etag, body=b"", content_type=FORMATS[fmt].content_type,
                            max_age=age, vary="Accept-Encoding")
+    if not pillar:
+        wait = limiter_of(request.app).check(client_key(request, rt.settings.trusted_proxies))
+        if wait:
+            raise web.HTTPTooManyRequests(text="too many readouts asked for, slow down",
+                                          headers={"Retry-After": retry_after(wait)})
     try:
-        body = await speech.audio(readout.text, readout.ssml, lang, fmt)
+        body = await speech.audio(readout.text, readout.ssml, lang, fmt, priority=pillar)
+    except SpeechBusy as exc:
+        raise web.HTTPServiceUnavailable(text=f"no audio right now: {exc}; try again shortly",
+                                         headers={"Retry-After": BUSY_RETRY_S}) from exc
     except SpeechUnavailable as exc:
         raise web.HTTPServiceUnavailable(text=f"no audio: {exc}",
                                          headers={"Retry-After": "60"}) from exc
@@ -94,4 +123,5 @@ async def display_readout(request: web.Request) -> web.Response:
     display = rt.displays[display_id]
     if not display.audio and request.match_info["name"] != "readout":
         raise web.HTTPNotFound(text=f"display {display.id} has no audio (audio = false)")
-    return await respond(request, rt, board, lang, display.readout_rows)
+    return await respond(request, rt, board, lang, display.readout_rows,
+                         pillar=lang == display.lang)

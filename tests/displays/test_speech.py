@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from displays.app import create_app
 from displays.service.espeak import EspeakEngine, Pcm
 from displays.service.keys import Keys
-from displays.service.speech import Speech, SpeechUnavailable
+from displays.service.speech import MAX_WAITING, Speech, SpeechUnavailable
+from displays.service.speech_lanes import Lanes, SpeechBusy
 from displays.web.appkeys import RUNTIME
 from tests.cdp import browser
 from tests.instants import suite_settings
@@ -251,3 +252,59 @@ async def test_speech_unavailable_without_engine() -> None:
         assert "nothing installed" in str(exc)
     else:
         raise AssertionError("audio without an engine must raise")
+
+
+async def test_a_flood_of_readouts_cannot_keep_a_pillar_silent(client: Client) -> None:
+    """One client asks for 24 other stops' audio at once: it is rate limited (429) and the
+    queue is bounded (503), both with Retry-After; a pillar's button pressed during the flood
+    waits for one synthesis at most, not for the whole flood."""
+    engine = SlowEngine()
+    rt = client.app[RUNTIME]
+    rt.speech = Speech(engine, concurrency=1)
+    stops = [rt.tt.stop_id(i) for i in list(rt.search.candidates)
+             if rt.tt.stop_id(i) != "de:07315:1001"][:12]
+    assert len(stops) == 12
+    flood = [asyncio.create_task(client.get(f"/stops/{s}/readout.wav?lang={lang}"))
+             for s in stops for lang in ("de", "en")]
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    press = await client.get("/displays/hbf-tram/readout.wav")
+    waited = time.perf_counter() - started
+    assert press.status == 200, await press.text()
+    assert waited < 2 * 0.8 + 0.6, f"the pillar waited {waited:.1f} s behind the flood"
+    answers = await asyncio.gather(*flood)
+    statuses = sorted(r.status for r in answers)
+    assert statuses.count(429) >= 10, statuses
+    assert 503 in statuses and 200 in statuses, statuses
+    assert all(r.headers.get("Retry-After") for r in answers if r.status in (429, 503))
+    assert statuses.count(200) <= 1 + MAX_WAITING, statuses
+    assert engine.most == 1
+    assert (await client.get("/stops/de:07315:1001")).status == 200, "boards unaffected"
+
+
+async def test_lanes_serve_pillars_first_bound_the_queue_and_survive_cancellation() -> None:
+    lanes = Lanes(concurrency=1, max_waiting=2, max_waiting_priority=1)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def job(name: str, priority: bool) -> None:
+        async with lanes.slot(priority):
+            order.append(name)
+            await gate.wait()
+
+    first = asyncio.create_task(job("first", False))
+    await asyncio.sleep(0)
+    others = [asyncio.create_task(job("stop-a", False)), asyncio.create_task(job("stop-b", False))]
+    await asyncio.sleep(0)
+    with pytest.raises(SpeechBusy):
+        await job("stop-c", False)                  # the ordinary lane is full
+    cancelled = others.pop()
+    cancelled.cancel()                              # a client that gave up frees its place
+    await asyncio.sleep(0)
+    others.append(asyncio.create_task(job("stop-c", False)))
+    pillar = asyncio.create_task(job("pillar", True))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, pillar, *others)
+    assert order == ["first", "pillar", "stop-a", "stop-c"]
+    assert lanes.free == 1 and not lanes.queued(True) and not lanes.queued(False)
