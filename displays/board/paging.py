@@ -8,8 +8,21 @@ anywhere). Which page comes first turns with the refresh period, so a screen tha
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 CONTROL = {"Cc", "Cf", "Cs", "Co", "Cn"}
+
+
+class Page(str):
+    """A page of notice text; `lang` names its language when it is not the board's (a German
+    notice on an English board), so the page can say so (HTML `lang`)."""
+
+    lang: str | None
+
+    def __new__(cls, text: str, lang: str | None = None) -> Page:
+        page = super().__new__(cls, text)
+        page.lang = lang
+        return page
 
 
 def plain(text: str) -> str:
@@ -48,9 +61,9 @@ def split_pages(text: str, max_chars: int) -> list[str]:
     return [f"{page} ({i}/{len(pages)})" for i, page in enumerate(pages, 1)]
 
 
-def turn(pages: list[str], at: int, period_s: int) -> tuple[str, ...]:
+def turn(pages: Sequence[str], at: int, period_s: int) -> tuple[str, ...]:
     """Return the pages rotated so that each refresh period starts with the next page."""
     if len(pages) < 2:
         return tuple(pages)
     start = (at // max(period_s, 1)) % len(pages)
-    return tuple(pages[start:] + pages[:start])
+    return (*pages[start:], *pages[:start])

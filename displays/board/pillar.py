@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
 from displays.board.message import whole_text
-from displays.board.paging import plain, split_pages, turn
+from displays.board.paging import Page, plain, split_pages, turn
 from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
@@ -66,6 +66,7 @@ class Message:
 
     header: str
     description: str | None
+    lang: str | None = None     # the text's language when it is not the board's
 
     @property
     def text(self) -> str:
@@ -157,14 +158,16 @@ def status_line(document: dict[str, Any], lang: str, at: int, zone: ZoneInfo) ->
     return label(lang, "schedule_only", time=clock(at, zone))
 
 
-def _messages(document: dict[str, Any]) -> dict[str, list[Message]]:
+def _messages(document: dict[str, Any], lang: str) -> dict[str, list[Message]]:
     by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
     for alert in document["alerts"]:
         header = plain(alert.get("header") or alert.get("description") or "")
         if header:
             kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
             detail = plain(alert.get("description") or "") if alert.get("header") else None
-            by_kind[kind].append(Message(header, detail or None))
+            other = alert.get("lang")
+            by_kind[kind].append(Message(header, detail or None,
+                                         other if other and other != lang else None))
     return by_kind
 
 
@@ -186,10 +189,11 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
     built = tuple(build_row(d, at, zone, lang, horizon_min, abbreviations) for d in departures)
     display = document.get("display") or {}
     title = display.get("title") or display.get("name") or document["stop"]["name"]
-    by_kind = _messages(document)
+    by_kind = _messages(document, lang)
 
     def pages(messages: list[Message], size: int) -> tuple[str, ...]:
-        return turn([p for m in messages for p in split_pages(m.text, size)], at, refresh_s)
+        return turn([Page(p, m.lang) for m in messages for p in split_pages(m.text, size)],
+                    at, refresh_s)
 
     def wide(kind: str, sizes: tuple[int, int]) -> tuple[str, ...]:
         return pages(by_kind[kind], sizes[1])
