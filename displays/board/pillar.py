@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from displays.board.lexicon import Lexicon
 from displays.board.message import whole_text
 from displays.board.paging import Page, plain, split_pages, turn
+from displays.board.themes import badge_class
 from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
@@ -52,6 +53,11 @@ class Row:
     rail: bool
     epoch: int              # effective departure, for the countdown script
     delay_s: int | None = None
+
+    @property
+    def badge(self) -> str | None:
+        """The line badge's CSS class (route colours), None without a route colour."""
+        return badge_class(self.colour, self.text_colour) if self.colour else None
 
     @property
     def destination_parts(self) -> list[str]:

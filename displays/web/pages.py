@@ -17,7 +17,7 @@ from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, rend
 from displays.board.html import render_board_html
 from displays.board.pillar import Pillar, build_pillar
 from displays.board.text import MIN_TEXT_WIDTH, text_board
-from displays.board.themes import THEMES, theme_css
+from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
@@ -198,14 +198,8 @@ async def font_file(request: web.Request) -> web.FileResponse:
 @routes.get("/routes.css")
 async def route_stylesheet(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
-    seen: set[str] = set()
-    rules = []
-    for route in rt.tt.routes:
-        if route.color and route.color not in seen:
-            seen.add(route.color)
-            text = route.text_color or "FFFFFF"
-            rules.append(f".c-{route.color}{{background:#{route.color};color:#{text}}}")
-    return web.Response(text="\n".join(rules), content_type="text/css",
+    css = routes_css((route.color, route.text_color) for route in rt.tt.routes)
+    return web.Response(text=css, content_type="text/css",
                         headers={"Cache-Control": "public, max-age=3600"})
 
 
