@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
 from displays.board.message import whole_text
-from displays.board.paging import Page, plain, split_pages, turn
+from displays.board.paging import MAX_PAGES_PER_NOTICE, Page, notice_cycle, plain, split_pages
 from displays.board.themes import badge_class
 from displays.board.wording import clock, countdown, label
 
@@ -30,6 +30,7 @@ SHORTEN_FROM = 20            # destinations longer than this use the abbreviated
 TICKER_PAGE_CHARS = (110, 200)      # three ticker lines
 NOTICE_PAGE_CHARS = (120, 240)      # the alternate notice panel (four lines)
 TAKEOVER_PAGE_CHARS = (360, 600)    # the rows area
+DEFAULT_PRIORITY = 3                # a notice without one (upstream alerts)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Message:
     header: str
     description: str | None
     lang: str | None = None     # the text's language when it is not the board's
+    priority: int = DEFAULT_PRIORITY   # 1 is the most urgent (operator notices)
 
     @property
     def text(self) -> str:
@@ -172,8 +174,12 @@ def _messages(document: dict[str, Any], lang: str) -> dict[str, list[Message]]:
             kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
             detail = plain(alert.get("description") or "") if alert.get("header") else None
             other = alert.get("lang")
-            by_kind[kind].append(Message(header, detail or None,
-                                         other if other and other != lang else None))
+            priority = alert.get("priority")
+            by_kind[kind].append(Message(
+                header, detail or None, other if other and other != lang else None,
+                priority if isinstance(priority, int) else DEFAULT_PRIORITY))
+    for messages in by_kind.values():
+        messages.sort(key=lambda m: m.priority)     # stable: the feed's order within one
     return by_kind
 
 
@@ -188,7 +194,8 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
                  refresh_s: int = 30) -> Pillar:
     """Return the pillar view of a board document, in `lang`, clock times in `zone`.
 
-    Notice pages turn with `refresh_s`, so every page gets its turn on screens that reload.
+    Notice pages turn with `refresh_s`: each period starts with the next notice (the most
+    urgent first in the order), so every notice and page gets its turn on screens that reload.
     """
     at = _epoch(document["generated_at"])
     departures = document["departures"][:rows] if rows else document["departures"]
@@ -198,8 +205,9 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
     by_kind = _messages(document, lang)
 
     def pages(messages: list[Message], size: int) -> tuple[str, ...]:
-        return turn([Page(p, m.lang) for m in messages for p in split_pages(m.text, size)],
-                    at, refresh_s)
+        return notice_cycle([[Page(p, m.lang) for p in split_pages(m.text, size,
+                                                                  MAX_PAGES_PER_NOTICE)]
+                             for m in messages], at, refresh_s)
 
     def wide(kind: str, sizes: tuple[int, int]) -> tuple[str, ...]:
         return pages(by_kind[kind], sizes[1])

@@ -262,3 +262,39 @@ async def test_display_pages_take_lang_and_rows_like_stop_pages(client: Client) 
     few = await (await client.get("/displays/hbf-tram?rows=2")).text()
     many = await (await client.get("/displays/hbf-tram?rows=12")).text()
     assert few.count('<li class="row') == 2 < many.count('<li class="row')
+
+
+def test_notices_take_turns_per_notice_pages_within_one_and_the_urgent_first() -> None:
+    """Each refresh period starts with the next notice (not the next page of one long notice);
+    a notice's pages turn within it from one visit to the next (e-paper shows every page in
+    time); a notice has at most MAX_PAGES_PER_NOTICE pages, the last ending in "…"; the most
+    urgent notice leads the order."""
+    from displays.board.paging import MAX_PAGES_PER_NOTICE
+    long = " ".join(["Wegen Bauarbeiten entfällt die Haltestelle Höfchen."] * 40)   # 2,000+
+    alerts = [{"id": "long", "header": None, "description": long, "source": "operator",
+               "display": "alternate", "priority": 3},
+              {"id": "urgent", "header": "Linie 54 fällt heute ab 14 Uhr aus.",
+               "description": None, "source": "operator", "display": "alternate",
+               "priority": 1},
+              {"id": "lift", "header": "Aufzug defekt", "description": "Bitte Rampe nutzen.",
+               "source": "operator", "display": "alternate", "priority": 2}]
+    document = _document(alerts)
+    period = 60
+
+    def shown(k: int) -> tuple[str, ...]:
+        at = f"2026-03-04T12:{k:02d}:00+01:00"
+        return build_pillar(dict(document, generated_at=at), "de", BERLIN,
+                            refresh_s=period).alternate_pages
+
+    cycle = shown(0)
+    longs = [p for p in cycle if re.search(r"\(\d/\d\)$", p)]
+    assert len(longs) == MAX_PAGES_PER_NOTICE == 4
+    assert longs[-1].endswith("… (4/4)") and all(len(p) <= 120 for p in cycle)
+    assert cycle[0].startswith("Linie 54") and cycle[1].startswith("Aufzug"), \
+        "period 0: the most urgent first, then by priority"
+    firsts = [shown(k)[0] for k in range(12)]
+    leads = [("urgent" if f.startswith("Linie") else "lift" if f.startswith("Aufzug")
+              else "long") for f in firsts]
+    assert leads[:3] == ["urgent", "lift", "long"] and leads == leads[:3] * 4, leads
+    assert {f for f in firsts if f in longs} == set(longs), \
+        "every page of the long notice leads a period in turn (e-paper shows p1 only)"
