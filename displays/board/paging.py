@@ -69,6 +69,14 @@ def split_pages(text: str, max_chars: int, cap: int | None = None) -> list[str]:
     return [f"{page} ({i}/{len(pages)})" for i, page in enumerate(pages, 1)]
 
 
+def notice_turn(page_counts: Sequence[int], at: int, period_s: int) -> tuple[int, int]:
+    """(notice, page) that lead the refresh period of `at`: period k starts with notice
+    k mod n, at the page of it this visit shows. Every count must be at least 1."""
+    period = at // max(period_s, 1)
+    notice = period % len(page_counts)
+    return notice, (period // len(page_counts)) % page_counts[notice]
+
+
 def notice_cycle(notices: Sequence[Sequence[str]], at: int, period_s: int
                  ) -> tuple[str, ...]:
     """The pages of all notices for the refresh period of `at`, in the order a box turns them.
@@ -81,10 +89,8 @@ def notice_cycle(notices: Sequence[Sequence[str]], at: int, period_s: int
     pages = [list(p) for p in notices if p]
     if not pages:
         return ()
-    period = at // max(period_s, 1)
-    start = period % len(pages)
+    start, visit = notice_turn([len(p) for p in pages], at, period_s)
     first = pages[start]
-    visit = (period // len(pages)) % len(first)
     cycle = first[visit:] + first[:visit]
     for k in range(1, len(pages)):
         cycle += pages[(start + k) % len(pages)]

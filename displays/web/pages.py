@@ -16,7 +16,7 @@ from aiohttp import web
 from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, render_bitmap
 from displays.board.html import render_board_html
 from displays.board.pillar import Pillar, build_pillar
-from displays.board.text import MIN_TEXT_WIDTH, text_board
+from displays.board.text import MAX_LINES, MIN_LINES, MIN_TEXT_WIDTH, text_board
 from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
@@ -31,7 +31,7 @@ from displays.web.api import (
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
 from displays.web.http import conditional, serve_rendering
-from displays.web.params import ParamError, parse_int
+from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
 TEXT_WIDTH_DEFAULT = 40
@@ -75,6 +75,7 @@ class PageRequest:
     refresh: int
     width: int
     audio_path: str | None
+    lines: int | None = None        # a text board's line budget (LED signs)
 
 
 def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
@@ -102,8 +103,9 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.
     if page.fmt == "txt":
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         return serve_rendering(
-            request, page.board, (*variant, str(page.width)),
-            lambda: text_board(pillar_of(rt, page), page.width, notes).encode("utf-8"),
+            request, page.board, (*variant, str(page.width), str(page.lines)),
+            lambda: text_board(pillar_of(rt, page), page.width, notes,
+                               page.lines).encode("utf-8"),
             "text/plain", age)
     if page.fmt == "png":
         return await respond_bitmap(request, rt, page, variant, age)
@@ -148,7 +150,7 @@ async def stop_page(request: web.Request) -> web.Response:
     page = PageRequest(
         board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
         theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
-        width=_text_width(request, TEXT_WIDTH_DEFAULT),
+        width=_text_width(request, TEXT_WIDTH_DEFAULT), lines=_text_lines(request, None),
         audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}"
         if speech_on(rt) else None)
     return await respond(request, rt, page)
@@ -167,6 +169,7 @@ async def display_page(request: web.Request) -> web.Response:
         board=board, fmt=fmt, lang=lang, theme=_theme(request, display.theme),
         rows=rows, refresh=display.refresh_s,
         width=_text_width(request, display.line_width),
+        lines=_text_lines(request, display.lines),
         audio_path=f"/displays/{display.id}/readout.mp3"
         if display.audio and speech_on(rt) else None)
     return await respond(request, rt, page)
@@ -174,6 +177,11 @@ async def display_page(request: web.Request) -> web.Response:
 
 def _text_width(request: web.Request, default: int) -> int:
     return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200)
+
+
+def _text_lines(request: web.Request, default: int | None) -> int | None:
+    lines = parse_optional_int(request.query, "lines", MIN_LINES, MAX_LINES)
+    return default if lines is None else lines
 
 
 @routes.get("/theme/{name}.css")
