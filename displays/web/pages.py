@@ -8,6 +8,7 @@ Pillar pages speak the display's language, else the server default (ABFAHRT_DEFA
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
-from displays.web.http import conditional, serve_rendering
+from displays.web.http import conditional, gzipped, serve_rendering
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
@@ -102,21 +103,47 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.
     variant = (page.fmt, page.lang, page.theme, str(page.rows), str(page.refresh))
     if page.fmt == "txt":
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
-        return serve_rendering(
-            request, page.board, (*variant, str(page.width), str(page.lines)),
-            lambda: text_board(pillar_of(rt, page), page.width, notes,
-                               page.lines).encode("utf-8"),
-            "text/plain", age)
+        text_variant = (*variant, str(page.width), str(page.lines))
+
+        def text() -> bytes:
+            return text_board(pillar_of(rt, page), page.width, notes,
+                              page.lines).encode("utf-8")
+
+        await prerender(request, page.board, text_variant, text)
+        return serve_rendering(request, page.board, text_variant, text, "text/plain", age)
     if page.fmt == "png":
         return await respond_bitmap(request, rt, page, variant, age)
-    return serve_rendering(
-        request, page.board, variant,
-        lambda: render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
-                                  refresh=page.refresh, demo=rt.settings.demo,
-                                  route_colours=THEMES[page.theme].route_colours,
-                                  horizon=rt.settings.countdown_horizon_min,
-                                  audio_url=page.audio_path),
-        "text/html", age)
+
+    def html() -> bytes:
+        return render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
+                                 refresh=page.refresh, demo=rt.settings.demo,
+                                 route_colours=THEMES[page.theme].route_colours,
+                                 horizon=rt.settings.countdown_horizon_min,
+                                 audio_url=page.audio_path)
+
+    await prerender(request, page.board, variant, html)
+    return serve_rendering(request, page.board, variant, html, "text/html", age)
+
+
+async def prerender(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
+                    render: Callable[[], bytes]) -> None:
+    """Make a rendering and its gzip in a worker thread (at most RENDER_SLOTS at once) unless
+    this board version has them already; serve_rendering then finds both made. A rendering
+    already made costs no thread hop."""
+    gzip_variant = (*variant, "gzip")
+    if variant in board.renderings and gzip_variant in board.renderings:
+        return
+    async with request.app[RENDER_SLOTS]:
+        if variant in board.renderings and gzip_variant in board.renderings:
+            return                               # made while this request waited
+        body, gz = await asyncio.to_thread(_render_and_gzip, render)
+    board.rendering(variant, lambda: body)
+    board.rendering(gzip_variant, lambda: gz or b"")
+
+
+def _render_and_gzip(render: Callable[[], bytes]) -> tuple[bytes, bytes | None]:
+    body = render()
+    return body, gzipped(body)
 
 
 async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
@@ -132,8 +159,8 @@ async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
     if found is None:
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         async with request.app[RENDER_SLOTS]:
-            body = await asyncio.to_thread(render_bitmap, pillar_of(rt, page), width, height,
-                                           depth == 2, notes)
+            body = await asyncio.to_thread(lambda: render_bitmap(
+                pillar_of(rt, page), width, height, depth == 2, notes))
         found = page.board.rendering(key, lambda: body)
     etag, body = found
     return conditional(request, etag=etag, body=body, content_type="image/png", max_age=age,

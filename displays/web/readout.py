@@ -12,7 +12,7 @@ bounded queue (503 with Retry-After beyond it). A configured pillar's own readou
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import weakref
 
 from aiohttp import web
@@ -29,7 +29,7 @@ from displays.web.api import (
     max_age,
     stop_or_404,
 )
-from displays.web.appkeys import RUNTIME
+from displays.web.appkeys import RENDER_SLOTS, RUNTIME
 from displays.web.http import client_key, conditional, etag_matches
 from displays.web.pages import page_lang
 from displays.web.params import ParamError
@@ -49,6 +49,23 @@ def readout_of(rt: Runtime, board: CachedBoard, lang: str, count: int | None) ->
                          rt.settings.countdown_horizon_min, rt.pronunciation)
 
 
+async def readout_bodies(request: web.Request, rt: Runtime, board: CachedBoard, lang: str,
+                         count: int | None) -> tuple[tuple[str, bytes], tuple[str, bytes]]:
+    """(ETag, body) of the readout's text and SSML: made once per board version, language
+    and count, in a worker thread (under the render slots); kept with the board's renderings,
+    so a poll of an unchanged readout (and every 304) costs no thread hop and no rebuild."""
+    keys = (("readout", lang, str(count), "text"), ("readout", lang, str(count), "ssml"))
+    text, ssml = (board.renderings.get(k) for k in keys)
+    if text is not None and ssml is not None:
+        board.renderings.move_to_end(keys[0])
+        board.renderings.move_to_end(keys[1])
+        return text, ssml
+    async with request.app[RENDER_SLOTS]:
+        readout = await asyncio.to_thread(readout_of, rt, board, lang, count)
+    return (board.rendering(keys[0], lambda: (readout.text + "\n").encode("utf-8")),
+            board.rendering(keys[1], lambda: readout.ssml.encode("utf-8")))
+
+
 def limiter_of(app: web.Application) -> RateLimiter:
     """The app's per-client limit on readout audio (made with the first request for it)."""
     limiter = _LIMITERS.get(app)
@@ -61,15 +78,15 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
                   count: int | None, pillar: bool = False) -> web.Response:
     """The readout as text or audio; `pillar`: a configured display's own readout (its button),
     never rate limited and served first by the voice."""
-    readout = readout_of(rt, board, lang, count)
+    (text_etag, text_body), (ssml_etag, ssml_body) = await readout_bodies(
+        request, rt, board, lang, count)
     age = max_age(rt, board, rt.now())
     name = request.match_info["name"]
     if name == "readout":
         fmt = request.query.get("format", "text")
         if fmt not in ("text", "ssml"):
             raise ParamError("format: 'text' or 'ssml'")
-        body = (readout.ssml if fmt == "ssml" else readout.text + "\n").encode("utf-8")
-        etag = f'W/"{hashlib.blake2b(body, digest_size=10).hexdigest()}"'
+        etag, body = (ssml_etag, ssml_body) if fmt == "ssml" else (text_etag, text_body)
         return conditional(request, etag=etag, body=body, max_age=age,
                            content_type="application/ssml+xml" if fmt == "ssml"
                            else "text/plain", vary="Accept-Encoding")
@@ -80,7 +97,8 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
         raise web.HTTPServiceUnavailable(text=f"no audio: {reason}; the text readout is at "
                                               f"{request.path.rsplit('.', 1)[0]}",
                                          headers={"Retry-After": "300"})
-    etag = f'"{speech.digest(readout.text, readout.ssml, lang, fmt)}"'
+    text, ssml = text_body.decode("utf-8").removesuffix("\n"), ssml_body.decode("utf-8")
+    etag = f'"{speech.digest(text, ssml, lang, fmt)}"'
     if etag_matches(request, etag):          # unchanged: answered without the engine
         return conditional(request, etag=etag, body=b"", content_type=FORMATS[fmt].content_type,
                            max_age=age, vary="Accept-Encoding")
@@ -90,7 +108,7 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
             raise web.HTTPTooManyRequests(text="too many readouts asked for, slow down",
                                           headers={"Retry-After": retry_after(wait)})
     try:
-        body = await speech.audio(readout.text, readout.ssml, lang, fmt, priority=pillar)
+        body = await speech.audio(text, ssml, lang, fmt, priority=pillar)
     except SpeechBusy as exc:
         raise web.HTTPServiceUnavailable(text=f"no audio right now: {exc}; try again shortly",
                                          headers={"Retry-After": BUSY_RETRY_S}) from exc
