@@ -29,7 +29,7 @@ from displays.board.pillar import Row, build_pillar, timetable_line
 DEFAULT_COUNT = 4
 NOTICE_CHARS = 400           # one notice is read up to this many characters
 MAX_CHARS = 2400             # the whole readout never exceeds this (about three minutes)
-CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
+CLOCK = re.compile(r"\b([01]?\d|2[0-3]|24(?=[:.]00))[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
 MARKUP = re.compile(r"[<>&{}\[\]\\|*_#~^`\"]")
 SSML_LANG = {"de": "de-DE", "en": "en-GB"}
 
