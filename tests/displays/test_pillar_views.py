@@ -168,7 +168,9 @@ async def test_tram_display_shows_no_bus_alert(client: Client) -> None:
 
 async def test_text_errors_are_plain_text(client: Client) -> None:
     for path, status in ((f"/stops/{HBF}.txt?width=5", 400), ("/stops/nope.txt", 404),
-                         ("/displays/nope.txt", 404), (f"/stops/{HBF}.txt?width=500", 400)):
+                         ("/displays/nope.txt", 404), (f"/stops/{HBF}.txt?width=500", 400),
+                         (f"/stops/{HBF}.png?w=5", 400), ("/displays/nope.png", 404),
+                         ("/displays/hbf-tram.png?depth=3", 400)):   # e-paper controllers
         response = await client.get(path)
         assert response.status == status and response.content_type == "text/plain", path
         assert "<" not in await response.text()
