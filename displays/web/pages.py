@@ -8,6 +8,8 @@ Pillar pages speak the display's language, else the server default (ABFAHRT_DEFA
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,8 @@ from displays.web.http import conditional, gzipped, serve_rendering
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
+ETAG_SLOT = "abfahrt-etag-slot"           # where a page's ETag goes, once its hash is known
+PAGE_ETAG = re.compile(rb'data-etag="W/&#34;([0-9a-f]+)&#34;"')
 TEXT_WIDTH_DEFAULT = 40
 SUFFIXES = (".txt", ".html", ".png")
 STOP_ROWS_DEFAULT = 10
@@ -115,14 +119,26 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.
         return await respond_bitmap(request, rt, page, variant, age)
 
     def html() -> bytes:
-        return render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
+        body = render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
                                  refresh=page.refresh, demo=rt.settings.demo,
                                  route_colours=THEMES[page.theme].route_colours,
                                  horizon=rt.settings.countdown_horizon_min,
-                                 audio_url=page.audio_path)
+                                 audio_url=page.audio_path, etag=ETAG_SLOT)
+        digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+        return body.replace(ETAG_SLOT.encode(), f"W/&#34;{digest}&#34;".encode(), 1)
 
     await prerender(request, page.board, variant, html)
-    return serve_rendering(request, page.board, variant, html, "text/html", age)
+    made = page.board.renderings.get(variant)
+    return serve_rendering(request, page.board, variant, html, "text/html", age,
+                           etag=page_etag(made[1]) if made is not None else None)
+
+
+def page_etag(body: bytes) -> str | None:
+    """The ETag a pillar page carries in its `data-etag` (the hash of the page made with the
+    slot in its place), so the page's script polls with it instead of fetching the page once
+    more to learn it."""
+    found = PAGE_ETAG.search(body, 0, 8192)
+    return f'W/"{found.group(1).decode()}"' if found else None
 
 
 async def prerender(request: web.Request, board: CachedBoard, variant: tuple[str, ...],

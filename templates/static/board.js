@@ -9,7 +9,7 @@
   if (!frame) { return; }
   var lang = frame.getAttribute("data-lang") || "de";
   var offset = 0;          // server time minus this device's time (s)
-  var etag = null;
+  var etag = frame.getAttribute("data-etag") || null;   // the page's own: no second fetch
 
   function syncClock(f) {
     offset = parseInt(f.getAttribute("data-now"), 10) - Date.now() / 1000;
