@@ -276,3 +276,15 @@ def test_a_plain_install_carries_every_room_and_the_templates(tmp_path: Path) ->
                    "templates/static/board.js", "displays/demo/displays.toml"):
         assert needed in names, needed
     assert any(n.endswith("/LICENSE") or n.endswith("licenses/LICENSE") for n in names)
+
+
+def test_the_deploy_guide_lists_every_readyz_degradation() -> None:
+    """docs/deploy.md names every `missing` entry /readyz can report (displays/web/ops.py)."""
+    root = Path(__file__).parent.parent
+    names = set(re.findall(r'found\.append\(\("(\w+)"',
+                           (root / "displays/web/ops.py").read_text(encoding="utf-8")))
+    assert {"redis", "timetable", "realtime"} < names
+    [row] = [line for line in (root / "docs/deploy.md").read_text(encoding="utf-8").splitlines()
+             if line.startswith("| `/readyz`")]
+    listed = set(re.findall(r"`(\w+)`", row.split("`missing`", 1)[1].split(")", 1)[0]))
+    assert listed == names, (sorted(names - listed), sorted(listed - names))

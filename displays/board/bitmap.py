@@ -29,6 +29,7 @@ FONT_FILES = {"regular": "AtkinsonHyperlegible-Regular.ttf",
               "bold": "AtkinsonHyperlegible-Bold.ttf"}
 MIN_SIDE, MAX_SIDE = 128, 4096
 GREYS = (0, 85, 170, 255)             # the four levels of a 2-bit panel
+SPEAK_MIN_PX = 44                     # the "Vorlesen" button's least height (board.css)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def bands(pillar: Pillar, u: float, notes: tuple[str, ...] = ()) -> Bands:
         if pillar.alternate_pages and not takeover else 0,
         heads=0 if takeover else round((0.6 * 1.15 + 0.2) * u),
         ticker=_lines_height(u, 0.8, 3) + round(0.3 * u) if pillar.ticker else 0,
-        status=round((max(0.7 * 1.15, 1.5 if pillar.audio else 0) + 0.2) * u))
+        status=round(max(0.7 * 1.15 * u, max(SPEAK_MIN_PX, 1.5 * u) if pillar.audio else 0)
+                     + 0.2 * u))
 
 
 def plan(pillar: Pillar, width: int, height: int, notes: tuple[str, ...] = ()) -> Layout:

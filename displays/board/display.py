@@ -30,6 +30,7 @@ class Display:
     theme: str = "lcd"
     refresh_s: int = 30
     line_width: int = 40                  # characters per line in the .txt rendering
+    lines: int | None = None              # the .txt rendering's line budget (an LED sign)
     title: str | None = None              # what riders read as the heading (else the stop name)
     audio: bool = True                    # the pillar has a speaker: offer the spoken readout
     readout_rows: int = 4                 # departures the readout speaks

@@ -23,13 +23,14 @@ def make_environment() -> jinja2.Environment:
 
 def render_board_html(env: jinja2.Environment, pillar: Pillar, *, theme: str, refresh: int,
                       demo: bool, route_colours: bool, horizon: int = 20,
-                      audio_url: str | None = None) -> bytes:
-    """The pillar page. E-paper (`still`) gets no moving parts; `audio_url` adds the button."""
+                      audio_url: str | None = None, etag: str = "") -> bytes:
+    """The pillar page. E-paper (`still`) gets no moving parts; `audio_url` adds the button;
+    `etag` goes into `data-etag` (the page's script polls with it)."""
     template = env.get_template("board.html")
     return template.render(
         p=pillar, lang=pillar.lang, theme=theme, refresh=refresh, demo=demo,
         route_colours=route_colours, still=theme == "epaper", horizon=horizon,
-        audio_url=audio_url if pillar.audio else None, max_pages=MAX_PAGES,
+        audio_url=audio_url if pillar.audio else None, max_pages=MAX_PAGES, etag=etag,
         t=lambda key, **kw: label(pillar.lang, key, **kw),
     ).encode("utf-8")
 

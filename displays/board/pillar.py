@@ -15,7 +15,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
-from displays.board.paging import plain, split_pages, turn
+from displays.board.message import whole_text
+from displays.board.paging import MAX_PAGES_PER_NOTICE, Page, notice_cycle, plain, split_pages
+from displays.board.themes import badge_class
 from displays.board.wording import clock, countdown, label
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
@@ -28,6 +30,7 @@ SHORTEN_FROM = 20            # destinations longer than this use the abbreviated
 TICKER_PAGE_CHARS = (110, 200)      # three ticker lines
 NOTICE_PAGE_CHARS = (120, 240)      # the alternate notice panel (four lines)
 TAKEOVER_PAGE_CHARS = (360, 600)    # the rows area
+DEFAULT_PRIORITY = 3                # a notice without one (upstream alerts)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,11 @@ class Row:
     delay_s: int | None = None
 
     @property
+    def badge(self) -> str | None:
+        """The line badge's CSS class (route colours), None without a route colour."""
+        return badge_class(self.colour, self.text_colour) if self.colour else None
+
+    @property
     def destination_parts(self) -> list[str]:
         """The destination split after each "/" (a line may break there, never inside a word)."""
         parts = self.destination.split("/")
@@ -65,15 +73,13 @@ class Message:
 
     header: str
     description: str | None
+    lang: str | None = None     # the text's language when it is not the board's
+    priority: int = DEFAULT_PRIORITY   # 1 is the most urgent (operator notices)
 
     @property
     def text(self) -> str:
         """Header and description as one text (the description alone when it repeats it)."""
-        if not self.description:
-            return self.header
-        if plain(self.description).startswith(plain(self.header)):
-            return self.description
-        return f"{self.header}: {self.description}"
+        return whole_text(self.header, self.description, ": ")
 
 
 @dataclass(frozen=True)
@@ -160,14 +166,20 @@ def status_line(document: dict[str, Any], lang: str, at: int, zone: ZoneInfo) ->
     return label(lang, "schedule_only", time=clock(at, zone))
 
 
-def _messages(document: dict[str, Any]) -> dict[str, list[Message]]:
+def _messages(document: dict[str, Any], lang: str) -> dict[str, list[Message]]:
     by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
     for alert in document["alerts"]:
         header = plain(alert.get("header") or alert.get("description") or "")
         if header:
             kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
             detail = plain(alert.get("description") or "") if alert.get("header") else None
-            by_kind[kind].append(Message(header, detail or None))
+            other = alert.get("lang")
+            priority = alert.get("priority")
+            by_kind[kind].append(Message(
+                header, detail or None, other if other and other != lang else None,
+                priority if isinstance(priority, int) else DEFAULT_PRIORITY))
+    for messages in by_kind.values():
+        messages.sort(key=lambda m: m.priority)     # stable: the feed's order within one
     return by_kind
 
 
@@ -182,17 +194,20 @@ def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_mi
                  refresh_s: int = 30) -> Pillar:
     """Return the pillar view of a board document, in `lang`, clock times in `zone`.
 
-    Notice pages turn with `refresh_s`, so every page gets its turn on screens that reload.
+    Notice pages turn with `refresh_s`: each period starts with the next notice (the most
+    urgent first in the order), so every notice and page gets its turn on screens that reload.
     """
     at = _epoch(document["generated_at"])
     departures = document["departures"][:rows] if rows else document["departures"]
     built = tuple(build_row(d, at, zone, lang, horizon_min, abbreviations) for d in departures)
     display = document.get("display") or {}
     title = display.get("title") or display.get("name") or document["stop"]["name"]
-    by_kind = _messages(document)
+    by_kind = _messages(document, lang)
 
     def pages(messages: list[Message], size: int) -> tuple[str, ...]:
-        return turn([p for m in messages for p in split_pages(m.text, size)], at, refresh_s)
+        return notice_cycle([[Page(p, m.lang) for p in split_pages(m.text, size,
+                                                                  MAX_PAGES_PER_NOTICE)]
+                             for m in messages], at, refresh_s)
 
     def wide(kind: str, sizes: tuple[int, int]) -> tuple[str, ...]:
         return pages(by_kind[kind], sizes[1])

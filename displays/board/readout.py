@@ -15,20 +15,23 @@ stripped of markup and control characters, so a hostile notice cannot stretch or
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from displays.board.lexicon import Lexicon
+from displays.board.message import whole_text
 from displays.board.paging import plain
 from displays.board.pillar import Row, build_pillar, timetable_line
 
 DEFAULT_COUNT = 4
 NOTICE_CHARS = 400           # one notice is read up to this many characters
 MAX_CHARS = 2400             # the whole readout never exceeds this (about three minutes)
-CLOCK = re.compile(r"\b([01]?\d|2[0-3])[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
+CLOCK = re.compile(r"\b([01]?\d|2[0-3]|24(?=[:.]00))[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
 MARKUP = re.compile(r"[<>&{}\[\]\\|*_#~^`\"]")
+SSML_LANG = {"de": "de-DE", "en": "en-GB"}
 
 WORDS: dict[str, dict[str, str]] = {
     "de": {"stop": "Haltestelle {name}", "platforms": "Steig {codes}", "and": "und",
@@ -69,6 +72,8 @@ class Readout:
     lang: str
     sentences: tuple[str, ...]
     first_notice: int
+    # per notice sentence: its text's language when not the readout's (else None)
+    notice_langs: tuple[str | None, ...] = ()
 
     @property
     def text(self) -> str:
@@ -76,10 +81,20 @@ class Readout:
 
     @property
     def ssml(self) -> str:
-        """The readout as SSML within what eSpeak NG takes: speak, p, s, break, say-as."""
+        """The readout as SSML within what eSpeak NG takes: speak, p, s, break, say-as; a
+        notice in another language is an <s xml:lang> (eSpeak NG switches its voice there)."""
         head = [f"<s>{escape(s)}</s>" for s in self.sentences[: self.first_notice]]
-        notices = [f"<p>{escape(s)}</p>" for s in self.sentences[self.first_notice:]]
-        return (f'<speak version="1.0" xml:lang="{"de-DE" if self.lang == "de" else "en-GB"}">'
+        notices = []
+        prefix = _w(self.lang, "notice", text="")
+        for i, sentence in enumerate(self.sentences[self.first_notice:]):
+            other = self.notice_langs[i] if i < len(self.notice_langs) else None
+            if other and sentence.startswith(prefix):
+                notices.append(f"<p><s>{escape(prefix.strip())}</s><s xml:lang="
+                               f'"{SSML_LANG.get(other, other)}">'
+                               f"{escape(sentence[len(prefix):])}</s></p>")
+            else:
+                notices.append(f"<p>{escape(sentence)}</p>")
+        return (f'<speak version="1.0" xml:lang="{SSML_LANG[self.lang]}">'
                 f"<p>{''.join(head)}</p>{''.join(notices)}</speak>")
 
 
@@ -159,8 +174,12 @@ def departure_sentence(row: Row, lang: str, lexicon: Lexicon | None, at: int,
 
 def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
                   lexicon: Lexicon | None = None, count: int | None = None,
-                  horizon_min: int = 20) -> Readout:
-    """Return the readout of a board document in `lang` ("de" or "en")."""
+                  horizon_min: int = 20, lexicons: Mapping[str, Lexicon] | None = None
+                  ) -> Readout:
+    """Return the readout of a board document in `lang` ("de" or "en").
+
+    A notice in another language (a German notice on an English board) is spoken with that
+    language's lexicon (`lexicons`) and clock words, and marked in the SSML."""
     lang = lang if lang in WORDS else "de"
     display = document.get("display") or {}
     count = count or int(display.get("readout_rows") or DEFAULT_COUNT)
@@ -185,19 +204,24 @@ def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
     first_notice = len(sentences)
     operator = [a for a in document["alerts"] if a.get("source") == "operator"]
     upstream = [a for a in document["alerts"] if a.get("source") != "operator"]
+    notice_langs: list[str | None] = []
     for alert in (*operator, *upstream):
         text = alert.get("audio") if alert.get("source") == "operator" else None
+        said = alert.get("audio_lang") if text else alert.get("lang")
         if not text:
             header, detail = alert.get("header") or "", alert.get("description") or ""
-            text = detail if plain(detail).startswith(plain(header)) else \
-                f"{header}. {detail}" if header and detail else header or detail
-        spoken = speakable(text, lang, lexicon)
+            text = whole_text(header, detail, ". ") if header else detail
+        other = said if said in WORDS and said != lang else None
+        spoken = speakable(text, other or lang,
+                           (lexicons or {}).get(other) if other else lexicon)
         if spoken:
             sentences.append(_w(lang, "notice", text=spoken.rstrip(".") + "."))
+            notice_langs.append(other)
     total, kept = 0, list[str]()
     for sentence in sentences:
         total += len(sentence) + 1
         if total > MAX_CHARS and kept:
             break
         kept.append(sentence)
-    return Readout(lang=lang, sentences=tuple(kept), first_notice=min(first_notice, len(kept)))
+    return Readout(lang=lang, sentences=tuple(kept), first_notice=min(first_notice, len(kept)),
+                   notice_langs=tuple(notice_langs))

@@ -6,6 +6,7 @@ pair at least 7:1, WCAG AAA) and do not rely on route colours.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -61,3 +62,35 @@ def theme_css(theme: Theme) -> str:
     return (f":root{{--bg:{theme.background};--fg:{theme.text};--muted:{theme.muted};"
             f"--accent:{theme.accent};--warn-bg:{theme.warning_bg};"
             f"--warn-fg:{theme.warning_text}}}")
+
+
+MIN_BADGE_CONTRAST = 4.5      # WCAG AA for the line badge's small bold text
+
+
+def badge_colours(colour: str, text_colour: str | None) -> tuple[str, str]:
+    """A route badge's (background, text) as "RRGGBB": the feed's text colour (white when it
+    gives none) if it contrasts at least 4.5:1 with the route colour, else black or white,
+    whichever contrasts more."""
+    background = colour.upper()
+    text = (text_colour or "FFFFFF").upper()
+    if contrast_ratio(background, text) < MIN_BADGE_CONTRAST:
+        text = max(("000000", "FFFFFF"), key=lambda c: contrast_ratio(background, c))
+    return background, text
+
+
+def badge_class(colour: str, text_colour: str | None) -> str:
+    """The CSS class of a route badge, keyed on its (background, text) pair."""
+    background, text = badge_colours(colour, text_colour)
+    return f"c-{background}-{text}"
+
+
+def routes_css(colours: Iterable[tuple[str | None, str | None]]) -> str:
+    """One rule per (route colour, text colour) pair a feed uses (routes without a colour get
+    the theme's plain badge)."""
+    rules: dict[str, str] = {}
+    for colour, text_colour in colours:
+        if colour:
+            background, text = badge_colours(colour, text_colour)
+            rules.setdefault(badge_class(colour, text_colour),
+                             f"background:#{background};color:#{text}")
+    return "\n".join(f".{name}{{{rule}}}" for name, rule in rules.items())

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from displays.board.display import BoardFilter, Display
-from displays.board.text import MIN_TEXT_WIDTH
+from displays.board.text import MAX_LINES, MIN_LINES, MIN_TEXT_WIDTH
 from displays.board.themes import THEMES
 from displays.service.config_errors import ConfigError, Location, format_errors
 from feeds import Timetable
@@ -61,6 +61,7 @@ class DisplayEntry(BaseModel):
     theme: Annotated[str, AfterValidator(_theme)] = "lcd"
     refresh: Annotated[int, Field(ge=5, le=3600)] = 30
     line_width: Annotated[int, Field(ge=MIN_TEXT_WIDTH, le=200)] = 40
+    lines: Annotated[int, Field(ge=MIN_LINES, le=MAX_LINES)] | None = None
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                             max_length=120)] | None = None
     audio: bool = True
@@ -74,7 +75,7 @@ class DisplayEntry(BaseModel):
                                platforms=frozenset(map(str, self.platforms)),
                                per_line=self.per_line),
             rows=self.rows, lang=self.lang, theme=self.theme, refresh_s=self.refresh,
-            line_width=self.line_width, title=self.title, audio=self.audio,
+            line_width=self.line_width, lines=self.lines, title=self.title, audio=self.audio,
             readout_rows=self.readout)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from displays.board.compose import compute_board, compute_display_board, display_board_document
@@ -170,9 +170,13 @@ class Runtime:
                            timetable=validity_document(board.timetable),
                            feed_hash=self.tt.feed_hash)
 
-    def display_board(self, display: Display, at: int) -> CachedBoard:
+    def display_board(self, display: Display, at: int, lang: str | None = None) -> CachedBoard:
+        """The display's board; in `lang` when a page asks for another language than its own."""
+        key = display_board_key(display.id, lang if lang != display.lang else None)
+        if lang is not None and lang != display.lang:
+            display = replace(display, lang=lang)
         document, board = self._display_board(display, at)
-        return CachedBoard(key=display_board_key(display.id), document=document,
+        return CachedBoard(key=key, document=document,
                            etag=document_etag(document), computed_at=at,
                            timetable=validity_document(board.timetable),
                            feed_hash=self.tt.feed_hash)
@@ -182,5 +186,6 @@ def stop_board_key(stop_id: str, lang: str) -> str:
     return f"stop:{lang}:{stop_id}"
 
 
-def display_board_key(display_id: str) -> str:
-    return f"display:{display_id}"
+def display_board_key(display_id: str, lang: str | None = None) -> str:
+    """The display's board in its own language, or (`lang`) in another one a page asked for."""
+    return f"display:{display_id}" if lang is None else f"display:{display_id}:{lang}"

@@ -3,8 +3,10 @@
 Audio is made once per readout text, voice and format (the text changes with the board, so
 that is once per board change and language) and kept in process and, with Redis, shared by
 every instance. Synthesis and encoding run in worker threads, at most `concurrency` at once,
-so boards stay fast while a readout is made. Without an engine (none installed, or
-ABFAHRT_SPEECH=none) `audio` raises SpeechUnavailable; the text readout never depends on it.
+so boards stay fast while a readout is made; a bounded queue with a lane for the pillars'
+own readouts in front (speech_lanes) keeps a flood from delaying a pillar's button. Without
+an engine (none installed, or ABFAHRT_SPEECH=none) `audio` raises SpeechUnavailable; the text
+readout never depends on it.
 
 Formats: MP3 (16 kbit/s CBR, 22.05 kHz mono — plays in every browser, ~2 KB/s), Ogg Opus
 (~15 kbit/s, 24 kHz — smallest for its quality, not in Safari), WAV (PCM, no decoder needed).
@@ -29,6 +31,10 @@ from displays.service.espeak import EspeakEngine
 from displays.service.keys import AUDIO_TTL_S, Keys
 from displays.service.piper import PiperEngine
 from displays.service.speech_engine import EngineUnavailable, Pcm, SpeechEngine
+from displays.service.speech_lanes import Lanes
+
+MAX_WAITING = 4              # readouts for stops that may wait for the voice; more: 503
+MAX_WAITING_PRIORITY = 16    # configured pillars' own readouts waiting (they go first)
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +118,7 @@ class Speech:
         self.reason = reason
         self.redis = redis
         self.keys = keys or Keys()
-        self.slots = asyncio.Semaphore(concurrency)
+        self.lanes = Lanes(concurrency, MAX_WAITING, MAX_WAITING_PRIORITY)
         self.memory: OrderedDict[str, bytes] = OrderedDict()
         self.syntheses = 0
         self.failures = 0
@@ -128,8 +134,12 @@ class Speech:
         raw = "\n".join((voice, lang, fmt, spoken)).encode("utf-8")
         return hashlib.blake2b(raw, digest_size=12).hexdigest()
 
-    async def audio(self, text: str, ssml: str, lang: str, fmt: str) -> bytes:
-        """Return the audio of a readout (SSML when the engine takes it), made at most once."""
+    async def audio(self, text: str, ssml: str, lang: str, fmt: str, priority: bool = False
+                    ) -> bytes:
+        """Return the audio of a readout (SSML when the engine takes it), made at most once.
+
+        `priority`: a configured pillar's own readout, served before other waiting requests.
+        Raises SpeechBusy when too many wait already."""
         if self.engine is None:
             raise SpeechUnavailable(self.reason or "no speech engine")
         engine = self.engine
@@ -137,7 +147,7 @@ class Speech:
         key = self.digest(text, ssml, lang, fmt)
         found = self.memory.get(key) or await self._shared(key)
         if found is None:
-            async with self.slots:
+            async with self.lanes.slot(priority):
                 found = self.memory.get(key)         # made while we waited for a slot
                 if found is None:
                     found = await asyncio.to_thread(self._make, engine, spoken, lang, fmt)

@@ -178,8 +178,9 @@ def poller(request: web.Request, rt: Runtime) -> str | None:
     return client_key(request, rt.settings.trusted_proxies)
 
 
-async def display_board_or_404(rt: Runtime, display_id: str, address: str | None
-                               ) -> CachedBoard:
+async def display_board_or_404(rt: Runtime, display_id: str, address: str | None,
+                               lang: str | None = None) -> CachedBoard:
+    """The display's board (in `lang` when given and not the display's own language)."""
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
@@ -187,8 +188,9 @@ async def display_board_or_404(rt: Runtime, display_id: str, address: str | None
     if address is not None:
         rt.contacts.polled(display.id, address, now)
     try:
-        return await current_board(rt, display_board_key(display.id), now,
-                                   lambda t: rt.display_board(display, t))
+        other = lang if lang is not None and lang != display.lang else None
+        return await current_board(rt, display_board_key(display.id, other), now,
+                                   lambda t: rt.display_board(display, t, other))
     except LookupError as exc:      # its stops vanished with a new static feed
         raise web.HTTPServiceUnavailable(text=str(exc), headers={"Retry-After": "60"}) from exc
 

@@ -210,8 +210,9 @@ def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
 
 
 def is_text(path: str) -> bool:
-    """A text board or readout URL (LED signs, audio controllers): errors in plain text too."""
-    return path.endswith(".txt") or "/readout" in path
+    """A text or bitmap board or a readout URL (LED signs, e-paper and audio controllers):
+    errors in plain text too."""
+    return path.endswith((".txt", ".png")) or "/readout" in path
 
 
 def error_response(exc: web.HTTPException, api: bool,

@@ -72,7 +72,14 @@ SCHEMAS: dict[str, Any] = {
                                          "description": "operator notices: how pillars show it"},
                              "priority": {"type": "integer", "description": "1 = most urgent"},
                              "audio": {"type": "string",
-                                       "description": "operator notices: the readout text"}}},
+                                       "description": "operator notices: the readout text"},
+                             "lang": {"type": "string", "enum": ["de", "en"],
+                                      "description": "operator notices: the language of "
+                                                     "header and description (German when "
+                                                     "a notice has no text in the one asked)"},
+                             "audio_lang": {"type": "string", "enum": ["de", "en"],
+                                            "description": "operator notices: the language "
+                                                           "of `audio`"}}},
     "Board": {
         "type": "object", "required": ["stop", "generated_at", "realtime", "departures", "alerts"],
         "properties": {

@@ -8,6 +8,9 @@ Pillar pages speak the display's language, else the server default (ABFAHRT_DEFA
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +19,8 @@ from aiohttp import web
 from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, render_bitmap
 from displays.board.html import render_board_html
 from displays.board.pillar import Pillar, build_pillar
-from displays.board.text import MIN_TEXT_WIDTH, text_board
-from displays.board.themes import THEMES, theme_css
+from displays.board.text import MAX_LINES, MIN_LINES, MIN_TEXT_WIDTH, text_board
+from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
@@ -30,10 +33,12 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
-from displays.web.http import conditional, serve_rendering
-from displays.web.params import ParamError, parse_int
+from displays.web.http import conditional, gzipped, serve_rendering
+from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
+ETAG_SLOT = "abfahrt-etag-slot"           # where a page's ETag goes, once its hash is known
+PAGE_ETAG = re.compile(rb'data-etag="W/&#34;([0-9a-f]+)&#34;"')
 TEXT_WIDTH_DEFAULT = 40
 SUFFIXES = (".txt", ".html", ".png")
 STOP_ROWS_DEFAULT = 10
@@ -75,6 +80,7 @@ class PageRequest:
     refresh: int
     width: int
     audio_path: str | None
+    lines: int | None = None        # a text board's line budget (LED signs)
 
 
 def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
@@ -82,6 +88,11 @@ def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
     return build_pillar(document, page.lang, rt.tt.zone,
                         rt.settings.countdown_horizon_min, page.rows, rt.abbreviations,
                         page.refresh)
+
+
+def speech_on(rt: Runtime) -> bool:
+    """Whether readout audio can be had: else a page offers no "Vorlesen" that plays nothing."""
+    return rt.speech is not None and rt.speech.available
 
 
 async def respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
@@ -96,20 +107,59 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.
     variant = (page.fmt, page.lang, page.theme, str(page.rows), str(page.refresh))
     if page.fmt == "txt":
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
-        return serve_rendering(
-            request, page.board, (*variant, str(page.width)),
-            lambda: text_board(pillar_of(rt, page), page.width, notes).encode("utf-8"),
-            "text/plain", age)
+        text_variant = (*variant, str(page.width), str(page.lines))
+
+        def text() -> bytes:
+            return text_board(pillar_of(rt, page), page.width, notes,
+                              page.lines).encode("utf-8")
+
+        await prerender(request, page.board, text_variant, text)
+        return serve_rendering(request, page.board, text_variant, text, "text/plain", age)
     if page.fmt == "png":
         return await respond_bitmap(request, rt, page, variant, age)
-    return serve_rendering(
-        request, page.board, variant,
-        lambda: render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
-                                  refresh=page.refresh, demo=rt.settings.demo,
-                                  route_colours=THEMES[page.theme].route_colours,
-                                  horizon=rt.settings.countdown_horizon_min,
-                                  audio_url=page.audio_path),
-        "text/html", age)
+
+    def html() -> bytes:
+        body = render_board_html(request.app[JINJA], pillar_of(rt, page), theme=page.theme,
+                                 refresh=page.refresh, demo=rt.settings.demo,
+                                 route_colours=THEMES[page.theme].route_colours,
+                                 horizon=rt.settings.countdown_horizon_min,
+                                 audio_url=page.audio_path, etag=ETAG_SLOT)
+        digest = hashlib.blake2b(body, digest_size=10).hexdigest()
+        return body.replace(ETAG_SLOT.encode(), f"W/&#34;{digest}&#34;".encode(), 1)
+
+    await prerender(request, page.board, variant, html)
+    made = page.board.renderings.get(variant)
+    return serve_rendering(request, page.board, variant, html, "text/html", age,
+                           etag=page_etag(made[1]) if made is not None else None)
+
+
+def page_etag(body: bytes) -> str | None:
+    """The ETag a pillar page carries in its `data-etag` (the hash of the page made with the
+    slot in its place), so the page's script polls with it instead of fetching the page once
+    more to learn it."""
+    found = PAGE_ETAG.search(body, 0, 8192)
+    return f'W/"{found.group(1).decode()}"' if found else None
+
+
+async def prerender(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
+                    render: Callable[[], bytes]) -> None:
+    """Make a rendering and its gzip in a worker thread (at most RENDER_SLOTS at once) unless
+    this board version has them already; serve_rendering then finds both made. A rendering
+    already made costs no thread hop."""
+    gzip_variant = (*variant, "gzip")
+    if variant in board.renderings and gzip_variant in board.renderings:
+        return
+    async with request.app[RENDER_SLOTS]:
+        if variant in board.renderings and gzip_variant in board.renderings:
+            return                               # made while this request waited
+        body, gz = await asyncio.to_thread(_render_and_gzip, render)
+    board.rendering(variant, lambda: body)
+    board.rendering(gzip_variant, lambda: gz or b"")
+
+
+def _render_and_gzip(render: Callable[[], bytes]) -> tuple[bytes, bytes | None]:
+    body = render()
+    return body, gzipped(body)
 
 
 async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
@@ -125,8 +175,8 @@ async def respond_bitmap(request: web.Request, rt: Runtime, page: PageRequest,
     if found is None:
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         async with request.app[RENDER_SLOTS]:
-            body = await asyncio.to_thread(render_bitmap, pillar_of(rt, page), width, height,
-                                           depth == 2, notes)
+            body = await asyncio.to_thread(lambda: render_bitmap(
+                pillar_of(rt, page), width, height, depth == 2, notes))
         found = page.board.rendering(key, lambda: body)
     etag, body = found
     return conditional(request, etag=etag, body=body, content_type="image/png", max_age=age,
@@ -143,8 +193,9 @@ async def stop_page(request: web.Request) -> web.Response:
     page = PageRequest(
         board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
         theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
-        width=_text_width(request, TEXT_WIDTH_DEFAULT),
-        audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}")
+        width=_text_width(request, TEXT_WIDTH_DEFAULT), lines=_text_lines(request, None),
+        audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}"
+        if speech_on(rt) else None)
     return await respond(request, rt, page)
 
 
@@ -152,18 +203,28 @@ async def stop_page(request: web.Request) -> web.Response:
 async def display_page(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
-    board = await display_board_or_404(rt, raw, poller(request, rt))
+    display = rt.displays.get(raw)
+    lang = page_lang(request, display.lang if display is not None else "de")
+    rows = parse_int(request.query, "rows", display.rows if display is not None else 1, 1, 50)
+    board = await display_board_or_404(rt, raw, poller(request, rt), lang)
     display = rt.displays[raw]
     page = PageRequest(
-        board=board, fmt=fmt, lang=display.lang, theme=_theme(request, display.theme),
-        rows=display.rows, refresh=display.refresh_s,
+        board=board, fmt=fmt, lang=lang, theme=_theme(request, display.theme),
+        rows=rows, refresh=display.refresh_s,
         width=_text_width(request, display.line_width),
-        audio_path=f"/displays/{display.id}/readout.mp3" if display.audio else None)
+        lines=_text_lines(request, display.lines),
+        audio_path=f"/displays/{display.id}/readout.mp3"
+        if display.audio and speech_on(rt) else None)
     return await respond(request, rt, page)
 
 
 def _text_width(request: web.Request, default: int) -> int:
     return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200)
+
+
+def _text_lines(request: web.Request, default: int | None) -> int | None:
+    lines = parse_optional_int(request.query, "lines", MIN_LINES, MAX_LINES)
+    return default if lines is None else lines
 
 
 @routes.get("/theme/{name}.css")
@@ -188,14 +249,8 @@ async def font_file(request: web.Request) -> web.FileResponse:
 @routes.get("/routes.css")
 async def route_stylesheet(request: web.Request) -> web.Response:
     rt = runtime(request.app)
-    seen: set[str] = set()
-    rules = []
-    for route in rt.tt.routes:
-        if route.color and route.color not in seen:
-            seen.add(route.color)
-            text = route.text_color or "FFFFFF"
-            rules.append(f".c-{route.color}{{background:#{route.color};color:#{text}}}")
-    return web.Response(text="\n".join(rules), content_type="text/css",
+    css = routes_css((route.color, route.text_color) for route in rt.tt.routes)
+    return web.Response(text=css, content_type="text/css",
                         headers={"Cache-Control": "public, max-age=3600"})
 
 

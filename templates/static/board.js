@@ -9,7 +9,7 @@
   if (!frame) { return; }
   var lang = frame.getAttribute("data-lang") || "de";
   var offset = 0;          // server time minus this device's time (s)
-  var etag = null;
+  var etag = frame.getAttribute("data-etag") || null;   // the page's own: no second fetch
 
   function syncClock(f) {
     offset = parseInt(f.getAttribute("data-now"), 10) - Date.now() / 1000;
@@ -123,9 +123,8 @@
     if (!button || !audio || button.getAttribute("data-ready")) { return; }
     button.setAttribute("data-ready", "1");
     button.hidden = false;
-    function show(playing) {
+    function show(playing) {     // one fixed label: aria-pressed says whether it plays
       button.setAttribute("aria-pressed", playing ? "true" : "false");
-      button.textContent = button.getAttribute(playing ? "data-label-stop" : "data-label-play");
     }
     button.addEventListener("click", function () {
       if (!audio.paused) { audio.pause(); audio.currentTime = 0; show(false); return; }

@@ -4,6 +4,7 @@ and a poll brings a new board in without reloading the page."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,27 @@ async def test_clock_runs_and_a_poll_replaces_the_board_without_reload(
         assert await wait_for(page, "document.querySelector('.ticker') && "
                                     "document.querySelector('.ticker').textContent")
         assert await page.evaluate("window.notReloaded === true"), "the page was reloaded"
+
+
+async def test_the_page_polls_with_its_own_etag_not_a_second_fetch(
+        aiohttp_client: ClientFactory, tmp_path: Path) -> None:
+    """The page carries its ETag (`data-etag`): the response's, so a poll with it is a 304; the
+    script's first poll sends it (answered 304) instead of fetching the whole page again."""
+    displays = tmp_path / "displays.toml"
+    displays.write_text(DISPLAYS, encoding="utf-8")
+    client = await aiohttp_client(create_app(busy_settings(data_dir=tmp_path / "data",
+                                                           displays_file=displays)))
+    for path in ("/displays/quick", "/stops/de:07315:1001?lang=en"):
+        response = await client.get(path)
+        body = await response.text()
+        carried = re.search(r'data-etag="W/&#34;([0-9a-f]+)&#34;"', body)
+        assert carried, body[:600]
+        assert response.headers["ETag"] == f'W/"{carried.group(1)}"'
+        again = await client.get(path, headers={"If-None-Match": response.headers["ETag"]})
+        assert again.status == 304
+    async with browser(tmp_path / "profile") as page:
+        await page.goto(str(client.make_url("/displays/quick")))
+        polls = await wait_for(page, """(() => { const p = performance
+          .getEntriesByType('resource').filter(e => e.name === location.href);
+          return p.length && p.map(e => e.responseStatus); })()""")
+        assert polls[0] == 304, polls

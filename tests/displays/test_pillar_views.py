@@ -16,7 +16,7 @@ from displays.board.lexicon import LexiconError, load_lexicon, parse_lexicon
 from displays.board.paging import split_pages, turn
 from displays.board.pillar import build_pillar
 from displays.board.text import MIN_TEXT_WIDTH, text_board
-from displays.board.themes import THEMES, contrast_ratio
+from displays.board.themes import contrast_ratio
 from tests.instants import BERLIN
 
 HBF = "de:07315:1001"
@@ -112,12 +112,39 @@ def test_bitmap_is_one_bit_or_four_greys_and_changes_with_the_board() -> None:
     assert render_bitmap(other, 800, 480) != render_bitmap(pillar, 800, 480)
 
 
-def test_themes_and_index_colours_are_readable() -> None:
-    for theme in THEMES.values():
-        for fg, bg in ((theme.text, theme.background), (theme.muted, theme.background),
-                       (theme.accent, theme.background), (theme.warning_text, theme.warning_bg)):
-            assert contrast_ratio(fg, bg) >= 4.5, (theme.name, fg, bg)
-    assert contrast_ratio("#000000", "#FFFFFF") >= 4.5     # the index's search field
+# every text element of the index page: its computed colour on the nearest painted background
+INDEX_COLOURS = """(() => {
+  const painted = e => { for (; e; e = e.parentElement) {
+      const bg = getComputedStyle(e).backgroundColor;
+      if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') { return bg; } }
+    return 'rgb(255, 255, 255)'; };
+  return [...document.querySelectorAll('body, body *')]
+    .filter(e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())
+                 || e.matches('input, button'))
+    .filter(e => e.getClientRects().length && !e.closest('.visually-hidden'))
+    .map(e => [e.tagName.toLowerCase() + (e.className ? '.' + e.className : ''),
+               getComputedStyle(e).color, painted(e)]); })()"""
+
+
+def _rgb(css: str) -> str:
+    r, g, b = (int(float(v)) for v in re.findall(r"[\d.]+", css)[:3])
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+async def test_the_index_page_text_is_readable_as_chromium_paints_it(client: Client,
+                                                                    tmp_path: Path) -> None:
+    from tests.cdp import browser
+    async with browser(tmp_path / "profile", scripts=False) as page:
+        await page.viewport(1280, 900)
+        await page.goto(str(client.make_url("/")))
+        measured = await page.evaluate(INDEX_COLOURS)
+        await page.goto(str(client.make_url("/?q=hbf")))
+        measured += await page.evaluate(INDEX_COLOURS)
+    kinds = {what.split(".")[0] for what, _, _ in measured}
+    assert {"input", "button", "a", "h1"} <= kinds, kinds
+    low = [(what, fg, bg, round(contrast_ratio(_rgb(fg), _rgb(bg)), 2))
+           for what, fg, bg in measured if contrast_ratio(_rgb(fg), _rgb(bg)) < 4.5]
+    assert not low, low
 
 
 async def test_pages_are_german_unless_told(client: Client) -> None:
@@ -141,7 +168,9 @@ async def test_tram_display_shows_no_bus_alert(client: Client) -> None:
 
 async def test_text_errors_are_plain_text(client: Client) -> None:
     for path, status in ((f"/stops/{HBF}.txt?width=5", 400), ("/stops/nope.txt", 404),
-                         ("/displays/nope.txt", 404), (f"/stops/{HBF}.txt?width=500", 400)):
+                         ("/displays/nope.txt", 404), (f"/stops/{HBF}.txt?width=500", 400),
+                         (f"/stops/{HBF}.png?w=5", 400), ("/displays/nope.png", 404),
+                         ("/displays/hbf-tram.png?depth=3", 400)):   # e-paper controllers
         response = await client.get(path)
         assert response.status == status and response.content_type == "text/plain", path
         assert "<" not in await response.text()
@@ -240,3 +269,61 @@ def test_landscape_screens_get_larger_notice_pages() -> None:
     one = render_board_html(make_environment(), short, theme="lcd", refresh=30, demo=False,
                             route_colours=True).decode()
     assert "fit-portrait" not in one and one.count('class="ticker pages') == 1
+
+
+async def test_display_pages_take_lang_and_rows_like_stop_pages(client: Client) -> None:
+    """`?lang=` overrides a display's language (page, text, readout); a bad value or rows out
+    of range is refused with 400, as on /stops."""
+    german = await (await client.get("/displays/uni-en?lang=de")).text()
+    assert '<html lang="de"' in german and "Abfahrt" in german and "Departure" not in german
+    english = await (await client.get("/displays/uni-en")).text()
+    assert '<html lang="en"' in english and "Departure" in english, "its own language stays"
+    text = await (await client.get("/displays/hbf-tram.txt?lang=en")).text()
+    assert "Platform" in text or "Live" in text or "As of" in text, text
+    spoken = await (await client.get("/displays/uni-en/readout?lang=de")).text()
+    assert spoken.startswith("Haltestelle "), spoken
+    assert (await (await client.get("/displays/uni-en/readout")).text()).startswith("Stop ")
+    for bad in ("lang=xx", "rows=0", "rows=51", "rows=zwei"):
+        for path in ("/displays/uni-en", "/displays/uni-en.txt", f"/stops/{HBF}"):
+            response = await client.get(f"{path}?{bad}")
+            assert response.status == 400, (path, bad, response.status)
+    assert (await client.get("/displays/uni-en/readout?lang=xx")).status == 400
+    few = await (await client.get("/displays/hbf-tram?rows=2")).text()
+    many = await (await client.get("/displays/hbf-tram?rows=12")).text()
+    assert few.count('<li class="row') == 2 < many.count('<li class="row')
+
+
+def test_notices_take_turns_per_notice_pages_within_one_and_the_urgent_first() -> None:
+    """Each refresh period starts with the next notice (not the next page of one long notice);
+    a notice's pages turn within it from one visit to the next (e-paper shows every page in
+    time); a notice has at most MAX_PAGES_PER_NOTICE pages, the last ending in "…"; the most
+    urgent notice leads the order."""
+    from displays.board.paging import MAX_PAGES_PER_NOTICE
+    long = " ".join(["Wegen Bauarbeiten entfällt die Haltestelle Höfchen."] * 40)   # 2,000+
+    alerts = [{"id": "long", "header": None, "description": long, "source": "operator",
+               "display": "alternate", "priority": 3},
+              {"id": "urgent", "header": "Linie 54 fällt heute ab 14 Uhr aus.",
+               "description": None, "source": "operator", "display": "alternate",
+               "priority": 1},
+              {"id": "lift", "header": "Aufzug defekt", "description": "Bitte Rampe nutzen.",
+               "source": "operator", "display": "alternate", "priority": 2}]
+    document = _document(alerts)
+    period = 60
+
+    def shown(k: int) -> tuple[str, ...]:
+        at = f"2026-03-04T12:{k:02d}:00+01:00"
+        return build_pillar(dict(document, generated_at=at), "de", BERLIN,
+                            refresh_s=period).alternate_pages
+
+    cycle = shown(0)
+    longs = [p for p in cycle if re.search(r"\(\d/\d\)$", p)]
+    assert len(longs) == MAX_PAGES_PER_NOTICE == 4
+    assert longs[-1].endswith("… (4/4)") and all(len(p) <= 120 for p in cycle)
+    assert cycle[0].startswith("Linie 54") and cycle[1].startswith("Aufzug"), \
+        "period 0: the most urgent first, then by priority"
+    firsts = [shown(k)[0] for k in range(12)]
+    leads = [("urgent" if f.startswith("Linie") else "lift" if f.startswith("Aufzug")
+              else "long") for f in firsts]
+    assert leads[:3] == ["urgent", "lift", "long"] and leads == leads[:3] * 4, leads
+    assert {f for f in firsts if f in longs} == set(longs), \
+        "every page of the long notice leads a period in turn (e-paper shows p1 only)"

@@ -15,7 +15,7 @@ from displays.board.compose import compute_board
 from displays.board.display import BoardFilter
 from displays.board.document import board_document
 from displays.board.lexicon import load_lexicon
-from displays.board.readout import MAX_CHARS, build_readout
+from displays.board.readout import MAX_CHARS, build_readout, speakable
 from displays.demo.network import write_demo_feed
 from feeds import load_timetable
 from tests.instants import BERLIN, DEMO_INSTANTS, instant
@@ -179,3 +179,27 @@ def test_an_invalid_timetable_is_said_as_it_is_shown() -> None:
     valid = build_readout({**_document([_dep()]), "timetable": {"status": "valid"}}, "de",
                           BERLIN, DE)
     assert valid.sentences[1].startswith("Linie 50 nach")
+
+
+NOTICE_CORPUS = [
+    ("Mo-Fr 6-20 Uhr", "Montag bis Freitag 6 bis 20 Uhr"),
+    ("Sa/So und feiertags", "Samstag, Sonntag und feiertags"),
+    ("Mo–So 24:00", "Montag bis Sonntag 24 Uhr"),
+    ("Do. ab 14:30 Uhr", "Donnerstag ab 14 Uhr 30"),
+    ("So fahren Sie zum Ziel.", "So fahren Sie zum Ziel."),
+    ("Auskunft: Tel. 06131 12 77 77", "Auskunft: Telefon 06131 12 77 77"),
+    ("Haltestelle St.-Johann-Str.", "Haltestelle Sankt-Johann-Straße"),
+    ("St. Johann", "Sankt Johann"),
+    ("Str. d. Republik", "Straße der Republik"),
+    ("U-Bahn U2 und S-Bahn S 8", "U-Bahn 2 und S-Bahn 8"),
+    ("S8 und U 2", "S-Bahn 8 und U-Bahn 2"),
+    ("Betriebsschluss 24:00", "Betriebsschluss 24 Uhr"),
+    ("Ersatzverkehr ab 23:59", "Ersatzverkehr ab 23 Uhr 59"),
+]
+
+
+@pytest.mark.parametrize("written, said", NOTICE_CORPUS)
+def test_notice_texts_operators_write_are_said_in_words(written: str, said: str) -> None:
+    spoken = speakable(written, "de", DE)
+    assert spoken == said
+    assert not problems(spoken)

@@ -147,12 +147,12 @@ async def test_pillar_html_is_accessible_german_and_english(client: Client) -> N
 
 
 async def test_text_board_has_maximum_line_width(client: Client) -> None:
-    response = await client.get(f"/stops/{HBF}.txt", params={"width": "24"})
+    response = await client.get(f"/stops/{HBF}.txt", params={"width": "26"})
     text = await response.text()
     assert response.status == 200 and response.content_type == "text/plain"
     assert text.splitlines()[0].startswith("Hauptbahnhof")
-    assert text.splitlines()[-1] == "Demodaten – kein echter…"  # cut to 24 characters
-    assert all(len(line) <= 24 for line in text.splitlines())
+    assert text.splitlines()[-1] == "Demodaten – kein echter F…"  # cut to 26 characters
+    assert all(len(line) <= 26 for line in text.splitlines())
 
 
 async def test_displays_record_last_contact(client: Client) -> None:

@@ -19,7 +19,8 @@ from redis.asyncio import Redis
 from displays.app import create_app
 from displays.service.espeak import EspeakEngine, Pcm
 from displays.service.keys import Keys
-from displays.service.speech import Speech, SpeechUnavailable
+from displays.service.speech import MAX_WAITING, Speech, SpeechUnavailable
+from displays.service.speech_lanes import Lanes, SpeechBusy
 from displays.web.appkeys import runtime
 from tests.cdp import browser
 from tests.instants import suite_settings
@@ -176,6 +177,7 @@ async def test_the_button_plays_german_speech_in_chromium(client: Client, tmp_pa
               const a = document.querySelector('audio.readout');
               return { t: a.currentTime, d: a.duration, paused: a.paused, src: a.currentSrc,
                        pressed: document.querySelector('button.speak').getAttribute('aria-pressed'),
+                       label: document.querySelector('button.speak').textContent,
                        focused: document.activeElement.className }; })()""")
             if played["t"] > 1.0:
                 break
@@ -184,11 +186,62 @@ async def test_the_button_plays_german_speech_in_chromium(client: Client, tmp_pa
         assert played["src"].endswith("/displays/hbf-tram/readout.mp3")
         assert fits(played["d"], text), (played["d"], len(text.split()))
         assert played["pressed"] == "true" and played["focused"] == "speak"
+        assert played["label"] == "Vorlesen", "one fixed label; aria-pressed carries the state"
         await page.evaluate("document.querySelector('button.speak').click(); true")
         stopped = await page.evaluate("""(() => { const a = document.querySelector('audio.readout');
           return [a.paused, a.currentTime,
                   document.querySelector('button.speak').getAttribute('aria-pressed')]; })()""")
         assert stopped == [True, 0, "false"], "a second press stops it"
+
+
+async def test_no_button_or_link_when_there_is_no_speech(aiohttp_client: ClientFactory,
+                                                         tmp_path: Path) -> None:
+    """A blind rider must not find a button that plays nothing (ABFAHRT_SPEECH=none)."""
+    client = await aiohttp_client(create_app(suite_settings(data_dir=tmp_path,
+                                                            speech_engine="none")))
+    assert runtime(client.app).speech is not None
+    assert not runtime(client.app).speech.available
+    for url in ("/displays/hbf-tram", "/stops/de:07315:1001", "/stops/de:07315:1001?lang=en"):
+        page = await (await client.get(url)).text()
+        assert "Abfahrt" in page or "Departure" in page
+        assert 'class="speak' not in page and "readout." not in page, url
+    assert (await client.get("/displays/hbf-tram/readout.mp3")).status == 503
+    assert (await client.get("/displays/hbf-tram/readout")).status == 200, "text still there"
+
+
+SPEAK_SIZES = [(480, 272), (272, 480), (600, 448), (800, 480), (1024, 600), (1920, 1080),
+               (1080, 1920), (2160, 3840)]
+MEASURE_SPEAK = """(() => { const b = [...document.querySelectorAll('.speak, .speak-link')]
+  .find(e => getComputedStyle(e).display !== 'none' && !e.hidden);
+  if (!b) { return null; }
+  const r = b.getBoundingClientRect();
+  return { cls: b.className, h: r.height, w: r.width, bottom: r.bottom, right: r.right,
+           font: parseFloat(getComputedStyle(b).fontSize), text: b.textContent,
+           vw: innerWidth, vh: innerHeight }; })()"""
+
+
+@pytest.mark.parametrize("scripts", [True, False])
+async def test_the_button_is_large_on_every_screen(client: Client, tmp_path: Path,
+                                                   scripts: bool) -> None:
+    """≥ 44 px high (WCAG 2.5.5 target), type ≥ 16 px, wholly on screen: the button with
+    script, the link without."""
+    wrong = []
+    async with browser(tmp_path / "profile", scripts=scripts) as page:
+        for size in SPEAK_SIZES:
+            await page.viewport(*size)
+            await page.goto(str(client.make_url("/displays/hbf-tram")))
+            m = await page.evaluate(MEASURE_SPEAK)
+            if m is None:
+                wrong.append(f"{size}: no button")
+                continue
+            assert m["cls"] == ("speak" if scripts else "speak-link")
+            if m["h"] < 44 or m["w"] < 44 or m["font"] < 16:
+                wrong.append(f"{size}: {m['w']:.0f}x{m['h']:.0f} px, font {m['font']} px")
+            if m["bottom"] > m["vh"] + 0.5 or m["right"] > m["vw"] + 0.5:
+                wrong.append(f"{size}: off screen {m}")
+            if m["text"] != "Vorlesen":
+                wrong.append(f"{size}: label {m['text']!r}")
+    assert not wrong, wrong
 
 
 async def test_speech_unavailable_without_engine() -> None:
@@ -199,3 +252,59 @@ async def test_speech_unavailable_without_engine() -> None:
         assert "nothing installed" in str(exc)
     else:
         raise AssertionError("audio without an engine must raise")
+
+
+async def test_a_flood_of_readouts_cannot_keep_a_pillar_silent(client: Client) -> None:
+    """One client asks for 24 other stops' audio at once: it is rate limited (429) and the
+    queue is bounded (503), both with Retry-After; a pillar's button pressed during the flood
+    waits for one synthesis at most, not for the whole flood."""
+    engine = SlowEngine()
+    rt = runtime(client.app)
+    rt.speech = Speech(engine, concurrency=1)
+    stops = [rt.tt.stop_id(i) for i in list(rt.search.candidates)
+             if rt.tt.stop_id(i) != "de:07315:1001"][:12]
+    assert len(stops) == 12
+    flood = [asyncio.create_task(client.get(f"/stops/{s}/readout.wav?lang={lang}"))
+             for s in stops for lang in ("de", "en")]
+    await asyncio.sleep(0.3)
+    started = time.perf_counter()
+    press = await client.get("/displays/hbf-tram/readout.wav")
+    waited = time.perf_counter() - started
+    assert press.status == 200, await press.text()
+    assert waited < 2 * 0.8 + 0.6, f"the pillar waited {waited:.1f} s behind the flood"
+    answers = await asyncio.gather(*flood)
+    statuses = sorted(r.status for r in answers)
+    assert statuses.count(429) >= 10, statuses
+    assert 503 in statuses and 200 in statuses, statuses
+    assert all(r.headers.get("Retry-After") for r in answers if r.status in (429, 503))
+    assert statuses.count(200) <= 1 + MAX_WAITING, statuses
+    assert engine.most == 1
+    assert (await client.get("/stops/de:07315:1001")).status == 200, "boards unaffected"
+
+
+async def test_lanes_serve_pillars_first_bound_the_queue_and_survive_cancellation() -> None:
+    lanes = Lanes(concurrency=1, max_waiting=2, max_waiting_priority=1)
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def job(name: str, priority: bool) -> None:
+        async with lanes.slot(priority):
+            order.append(name)
+            await gate.wait()
+
+    first = asyncio.create_task(job("first", False))
+    await asyncio.sleep(0)
+    others = [asyncio.create_task(job("stop-a", False)), asyncio.create_task(job("stop-b", False))]
+    await asyncio.sleep(0)
+    with pytest.raises(SpeechBusy):
+        await job("stop-c", False)                  # the ordinary lane is full
+    cancelled = others.pop()
+    cancelled.cancel()                              # a client that gave up frees its place
+    await asyncio.sleep(0)
+    others.append(asyncio.create_task(job("stop-c", False)))
+    pillar = asyncio.create_task(job("pillar", True))
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, pillar, *others)
+    assert order == ["first", "pillar", "stop-a", "stop-c"]
+    assert lanes.free == 1 and not lanes.queued(True) and not lanes.queued(False)

@@ -10,6 +10,7 @@ import itertools
 import aiohttp
 import psutil
 
+from displays.board.text import MIN_TEXT_WIDTH
 from tests.faults.conftest import StartService
 from tests.faults.harness import HBF, poll
 from tests.instants import busy_now, iso
@@ -29,7 +30,7 @@ async def test_thousands_of_variants_keep_memory_bounded(start_service: StartSer
     process = psutil.Process(service.pid)
     paths = [f"/stops/{HBF}.txt?rows={rows}&width={width}&lang={lang}"
              for lang, rows, width in itertools.product(("de", "en"), range(30, 51),
-                                                        range(20, 201))][:VARIANTS]
+                                                        range(MIN_TEXT_WIDTH, 201))][:VARIANTS]
     async with aiohttp.ClientSession() as session:
         for path in paths[:50]:                                  # warm up
             await poll(session, service.url, path)

@@ -52,7 +52,8 @@ async def test_post_shows_on_matching_boards_only(service: Service) -> None:
                      "description": "Ersatzhaltestelle in der Ludwigsstraße",
                      "effect": "STOP_MOVED", "severity": "WARNING", "source": "operator",
                      "display": "takeover", "priority": 1,
-                     "audio": "Baustelle am Schillerplatz. Ersatzhaltestelle in der Ludwigsstraße"}
+                     "audio": "Baustelle am Schillerplatz. Ersatzhaltestelle in der Ludwigsstraße",
+                     "lang": "de", "audio_lang": "de"}
     _, english = await board(service, stop_path + "?lang=en")
     assert [a["header"] for a in english["alerts"] if a["source"] == "operator"] == [
         "Works at Schillerplatz"]

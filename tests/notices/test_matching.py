@@ -145,4 +145,4 @@ def test_alert_shape() -> None:
     assert alert == {"id": "op-test", "header": "Hinweis", "description": None,
                      "effect": "UNKNOWN_EFFECT", "severity": "UNKNOWN_SEVERITY",
                      "source": "operator", "display": "takeover", "priority": 2,
-                     "audio": "Hinweis"}
+                     "audio": "Hinweis", "lang": "de", "audio_lang": "de"}
