@@ -38,6 +38,8 @@ TEXT: dict[str, dict[str, str]] = {
                        "(abfahrt tokens create).",
         "conflict": "Der Hinweis wurde inzwischen geändert (von jemand anderem). Nichts wurde "
                     "überschrieben: bitte den aktuellen Stand prüfen und erneut ändern.",
+        "no_revision": "Das Formular nennt keinen gültigen Stand des Hinweises. Nichts wurde "
+                       "geändert: bitte den aktuellen Stand prüfen und erneut speichern.",
     },
     "en": {
         "title": "Operator notices", "sign_in": "Sign in", "sign_out": "Sign out",
@@ -71,6 +73,8 @@ TEXT: dict[str, dict[str, str]] = {
                        "please create new ones (abfahrt tokens create).",
         "conflict": "This notice was changed meanwhile (by someone else). Nothing was "
                     "overwritten: please check its current state and change it again.",
+        "no_revision": "This form does not name a valid revision of the notice. Nothing was "
+                       "changed: please check its current state and save again.",
     },
 }
 ENUM_LABELS: dict[str, dict[str, dict[str, str]]] = {
