@@ -8,7 +8,10 @@ temporary files of earlier versions are removed when the store is opened. The fi
 the store's marker (`epoch`), so a journal that vanished reads as a reset store.
 
 The journal is replayed once and then read incrementally from the last offset: a poll of the
-store's version is one stat(), a token check reads only what other processes appended.
+store's version is one stat(), a token check reads only what other processes appended. Reads
+run in worker threads, many at once: one thread at a time reads on (a threading lock), into a
+copy of the replay that is published with one assignment, so a reader holds a replay no one
+changes and no appended byte is applied twice or skipped.
 Notices, tokens and audit files of earlier versions (notices.json, tokens.json, audit.json) are
 migrated into the journal once.
 """
@@ -22,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +56,11 @@ class Replay:
     tokens: dict[str, Record] = field(default_factory=dict)
     audit: list[Record] = field(default_factory=list)
 
+    def copy(self) -> Replay:
+        """A replay to read on into (the published one is never changed)."""
+        return Replay(self.inode, self.offset, self.epoch, dict(self.notices),
+                      dict(self.tokens), list(self.audit))
+
     def apply(self, entry: dict[str, Any]) -> None:
         if "epoch" in entry and self.epoch is None:
             self.epoch = str(entry["epoch"])
@@ -71,7 +80,8 @@ class FileStore:
         self.sessions: dict[str, tuple[float, Record]] = {}
         self.counters: dict[str, int] = {}
         self.lock = asyncio.Lock()
-        self.replay = Replay()
+        self.replay = Replay()             # published whole, never changed afterwards
+        self._reading = threading.Lock()   # one thread at a time reads on from the offset
         self._opened = False
 
     @property
@@ -156,6 +166,10 @@ class FileStore:
     # ---- reading ---------------------------------------------------------------------------
     def _refresh(self) -> Replay:
         """Read what was appended since the last read (all of it after a new journal)."""
+        with self._reading:
+            return self._read_on()
+
+    def _read_on(self) -> Replay:
         try:
             with self.journal.open("rb") as fh:
                 info = os.fstat(fh.fileno())
@@ -168,6 +182,11 @@ class FileStore:
             self.replay = Replay()
             return self.replay
         end = data.rfind(b"\n") + 1         # an unfinished line is read next time
+        if end == 0:
+            self.replay = replay
+            return replay
+        if replay is self.replay:
+            replay = replay.copy()
         for number, raw in enumerate(data[:end].splitlines()):
             try:
                 replay.apply(json.loads(raw))
