@@ -297,3 +297,13 @@ async def test_redis_backed_service_shares_notices(redis_service: Service,
         return first.notices[created["id"]].status.value == "withdrawn"
     first.reload_s = 0.1
     assert await eventually(first_sees_it)
+
+
+async def test_instants_out_of_range_are_422_not_500(service: Service) -> None:
+    for name, raw in (("valid_until", "9999-12-31T23:59:59-14:00"),
+                      ("valid_from", "0001-01-01T00:00:00+14:00")):
+        response = await post(service, {**NOTICE, name: raw})
+        answer = await response.json()
+        assert response.status == 422, answer
+        assert answer["error"]["code"] == "invalid_notice" and answer["error"]["field"] == name
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []

@@ -228,3 +228,12 @@ async def test_a_form_without_a_valid_revision_writes_nothing(service: Service) 
                                              headers=service.auth())).json()
     assert stored["revision"] == 2 and stored["status"] == "published"
     assert stored["text"]["de"] == "Aufzug ab 15 Uhr wieder da"
+
+
+async def test_a_form_instant_out_of_range_is_named_not_a_500(service: Service) -> None:
+    csrf = hidden(await sign_in(service, service.operator), "csrf")
+    for action in ("preview", "create"):
+        response = await service.client.post("/operator/notices", data=form(
+            csrf, action=action, valid_from="0001-01-01T00:00"))
+        assert response.status == 422 and "<code>valid_from</code>" in await response.text()
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
