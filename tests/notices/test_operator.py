@@ -237,3 +237,24 @@ async def test_a_form_instant_out_of_range_is_named_not_a_500(service: Service) 
             csrf, action=action, valid_from="0001-01-01T00:00"))
         assert response.status == 422 and "<code>valid_from</code>" in await response.text()
     assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+
+
+async def test_non_ascii_csrf_and_login_nonces_are_refused_not_a_500(service: Service) -> None:
+    nonces = ("ä", "äöü" + "x" * 40, "\u202e")
+    for nonce in nonces:
+        await service.client.get("/operator")                  # sets the login cookie
+        login = await service.client.post("/operator/login", data={
+            "login": nonce, "token": service.operator})
+        assert login.status == 403, await login.text()
+    _, notice_id, _ = await _loaded_notice(service)
+    for nonce in nonces:
+        for path in ("/operator/notices", f"/operator/notices/{notice_id}",
+                     f"/operator/notices/{notice_id}/withdraw", "/operator/logout"):
+            response = await service.client.post(path, data={
+                **form(nonce, action="save"), "revision": "1"}, allow_redirects=False)
+            assert response.status == 403, (path, response.status)
+    page = await service.client.get("/operator")                 # still signed in
+    assert 'name="token"' not in await page.text()
+    stored = await (await service.client.get(f"/api/v1/notices/{notice_id}",
+                                             headers=service.auth())).json()
+    assert stored["revision"] == 1 and stored["status"] == "published"
