@@ -122,8 +122,9 @@ async def writer(request: web.Request) -> tuple[NoticeService, Principal]:
                                             actual_size=declared)
     service = service_of(request)
     principal = await require(service.store, request, Scope.NOTICES)
+    rt = request.app[RUNTIME]
     await check_rate(service.store, f"write:{principal.token_id}",
-                     request.app[RUNTIME].settings.write_rate_limit_per_min)
+                     rt.settings.write_rate_limit_per_min, rt.now())
     return service, principal
 
 

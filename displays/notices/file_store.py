@@ -78,7 +78,7 @@ class FileStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sessions: dict[str, tuple[float, Record]] = {}
-        self.counters: dict[str, int] = {}
+        self.events: dict[str, list[int]] = {}     # rate-limit bucket -> instants counted
         self.lock = asyncio.Lock()
         self.replay = Replay()             # published whole, never changed afterwards
         self._reading = threading.Lock()   # one thread at a time reads on from the offset
@@ -283,22 +283,37 @@ class FileStore:
     async def delete_session(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
 
-    async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        key = f"{bucket}:{window}"
-        if len(self.counters) > 10_000:
-            self.counters.clear()
-        self.counters[key] = self.counters.get(key, 0) + 1
-        return self.counters[key], (window + 1) * window_s - now
+    def _recent(self, bucket: str, window_s: int, now: int) -> list[int]:
+        recent = [t for t in self.events.get(bucket, ()) if t > now - window_s]
+        if recent:
+            self.events[bucket] = recent
+        else:
+            self.events.pop(bucket, None)
+        return recent
 
-    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        return self.counters.get(f"{bucket}:{window}", 0), (window + 1) * window_s - now
+    async def hit(self, bucket: str, window_s: int, limit: int, now: int) -> tuple[bool, int]:
+        recent = self._recent(bucket, window_s, now)
+        if len(recent) >= limit:
+            return False, _left(recent, window_s, now)
+        if len(self.events) > 10_000:         # bounded: forget buckets with nothing recent
+            self.events = {k: v for k, v in self.events.items() if max(v) > now - window_s}
+            if len(self.events) > 10_000:
+                self.events.clear()
+        recent.append(now)
+        self.events[bucket] = recent
+        return True, _left(recent, window_s, now)
+
+    async def count(self, bucket: str, window_s: int, now: int) -> tuple[int, int]:
+        recent = self._recent(bucket, window_s, now)
+        return len(recent), _left(recent, window_s, now)
 
     async def close(self) -> None:
         return None
+
+
+def _left(events: list[int], window_s: int, now: int) -> int:
+    """Seconds until the oldest of `events` leaves the window (0 without events)."""
+    return max(1, min(events) + window_s - now) if events else 0
 
 
 def _line(entry: dict[str, Any]) -> bytes:

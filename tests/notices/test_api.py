@@ -7,7 +7,9 @@ from typing import Any
 from google.transit import gtfs_realtime_pb2 as pb
 
 from displays.notices.api import NOTICES
-from tests.instants import suite_settings
+from displays.service.clock import FakeClock
+from displays.web.appkeys import RUNTIME
+from tests.instants import SUITE_AT, suite_settings
 from tests.notices.conftest import HBF, HOEFCHEN, SCHILLER, Service, add_tokens, eventually
 
 NOTICE = {"text": {"de": "Baustelle am Schillerplatz\nErsatzhaltestelle in der Ludwigsstraße",
@@ -207,10 +209,20 @@ async def test_writes_are_rate_limited_per_token(aiohttp_client: Any, tmp_path: 
     from tests.notices.conftest import start_service
     svc = await start_service(aiohttp_client, suite_settings(data_dir=tmp_path,
                                                        write_rate_limit_per_min=2))
-    assert [(await post(svc, NOTICE)).status for _ in range(2)] == [201, 201]
+    clock = FakeClock(SUITE_AT)          # the service's clock decides, never the wall clock
+    svc.client.app[RUNTIME].clock = clock
+    assert (await post(svc, NOTICE)).status == 201
+    clock.advance(50)
+    assert (await post(svc, NOTICE)).status == 201
     limited = await post(svc, NOTICE)
-    assert limited.status == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.status == 429 and limited.headers["Retry-After"] == "10"
     assert (await post(svc, NOTICE, role="admin")).status == 201      # another token
+    clock.advance(9)
+    assert (await post(svc, NOTICE)).status == 429                    # a sliding minute
+    clock.advance(1)                                                  # the first write left it
+    assert (await post(svc, NOTICE)).status == 201
+    again = await post(svc, NOTICE)
+    assert again.status == 429 and again.headers["Retry-After"] == "50"
 
 
 async def test_gtfs_rt_feed_carries_notices(service: Service) -> None:

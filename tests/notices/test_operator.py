@@ -258,3 +258,26 @@ async def test_non_ascii_csrf_and_login_nonces_are_refused_not_a_500(service: Se
     stored = await (await service.client.get(f"/api/v1/notices/{notice_id}",
                                              headers=service.auth())).json()
     assert stored["revision"] == 1 and stored["status"] == "published"
+
+
+async def test_failed_sign_ins_are_limited_on_the_service_clock(service: Service) -> None:
+    from displays.notices.operator import LOGIN_FAILURES_PER_MIN
+    from displays.service.clock import FakeClock
+    from displays.web.appkeys import RUNTIME
+    from tests.instants import SUITE_AT
+    clock = FakeClock(SUITE_AT)
+    service.client.app[RUNTIME].clock = clock
+
+    async def attempt(token: str) -> int:
+        login = await service.client.get("/operator")
+        response = await service.client.post("/operator/login", data={
+            "login": hidden(await login.text(), "login"), "token": token},
+            allow_redirects=False)
+        return response.status
+
+    assert [await attempt("abf.x.falsch") for _ in range(LOGIN_FAILURES_PER_MIN)] == [
+        403] * LOGIN_FAILURES_PER_MIN
+    clock.advance(59)
+    assert await attempt(service.operator) == 429          # even the right token must wait
+    clock.advance(1)
+    assert await attempt(service.operator) == 303

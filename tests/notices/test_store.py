@@ -57,8 +57,17 @@ async def exercise(store: NoticeStore) -> None:
     assert await store.get_session("s1") == {"token_id": token_record["id"]}
     await store.delete_session("s1")
     assert await store.get_session("s1") is None
-    counts = [(await store.hit("write:x", 60))[0] for _ in range(3)]
-    assert counts == [1, 2, 3] and (await store.count("write:x", 60))[0] == 3
+    # rate limits: a sliding window on the instant the caller names (the service's clock)
+    t = 1_772_600_000
+    assert await store.count("write:x", 60, t) == (0, 0)
+    assert [(await store.hit("write:x", 60, 2, t + d))[0] for d in (0, 30, 31)] == [
+        True, True, False]                                  # the refused one is not counted
+    assert await store.hit("write:x", 60, 2, t + 59) == (False, 1)
+    assert await store.count("write:x", 60, t + 59) == (2, 1)
+    assert await store.hit("write:x", 60, 2, t + 60) == (True, 30)   # t left the window
+    assert await store.count("write:x", 60, t + 60) == (2, 30)
+    assert await store.count("write:y", 60, t + 60) == (0, 0)      # buckets are separate
+    assert await store.count("write:x", 60, t + 200) == (0, 0)
 
 
 async def test_file_store(tmp_path: Path) -> None:
