@@ -25,7 +25,12 @@ from displays.notices.auth import (
 )
 from displays.notices.export import build_alerts_feed
 from displays.notices.model import Notice, Status
-from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
+from displays.notices.service import (
+    NoticeNotFound,
+    NoticeService,
+    NoticeWithdrawn,
+    RevisionMismatch,
+)
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.service.runtime import Runtime
@@ -65,6 +70,8 @@ def answered(handler: Handler) -> Handler:
                 headers["ETag"] = notice_etag(exc.current)
             return error_json(412, f"If-Match does not match: {exc}; GET the notice again "
                               "and repeat the change on its current revision", headers)
+        except NoticeWithdrawn as exc:
+            return error_json(409, str(exc), {**NO_STORE, "ETag": notice_etag(exc.current)})
         except StoreUnavailable as exc:
             log.error("notice store unavailable: %s", exc)
             return error_json(503, "the notice store is unavailable; nothing was changed",

@@ -33,7 +33,12 @@ from displays.notices.operator import (
 )
 from displays.notices.operator_form import form_body, notice_form, replacement
 from displays.notices.operator_text import words
-from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
+from displays.notices.service import (
+    NoticeNotFound,
+    NoticeService,
+    NoticeWithdrawn,
+    RevisionMismatch,
+)
 from displays.notices.sessions import Session
 from displays.notices.store import Record
 from displays.notices.validation import NoticeInvalid
@@ -133,6 +138,9 @@ async def edit_from_form(request: web.Request, form: MultiMapping[str], service:
         # someone changed it meanwhile: show theirs, keep ours in the form, nothing written
         return await _notice_page(request, session, exc.current or current, lang, form=form,
                                   status=409, message=words(lang)["conflict"])
+    except NoticeWithdrawn as exc:          # withdrawal is final: nothing written
+        return await _notice_page(request, session, exc.current, lang, form=form,
+                                  status=409, message=words(lang)["withdrawn_final"])
     return see_other(f"/operator/notices/{current.id}?lang={lang}&done=updated")
 
 

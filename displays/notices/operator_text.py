@@ -40,6 +40,8 @@ TEXT: dict[str, dict[str, str]] = {
                     "überschrieben: bitte den aktuellen Stand prüfen und erneut ändern.",
         "no_revision": "Das Formular nennt keinen gültigen Stand des Hinweises. Nichts wurde "
                        "geändert: bitte den aktuellen Stand prüfen und erneut speichern.",
+        "withdrawn_final": "Dieser Hinweis ist zurückgezogen und kann nicht mehr geändert "
+                           "werden. Nichts wurde gespeichert: bitte einen neuen anlegen.",
     },
     "en": {
         "title": "Operator notices", "sign_in": "Sign in", "sign_out": "Sign out",
@@ -75,6 +77,8 @@ TEXT: dict[str, dict[str, str]] = {
                     "overwritten: please check its current state and change it again.",
         "no_revision": "This form does not name a valid revision of the notice. Nothing was "
                        "changed: please check its current state and save again.",
+        "withdrawn_final": "This notice is withdrawn and cannot be changed any more. Nothing "
+                           "was saved: please create a new one.",
     },
 }
 ENUM_LABELS: dict[str, dict[str, dict[str, str]]] = {

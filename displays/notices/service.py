@@ -73,6 +73,15 @@ class RevisionMismatch(Exception):
         self.current = current
 
 
+class NoticeWithdrawn(Exception):
+    """The notice is withdrawn: that is final, it cannot be changed any more (HTTP 409)."""
+
+    def __init__(self, current: Notice) -> None:
+        super().__init__(f"notice {current.id} is withdrawn; withdrawal is final, create a "
+                         "new notice instead")
+        self.current = current
+
+
 class NoticeService:
     def __init__(self, store: NoticeStore, rt: Runtime, reload_s: float = RELOAD_S) -> None:
         self.store = store
@@ -253,16 +262,23 @@ class NoticeService:
             raise NoticeInvalid([("body", "a JSON object (merge patch, RFC 7396)")])
         async with self._lock:
             before = await self._expect(notice_id, if_match)
+            if before.status is Status.WITHDRAWN:
+                raise NoticeWithdrawn(before)
             now = self.rt.now()
             notice = self.validate_update(before, patch, now)
             await self._save(notice, before, principal, "update", via, now)
         return notice
 
     def validate_update(self, before: Notice, patch: dict[str, Any], now: int) -> Notice:
-        """Return the notice a merge patch makes of `before` (NoticeInvalid when it cannot)."""
+        """Return the notice a merge patch makes of `before` (NoticeInvalid when it cannot).
+
+        An update moves a notice between draft and published only: withdrawing is `withdraw`
+        (DELETE, the operator's withdraw button), logged as such."""
         merged = merge_patch(writable_fields(self.to_dict(before)), patch)
         notice = parse_notice(merged, catalog=self.catalog(), zone=self.rt.tt.zone, now=now,
                               notice_id=before.id, author=before.author, created=before.created)
+        if notice.status is Status.WITHDRAWN and before.status is not Status.WITHDRAWN:
+            raise NoticeInvalid([("status", "draft or published (withdraw with DELETE)")])
         return replace(notice, revision=before.revision + 1)
 
     async def withdraw(self, notice_id: str, principal: Principal, via: str,

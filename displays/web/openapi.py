@@ -263,6 +263,8 @@ def _notice_paths() -> dict[str, Any]:
                       "security": secured, "parameters": [if_match], "requestBody": body,
                       "responses": {
                           "200": tagged(answer("Notice")), "400": _ERROR, "404": _ERROR,
+                          "409": {**_ERROR, "description": "conflict: the notice is withdrawn "
+                                  "(final; PATCH moves draft <-> published only)"},
                           "413": _ERROR, "422": invalid, **revised, **errors}},
             "delete": {"summary": "Withdraw a notice at the revision If-Match names (the "
                                   "record and its audit stay)",

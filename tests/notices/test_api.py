@@ -319,3 +319,30 @@ async def test_instants_out_of_range_are_422_not_500(service: Service) -> None:
         assert response.status == 422, answer
         assert answer["error"]["code"] == "invalid_notice" and answer["error"]["field"] == name
     assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+
+
+async def test_patch_moves_only_between_draft_and_published(service: Service) -> None:
+    """Withdrawing is DELETE (logged as a withdrawal) and final: PATCH cannot withdraw a notice
+    nor bring a withdrawn one back."""
+    created = await (await post(service, NOTICE)).json()
+    path = f"/api/v1/notices/{created['id']}"
+
+    async def patch(body: dict[str, Any], revision: int) -> Any:
+        return await service.client.patch(path, json=body,
+                                          headers=at_revision(service.auth(), revision))
+
+    refused = await patch({"status": "withdrawn"}, 1)
+    assert refused.status == 422 and (await refused.json())["error"]["field"] == "status"
+    assert (await patch({"status": "draft"}, 1)).status == 200
+    assert (await patch({"status": "published"}, 2)).status == 200
+    withdrawn = await service.client.delete(path, headers=at_revision(service.auth(), 3))
+    assert withdrawn.status == 200 and (await withdrawn.json())["status"] == "withdrawn"
+    for body in ({"status": "published"}, {"status": "draft"}, {"priority": 1}):
+        again = await patch(body, 4)
+        answer = await again.json()
+        assert again.status == 409 and answer["error"]["code"] == "conflict", answer
+    stored = await (await service.client.get(path, headers=service.auth())).json()
+    assert stored["status"] == "withdrawn" and stored["revision"] == 4
+    audit = await (await service.client.get(f"/api/v1/audit?notice={created['id']}",
+                                            headers=service.auth("admin"))).json()
+    assert [r["action"] for r in audit["audit"]] == ["withdraw", "update", "update", "create"]

@@ -281,3 +281,18 @@ async def test_failed_sign_ins_are_limited_on_the_service_clock(service: Service
     assert await attempt(service.operator) == 429          # even the right token must wait
     clock.advance(1)
     assert await attempt(service.operator) == 303
+
+
+async def test_a_withdrawn_notice_cannot_be_saved_back(service: Service) -> None:
+    csrf, notice_id, _ = await _loaded_notice(service)
+    confirm = await (await service.client.get(f"/operator/notices/{notice_id}/withdraw")).text()
+    withdrawn = await service.client.post(f"/operator/notices/{notice_id}/withdraw", data={
+        "csrf": csrf, "revision": hidden(confirm, "revision")}, allow_redirects=False)
+    assert withdrawn.status == 303
+    page = await (await service.client.get(f"/operator/notices/{notice_id}")).text()
+    saved = await service.client.post(f"/operator/notices/{notice_id}", data=form(
+        csrf, action="save", revision=hidden(page, "revision")), allow_redirects=False)
+    assert saved.status == 409
+    stored = await (await service.client.get(f"/api/v1/notices/{notice_id}",
+                                             headers=service.auth())).json()
+    assert stored["status"] == "withdrawn" and stored["revision"] == 2
