@@ -89,10 +89,12 @@ def notice_etag(notice: Notice) -> str:
     return f'"{notice.revision}"'
 
 
-def if_match(request: web.Request) -> int | None:
-    """The revision a PATCH/DELETE names in If-Match (None for `*`); 428 when missing.
+def if_match(request: web.Request) -> frozenset[int] | None:
+    """The revisions a PATCH/DELETE names in If-Match (None for `*`); 428 when missing.
 
-    A weak or foreign tag can never match (If-Match compares strongly): 412.
+    If-Match is a list (RFC 9110 §13.1.1): the write goes ahead when any of its tags names the
+    current revision. A weak or foreign tag can never match (If-Match compares strongly); a
+    list of nothing but those is a 412.
     """
     header = request.headers.get("If-Match", "").strip()
     if not header:
@@ -101,11 +103,13 @@ def if_match(request: web.Request) -> int | None:
                  "change made meanwhile is not overwritten")
     if header == "*":
         return None
-    for tag in header.split(","):
+    revisions = set()
+    for tag in header.split(",")[:32]:
         tag = tag.strip()
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            return int(tag[1:-1][:12])
-    raise RevisionMismatch(None)
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isascii() \
+                and tag[1:-1].isdigit() and len(tag) <= 14:
+            revisions.add(int(tag[1:-1]))
+    return frozenset(revisions)
 
 
 def service_of(request: web.Request) -> NoticeService:

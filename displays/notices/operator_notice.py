@@ -130,7 +130,7 @@ async def edit_from_form(request: web.Request, form: MultiMapping[str], service:
         if (limited := await rate_limited(request, service, session, lang)) is not None:
             return limited
         await service.update(current.id, replacement(body), session.principal, "operator",
-                             loaded)
+                             (loaded,))
     except NoticeInvalid as exc:
         return await _notice_page(request, session, current, lang, revision=loaded,
                                   form=form, status=422, errors=exc.errors)
@@ -168,7 +168,7 @@ async def withdraw_from_form(request: web.Request, form: MultiMapping[str],
         return await _notice_page(request, session, notice, lang, status=400,
                                   message=words(lang)["no_revision"])
     try:
-        await service.withdraw(notice.id, session.principal, "operator", revision)
+        await service.withdraw(notice.id, session.principal, "operator", (revision,))
     except RevisionMismatch as exc:
         return await _notice_page(request, session, exc.current or notice, lang, status=409,
                                   message=words(lang)["conflict"])

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -256,8 +256,9 @@ class NoticeService:
         return notice_from_dict(record)
 
     async def update(self, notice_id: str, patch: Any, principal: Principal, via: str,
-                     if_match: int | None) -> Notice:
-        """Apply a merge patch to revision `if_match` (None: whatever the store holds)."""
+                     if_match: Collection[int] | None) -> Notice:
+        """Apply a merge patch to the notice if the store holds one of the revisions
+        `if_match` names (None: whatever it holds)."""
         if not isinstance(patch, dict):
             raise NoticeInvalid([("body", "a JSON object (merge patch, RFC 7396)")])
         async with self._lock:
@@ -282,7 +283,7 @@ class NoticeService:
         return replace(notice, revision=before.revision + 1)
 
     async def withdraw(self, notice_id: str, principal: Principal, via: str,
-                       if_match: int | None) -> Notice:
+                       if_match: Collection[int] | None) -> Notice:
         async with self._lock:
             before = await self._expect(notice_id, if_match)
             if before.status is Status.WITHDRAWN:
@@ -293,9 +294,9 @@ class NoticeService:
             await self._save(notice, before, principal, "withdraw", via, now)
         return notice
 
-    async def _expect(self, notice_id: str, if_match: int | None) -> Notice:
+    async def _expect(self, notice_id: str, if_match: Collection[int] | None) -> Notice:
         current = await self.stored(notice_id)
-        if if_match is not None and current.revision != if_match:
+        if if_match is not None and current.revision not in if_match:
             raise RevisionMismatch(current)
         return current
 

@@ -346,3 +346,23 @@ async def test_patch_moves_only_between_draft_and_published(service: Service) ->
     audit = await (await service.client.get(f"/api/v1/audit?notice={created['id']}",
                                             headers=service.auth("admin"))).json()
     assert [r["action"] for r in audit["audit"]] == ["withdraw", "update", "update", "create"]
+
+
+async def test_if_match_with_several_tags_passes_when_any_matches(service: Service) -> None:
+    """RFC 9110 §13.1.1: If-Match is a list; the write goes ahead when any strong tag names
+    the current revision, and a weak tag never matches."""
+    created = await (await post(service, NOTICE)).json()
+    url = f"/api/v1/notices/{created['id']}"
+
+    async def patch(if_match: str) -> Any:
+        return await service.client.patch(url, json={"priority": 2},
+                                          headers={**service.auth(), "If-Match": if_match})
+
+    assert (await patch('"7", "1"')).status == 200                      # now at revision 2
+    for refused in ('"7", "1"', 'W/"2", "5"', '"x", W/"2"', '"3","4"'):
+        answer = await patch(refused)
+        assert answer.status == 412 and answer.headers["ETag"] == '"2"', refused
+    assert (await patch('"x" ,"2"')).status == 200                      # now at revision 3
+    withdrawn = await service.client.delete(url, headers={**service.auth(),
+                                                          "If-Match": '"1", "2", "3"'})
+    assert withdrawn.status == 200 and (await withdrawn.json())["revision"] == 4
