@@ -296,3 +296,15 @@ async def test_a_withdrawn_notice_cannot_be_saved_back(service: Service) -> None
     stored = await (await service.client.get(f"/api/v1/notices/{notice_id}",
                                              headers=service.auth())).json()
     assert stored["status"] == "withdrawn" and stored["revision"] == 2
+
+
+async def test_the_preview_shows_the_draft_however_it_is_displayed(service: Service) -> None:
+    csrf = hidden(await sign_in(service, service.operator), "csrf")
+    for display in ("alternate", "ticker", "takeover"):
+        text = f"Linie 54 fällt heute ab 14 Uhr aus ({display})."
+        response = await service.client.post("/operator/notices", data=form(
+            csrf, action="preview", display=display, text_de=text))
+        html = await response.text()
+        assert response.status == 200
+        board = re.search(r'<div class="op-board"(.*?)<details class="op-gtfs"', html, re.S)
+        assert board is not None and text in board[1], (display, board)
