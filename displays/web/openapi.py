@@ -353,7 +353,11 @@ def openapi_document(default_limit: int = Settings.default_limit,
             "/api/v1/displays": _get("All configured displays with last contact", "DisplayList"),
             "/api/v1/displays/{display_id}": _get("A configured display's board", "Board", [
                 _param("display_id", "path", {"type": "string", "maxLength": 256},
-                       "display id")]),
+                       "display id"),
+                _param("key", "query", {"type": "string"}, "the pillar's key from the "
+                       "displays file: only its own polls count as its contact (online)"),
+                _param("preview", "query", {"type": "string"}, "any value: a look at the "
+                       "board, never counted as the pillar's poll")]),
             "/api/v1/alerts": _get("Active alerts and operator notices", "AlertList", [lang]),
             "/api/v1/status": _get("Feed versions, realtime freshness, merge statistics",
                                    "Status"),
