@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,7 @@ class Display:
     title: str | None = None              # what riders read as the heading (else the stop name)
     audio: bool = True                    # the pillar has a speaker: offer the spoken readout
     readout_rows: int = 4                 # departures the readout speaks
+    # how the pillar proves a poll is its own (web.pillar_polls): the networks it polls from,
+    # the key its polls carry (`?key=`); never shown to riders
+    poll_from: tuple[str, ...] = ()
+    poll_key: str | None = field(default=None, repr=False)

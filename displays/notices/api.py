@@ -26,7 +26,12 @@ from displays.notices.auth import (
 )
 from displays.notices.export import build_alerts_feed
 from displays.notices.model import Notice, Status
-from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
+from displays.notices.service import (
+    NoticeNotFound,
+    NoticeService,
+    NoticeWithdrawn,
+    RevisionMismatch,
+)
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
 from displays.service.runtime import Runtime
@@ -76,6 +81,8 @@ def answered(handler: Handler) -> Handler:
                 headers["ETag"] = notice_etag(exc.current)
             return error_json(412, f"If-Match does not match: {exc}; GET the notice again "
                               "and repeat the change on its current revision", headers)
+        except NoticeWithdrawn as exc:
+            return error_json(409, str(exc), {**NO_STORE, "ETag": notice_etag(exc.current)})
         except StoreUnavailable as exc:
             log.error("notice store unavailable: %s", exc)
             return error_json(503, "the notice store is unavailable; nothing was changed",
@@ -93,10 +100,12 @@ def notice_etag(notice: Notice) -> str:
     return f'"{notice.revision}"'
 
 
-def if_match(request: web.Request) -> int | None:
-    """The revision a PATCH/DELETE names in If-Match (None for `*`); 428 when missing.
+def if_match(request: web.Request) -> frozenset[int] | None:
+    """The revisions a PATCH/DELETE names in If-Match (None for `*`); 428 when missing.
 
-    A weak or foreign tag can never match (If-Match compares strongly): 412.
+    If-Match is a list (RFC 9110 §13.1.1): the write goes ahead when any of its tags names the
+    current revision. A weak or foreign tag can never match (If-Match compares strongly); a
+    list of nothing but those is a 412.
     """
     header = request.headers.get("If-Match", "").strip()
     if not header:
@@ -105,11 +114,13 @@ def if_match(request: web.Request) -> int | None:
                  "change made meanwhile is not overwritten")
     if header == "*":
         return None
-    for tag in header.split(","):
+    revisions = set()
+    for tag in header.split(",")[:32]:
         tag = tag.strip()
-        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isdigit():
-            return int(tag[1:-1][:12])
-    raise RevisionMismatch(None)
+        if tag.startswith('"') and tag.endswith('"') and tag[1:-1].isascii() \
+                and tag[1:-1].isdigit() and len(tag) <= 14:
+            revisions.add(int(tag[1:-1]))
+    return frozenset(revisions)
 
 
 def service_of(request: web.Request) -> NoticeService:
@@ -136,8 +147,9 @@ async def writer(request: web.Request) -> tuple[NoticeService, Principal]:
                                             actual_size=declared)
     service = service_of(request)
     principal = await require(service.store, request, Scope.NOTICES)
+    rt = runtime(request.app)
     await check_rate(service.store, f"write:{principal.token_id}",
-                     runtime(request.app).settings.write_rate_limit_per_min)
+                     rt.settings.write_rate_limit_per_min, rt.now())
     return service, principal
 
 

@@ -150,10 +150,11 @@ async def require(store: NoticeStore, request: web.Request, scope: Scope) -> Pri
     return principal
 
 
-async def check_rate(store: NoticeStore, bucket: str, per_min: int) -> None:
-    """Count one write for `bucket`; 429 with Retry-After once `per_min` is exceeded."""
-    count, left = await store.hit(bucket, 60)
-    if count > per_min:
+async def check_rate(store: NoticeStore, bucket: str, per_min: int, now: int) -> None:
+    """Count one write for `bucket` at `now` (the service's clock); 429 with Retry-After when
+    `per_min` writes lie in the last 60 seconds."""
+    counted, left = await store.hit(bucket, 60, per_min, now)
+    if not counted:
         raise web.HTTPTooManyRequests(
             text=f"too many writes: at most {per_min} per minute", headers={
                 "Retry-After": str(max(1, left))})

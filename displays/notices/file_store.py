@@ -8,7 +8,10 @@ temporary files of earlier versions are removed when the store is opened. The fi
 the store's marker (`epoch`), so a journal that vanished reads as a reset store.
 
 The journal is replayed once and then read incrementally from the last offset: a poll of the
-store's version is one stat(), a token check reads only what other processes appended.
+store's version is one stat(), a token check reads only what other processes appended. Reads
+run in worker threads, many at once: one thread at a time reads on (a threading lock), into a
+copy of the replay that is published with one assignment, so a reader holds a replay no one
+changes and no appended byte is applied twice or skipped.
 Notices, tokens and audit files of earlier versions (notices.json, tokens.json, audit.json) are
 migrated into the journal once.
 """
@@ -22,6 +25,7 @@ import json
 import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,6 +56,11 @@ class Replay:
     tokens: dict[str, Record] = field(default_factory=dict)
     audit: list[Record] = field(default_factory=list)
 
+    def copy(self) -> Replay:
+        """A replay to read on into (the published one is never changed)."""
+        return Replay(self.inode, self.offset, self.epoch, dict(self.notices),
+                      dict(self.tokens), list(self.audit))
+
     def apply(self, entry: dict[str, Any]) -> None:
         if "epoch" in entry and self.epoch is None:
             self.epoch = str(entry["epoch"])
@@ -69,9 +78,10 @@ class FileStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.sessions: dict[str, tuple[float, Record]] = {}
-        self.counters: dict[str, int] = {}
+        self.events: dict[str, list[int]] = {}     # rate-limit bucket -> instants counted
         self.lock = asyncio.Lock()
-        self.replay = Replay()
+        self.replay = Replay()             # published whole, never changed afterwards
+        self._reading = threading.Lock()   # one thread at a time reads on from the offset
         self._opened = False
 
     @property
@@ -156,6 +166,10 @@ class FileStore:
     # ---- reading ---------------------------------------------------------------------------
     def _refresh(self) -> Replay:
         """Read what was appended since the last read (all of it after a new journal)."""
+        with self._reading:
+            return self._read_on()
+
+    def _read_on(self) -> Replay:
         try:
             with self.journal.open("rb") as fh:
                 info = os.fstat(fh.fileno())
@@ -168,6 +182,11 @@ class FileStore:
             self.replay = Replay()
             return self.replay
         end = data.rfind(b"\n") + 1         # an unfinished line is read next time
+        if end == 0:
+            self.replay = replay
+            return replay
+        if replay is self.replay:
+            replay = replay.copy()
         for number, raw in enumerate(data[:end].splitlines()):
             try:
                 replay.apply(json.loads(raw))
@@ -264,22 +283,37 @@ class FileStore:
     async def delete_session(self, session_id: str) -> None:
         self.sessions.pop(session_id, None)
 
-    async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        key = f"{bucket}:{window}"
-        if len(self.counters) > 10_000:
-            self.counters.clear()
-        self.counters[key] = self.counters.get(key, 0) + 1
-        return self.counters[key], (window + 1) * window_s - now
+    def _recent(self, bucket: str, window_s: int, now: int) -> list[int]:
+        recent = [t for t in self.events.get(bucket, ()) if t > now - window_s]
+        if recent:
+            self.events[bucket] = recent
+        else:
+            self.events.pop(bucket, None)
+        return recent
 
-    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        return self.counters.get(f"{bucket}:{window}", 0), (window + 1) * window_s - now
+    async def hit(self, bucket: str, window_s: int, limit: int, now: int) -> tuple[bool, int]:
+        recent = self._recent(bucket, window_s, now)
+        if len(recent) >= limit:
+            return False, _left(recent, window_s, now)
+        if len(self.events) > 10_000:         # bounded: forget buckets with nothing recent
+            self.events = {k: v for k, v in self.events.items() if max(v) > now - window_s}
+            if len(self.events) > 10_000:
+                self.events.clear()
+        recent.append(now)
+        self.events[bucket] = recent
+        return True, _left(recent, window_s, now)
+
+    async def count(self, bucket: str, window_s: int, now: int) -> tuple[int, int]:
+        recent = self._recent(bucket, window_s, now)
+        return len(recent), _left(recent, window_s, now)
 
     async def close(self) -> None:
         return None
+
+
+def _left(events: list[int], window_s: int, now: int) -> int:
+    """Seconds until the oldest of `events` leaves the window (0 without events)."""
+    return max(1, min(events) + window_s - now) if events else 0
 
 
 def _line(entry: dict[str, Any]) -> bytes:

@@ -205,9 +205,10 @@ def signed_in_post(handler: SignedInHandler) -> Callable[[web.Request], Awaitabl
 
 async def rate_limited(request: web.Request, service: NoticeService, session: Session,
                         lang: str) -> web.Response | None:
-    per_min = runtime(request.app).settings.write_rate_limit_per_min
-    count, left = await service.store.hit(f"write:{session.principal.token_id}", 60)
-    if count <= per_min:
+    rt = runtime(request.app)
+    counted, left = await service.store.hit(f"write:{session.principal.token_id}", 60,
+                                            rt.settings.write_rate_limit_per_min, rt.now())
+    if counted:
         return None
     return _dashboard(request, session, lang, status=429, message=words(lang)["too_many"],
                       headers={"Retry-After": str(max(1, left))})
@@ -255,12 +256,13 @@ async def sign_in(request: web.Request) -> web.Response:
     # failed sign-ins are counted per client (the forwarded address behind a trusted proxy),
     # so one client guessing tokens never locks out another
     bucket = f"login:{client_key(request, runtime(request.app).settings.trusted_proxies)}"
-    failed, left = await service.store.count(bucket, 60)
+    now = runtime(request.app).now()
+    failed, left = await service.store.count(bucket, 60, now)
     if failed >= LOGIN_FAILURES_PER_MIN:
         return _login_page(request, lang, t["too_many"], 429, {"Retry-After": str(left)})
     principal = await principal_for(service.store, str(form.get("token", "")))
     if principal is None:
-        await service.store.hit(bucket, 60)
+        await service.store.hit(bucket, 60, LOGIN_FAILURES_PER_MIN, now)
         log.warning("operator sign-in refused from %s: unknown or revoked token",
                     client_key(request, runtime(request.app).settings.trusted_proxies))
         return _login_page(request, lang, t["bad_token"], 403)

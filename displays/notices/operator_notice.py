@@ -2,6 +2,12 @@
 from the audit log, the editor to change any field (with the revision it was loaded at, so a
 change someone made meanwhile is shown, never overwritten), and withdrawing after a
 confirmation page.
+
+The editor's form carries the revision the operator loaded. Searches, chips and previews post
+the form back and keep that revision (never the store's current one); a save or withdrawal
+names it, and the store refuses it when someone changed the notice meanwhile (409, the
+conflict page). A form without a valid revision writes nothing (400). Only a conflict or that
+400 page hands out the current revision — after showing the operator the current state.
 """
 
 from __future__ import annotations
@@ -27,7 +33,12 @@ from displays.notices.operator import (
 )
 from displays.notices.operator_form import form_body, notice_form, replacement
 from displays.notices.operator_text import words
-from displays.notices.service import NoticeNotFound, NoticeService, RevisionMismatch
+from displays.notices.service import (
+    NoticeNotFound,
+    NoticeService,
+    NoticeWithdrawn,
+    RevisionMismatch,
+)
 from displays.notices.sessions import Session
 from displays.notices.store import Record
 from displays.notices.validation import NoticeInvalid
@@ -53,7 +64,16 @@ def history(records: list[Record], lang: str) -> list[dict[str, Any]]:
     return out
 
 
+def form_revision(form: MultiMapping[str]) -> int | None:
+    """The revision a posted form names (None when it names none, or something else)."""
+    raw = str(form.get("revision", "")).strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
 async def _notice_page(request: web.Request, session: Session, notice: Notice, lang: str, *,
+                       revision: int | None = None,
                        form: MultiMapping[str] | None = None, status: int = 200,
                        errors: list[tuple[str, str]] | None = None, message: str | None = None,
                        candidate: Notice | None = None, board: str | None = None
@@ -62,7 +82,8 @@ async def _notice_page(request: web.Request, session: Session, notice: Notice, l
     rt = runtime(request.app)
     form = form if form is not None else notice_form(notice, rt.tt.zone)
     context = editor(request, lang, form, candidate, board)
-    context["values"]["revision"] = str(notice.revision)
+    # the revision the form was loaded with; the notice's own only when loaded afresh
+    context["values"]["revision"] = str(notice.revision if revision is None else revision)
     return render_page(request, "operator_notice.html", lang, status, session=session,
                  notice=notice_item(request, notice, lang), errors=errors or [], message=message,
                  history=history(await service.history(notice.id), lang),
@@ -94,26 +115,32 @@ async def edit_from_form(request: web.Request, form: MultiMapping[str], service:
     current = await _stored(service, request.match_info["notice_id"])
     step = editor_step(form)
     form = step.form
+    loaded = form_revision(form)
+    if loaded is None:              # never fall back to the store's revision: nothing written
+        return await _notice_page(request, session, current, lang, form=form, status=400,
+                                  message=words(lang)["no_revision"])
     if step.kind == "edit":
-        return await _notice_page(request, session, current, lang, form=form)
+        return await _notice_page(request, session, current, lang, revision=loaded, form=form)
     body = form_body(form)
     try:
         candidate = service.validate_update(current, replacement(body), service.rt.now())
         if step.kind == "preview":
-            return await _notice_page(request, session, current, lang, form=form,
-                                      candidate=candidate, board=step.board)
+            return await _notice_page(request, session, current, lang, revision=loaded,
+                                      form=form, candidate=candidate, board=step.board)
         if (limited := await rate_limited(request, service, session, lang)) is not None:
             return limited
-        revision = str(form.get("revision", ""))
         await service.update(current.id, replacement(body), session.principal, "operator",
-                             int(revision) if revision.isdigit() else current.revision)
+                             (loaded,))
     except NoticeInvalid as exc:
-        return await _notice_page(request, session, current, lang, form=form, status=422,
-                                  errors=exc.errors)
+        return await _notice_page(request, session, current, lang, revision=loaded,
+                                  form=form, status=422, errors=exc.errors)
     except RevisionMismatch as exc:
         # someone changed it meanwhile: show theirs, keep ours in the form, nothing written
         return await _notice_page(request, session, exc.current or current, lang, form=form,
                                   status=409, message=words(lang)["conflict"])
+    except NoticeWithdrawn as exc:          # withdrawal is final: nothing written
+        return await _notice_page(request, session, exc.current, lang, form=form,
+                                  status=409, message=words(lang)["withdrawn_final"])
     return see_other(f"/operator/notices/{current.id}?lang={lang}&done=updated")
 
 
@@ -136,10 +163,12 @@ async def withdraw_from_form(request: web.Request, form: MultiMapping[str],
     if (limited := await rate_limited(request, service, session, lang)) is not None:
         return limited
     notice = await _stored(service, request.match_info["notice_id"])
-    revision = str(form.get("revision", ""))
+    revision = form_revision(form)
+    if revision is None:            # never withdraw whatever the store holds now
+        return await _notice_page(request, session, notice, lang, status=400,
+                                  message=words(lang)["no_revision"])
     try:
-        await service.withdraw(notice.id, session.principal, "operator",
-                               int(revision) if revision.isdigit() else None)
+        await service.withdraw(notice.id, session.principal, "operator", (revision,))
     except RevisionMismatch as exc:
         return await _notice_page(request, session, exc.current or notice, lang, status=409,
                                   message=words(lang)["conflict"])

@@ -38,6 +38,10 @@ TEXT: dict[str, dict[str, str]] = {
                        "(abfahrt tokens create).",
         "conflict": "Der Hinweis wurde inzwischen geändert (von jemand anderem). Nichts wurde "
                     "überschrieben: bitte den aktuellen Stand prüfen und erneut ändern.",
+        "no_revision": "Das Formular nennt keinen gültigen Stand des Hinweises. Nichts wurde "
+                       "geändert: bitte den aktuellen Stand prüfen und erneut speichern.",
+        "withdrawn_final": "Dieser Hinweis ist zurückgezogen und kann nicht mehr geändert "
+                           "werden. Nichts wurde gespeichert: bitte einen neuen anlegen.",
     },
     "en": {
         "title": "Operator notices", "sign_in": "Sign in", "sign_out": "Sign out",
@@ -71,6 +75,10 @@ TEXT: dict[str, dict[str, str]] = {
                        "please create new ones (abfahrt tokens create).",
         "conflict": "This notice was changed meanwhile (by someone else). Nothing was "
                     "overwritten: please check its current state and change it again.",
+        "no_revision": "This form does not name a valid revision of the notice. Nothing was "
+                       "changed: please check its current state and save again.",
+        "withdrawn_final": "This notice is withdrawn and cannot be changed any more. Nothing "
+                           "was saved: please create a new one.",
     },
 }
 ENUM_LABELS: dict[str, dict[str, dict[str, str]]] = {

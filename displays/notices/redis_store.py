@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from typing import Any
 
 from redis.asyncio import Redis
@@ -41,6 +40,28 @@ redis.call('publish', KEYS[4], version)
 return version
 """
 
+# KEYS: the bucket's sorted set (member per event, score = its instant); ARGV: now, window,
+# limit ("" = only count), member. Drops events that left the sliding window, counts one more
+# when fewer than `limit` remain; returns {counted (0/1), count, seconds until the oldest left}.
+_RATE = """
+local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('zremrangebyscore', KEYS[1], '-inf', now - window)
+local count = redis.call('zcard', KEYS[1])
+local counted = 0
+if ARGV[3] ~= '' and count < tonumber(ARGV[3]) then
+  redis.call('zadd', KEYS[1], now, ARGV[4])
+  count = count + 1
+  counted = 1
+end
+local left = 0
+if count > 0 then
+  redis.call('expire', KEYS[1], window + 1)
+  local oldest = redis.call('zrange', KEYS[1], 0, 0, 'WITHSCORES')
+  left = math.max(1, tonumber(oldest[2]) + window - now)
+end
+return {counted, count, left}
+"""
+
 
 class RedisStore:
     def __init__(self, redis: Redis, keys: Keys, own_client: bool = False) -> None:
@@ -48,6 +69,7 @@ class RedisStore:
         self.keys = keys
         self.own_client = own_client
         self._save = redis.register_script(_SAVE_NOTICE)
+        self._rate = redis.register_script(_RATE)
 
     async def _call(self, coro: Any) -> Any:
         try:
@@ -130,21 +152,21 @@ class RedisStore:
     async def delete_session(self, session_id: str) -> None:
         await self._call(self.redis.delete(self.keys.session(session_id)))
 
-    async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        key = self.keys.rate(f"{bucket}:{window}")
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window_s + 1)
-            count, _ = await self._call(pipe.execute())
-        return int(count), (window + 1) * window_s - now
+    async def _rate_call(self, bucket: str, window_s: int, limit: int | None, now: int
+                         ) -> tuple[bool, int, int]:
+        counted, count, left = await self._call(self._rate(
+            keys=[self.keys.rate(f"{bucket}:sliding")],
+            args=[now, window_s, "" if limit is None else limit,
+                  f"{now}:{secrets.token_hex(6)}"]))
+        return bool(counted), int(count), int(left)
 
-    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
-        now = int(time.time())
-        window = now // window_s
-        raw = await self._call(self.redis.get(self.keys.rate(f"{bucket}:{window}")))
-        return int(raw or 0), (window + 1) * window_s - now
+    async def hit(self, bucket: str, window_s: int, limit: int, now: int) -> tuple[bool, int]:
+        counted, _, left = await self._rate_call(bucket, window_s, limit, now)
+        return counted, left
+
+    async def count(self, bucket: str, window_s: int, now: int) -> tuple[int, int]:
+        _, count, left = await self._rate_call(bucket, window_s, None, now)
+        return count, left
 
     async def close(self) -> None:
         if self.own_client:

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -70,6 +70,15 @@ class RevisionMismatch(Exception):
 
     def __init__(self, current: Notice | None) -> None:
         super().__init__(f"the notice is at revision {current.revision if current else '?'}")
+        self.current = current
+
+
+class NoticeWithdrawn(Exception):
+    """The notice is withdrawn: that is final, it cannot be changed any more (HTTP 409)."""
+
+    def __init__(self, current: Notice) -> None:
+        super().__init__(f"notice {current.id} is withdrawn; withdrawal is final, create a "
+                         "new notice instead")
         self.current = current
 
 
@@ -247,26 +256,34 @@ class NoticeService:
         return notice_from_dict(record)
 
     async def update(self, notice_id: str, patch: Any, principal: Principal, via: str,
-                     if_match: int | None) -> Notice:
-        """Apply a merge patch to revision `if_match` (None: whatever the store holds)."""
+                     if_match: Collection[int] | None) -> Notice:
+        """Apply a merge patch to the notice if the store holds one of the revisions
+        `if_match` names (None: whatever it holds)."""
         if not isinstance(patch, dict):
             raise NoticeInvalid([("body", "a JSON object (merge patch, RFC 7396)")])
         async with self._lock:
             before = await self._expect(notice_id, if_match)
+            if before.status is Status.WITHDRAWN:
+                raise NoticeWithdrawn(before)
             now = self.rt.now()
             notice = self.validate_update(before, patch, now)
             await self._save(notice, before, principal, "update", via, now)
         return notice
 
     def validate_update(self, before: Notice, patch: dict[str, Any], now: int) -> Notice:
-        """Return the notice a merge patch makes of `before` (NoticeInvalid when it cannot)."""
+        """Return the notice a merge patch makes of `before` (NoticeInvalid when it cannot).
+
+        An update moves a notice between draft and published only: withdrawing is `withdraw`
+        (DELETE, the operator's withdraw button), logged as such."""
         merged = merge_patch(writable_fields(self.to_dict(before)), patch)
         notice = parse_notice(merged, catalog=self.catalog(), zone=self.rt.tt.zone, now=now,
                               notice_id=before.id, author=before.author, created=before.created)
+        if notice.status is Status.WITHDRAWN and before.status is not Status.WITHDRAWN:
+            raise NoticeInvalid([("status", "draft or published (withdraw with DELETE)")])
         return replace(notice, revision=before.revision + 1)
 
     async def withdraw(self, notice_id: str, principal: Principal, via: str,
-                       if_match: int | None) -> Notice:
+                       if_match: Collection[int] | None) -> Notice:
         async with self._lock:
             before = await self._expect(notice_id, if_match)
             if before.status is Status.WITHDRAWN:
@@ -277,9 +294,9 @@ class NoticeService:
             await self._save(notice, before, principal, "withdraw", via, now)
         return notice
 
-    async def _expect(self, notice_id: str, if_match: int | None) -> Notice:
+    async def _expect(self, notice_id: str, if_match: Collection[int] | None) -> Notice:
         current = await self.stored(notice_id)
-        if if_match is not None and current.revision != if_match:
+        if if_match is not None and current.revision not in if_match:
             raise RevisionMismatch(current)
         return current
 

@@ -62,5 +62,7 @@ async def session_of(store: NoticeStore, request: web.Request) -> Session | None
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
-    """Constant-time check of a submitted synchroniser token."""
-    return bool(expected) and given is not None and hmac.compare_digest(expected, given)
+    """Constant-time check of a submitted synchroniser token (compared as UTF-8 bytes: any
+    text a client sends is a wrong token, never an error)."""
+    return bool(expected) and given is not None and hmac.compare_digest(
+        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass"))

@@ -4,7 +4,8 @@ Two implementations follow this Protocol: `file_store.FileStore` (the embedded d
 append-only journal under the data dir) and `redis_store.RedisStore` (several instances, one
 Redis); the `storage` module opens the one the settings name. Neither implementation is
 imported here. The store keeps JSON records; meaning and validation live in the model.
-Sessions and rate-limit counters are ephemeral.
+Sessions and rate-limit counters are ephemeral; rate limits count on the instant the caller
+names (the service's clock, never the wall clock), in a sliding window.
 
 Every notice record carries a `revision` (1 when created, +1 with every write); a write names
 the revision it replaces and fails with RevisionConflict when the store holds another one, so
@@ -56,10 +57,13 @@ class NoticeStore(Protocol):
     async def get_session(self, session_id: str) -> Record | None: ...
     async def save_session(self, session_id: str, data: Record, ttl_s: int) -> None: ...
     async def delete_session(self, session_id: str) -> None: ...
-    async def hit(self, bucket: str, window_s: int) -> tuple[int, int]:
-        """Count one event in the current fixed window; return (count, seconds left)."""
-    async def count(self, bucket: str, window_s: int) -> tuple[int, int]:
-        """The events counted in the current fixed window; return (count, seconds left)."""
+    async def hit(self, bucket: str, window_s: int, limit: int, now: int) -> tuple[bool, int]:
+        """Count one event at `now` unless `limit` events of `bucket` lie in the sliding window
+        of the last `window_s` seconds; return (counted, seconds until the oldest leaves it).
+        A refused event is not counted, so waiting that long always helps."""
+    async def count(self, bucket: str, window_s: int, now: int) -> tuple[int, int]:
+        """The events of `bucket` in the sliding window ending at `now`; return (count,
+        seconds until the oldest leaves it, 0 when there is none)."""
     async def close(self) -> None: ...
 
 

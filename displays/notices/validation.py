@@ -38,6 +38,7 @@ MAX_AUDIO = 2000
 MAX_URL = 500
 MAX_TARGETS = 500
 MAX_ID = 256
+YEARS = (2000, 2100)        # instants a notice may name (local and UTC year), inclusive
 WRITABLE = frozenset({"text", "header", "audio_text", "url", "targets", "valid_from",
                       "valid_until", "weekdays", "daily", "priority", "display", "cause",
                       "effect", "severity", "status"})
@@ -136,7 +137,17 @@ class _Reader:
             return None
         if value.tzinfo is None:
             value = value.replace(tzinfo=zone)      # local (agency) time
-        return int(value.timestamp())
+        years: tuple[int, ...]
+        try:
+            epoch = int(value.timestamp())
+            years = (value.year, dt.datetime.fromtimestamp(epoch, zone).year,
+                     dt.datetime.fromtimestamp(epoch, dt.UTC).year)
+        except (ValueError, OverflowError, OSError):
+            years = (0,)
+        if not all(YEARS[0] <= year <= YEARS[1] for year in years):
+            self.fail(name, f"a date-time in the years {YEARS[0]} to {YEARS[1]}")
+            return None
+        return epoch
 
     def choice(self, raw: Any, name: str, enum: type[E], default: E) -> E:
         if raw is None:

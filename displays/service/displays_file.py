@@ -9,6 +9,8 @@ To add a display key: a field of `DisplayEntry` (and, if boards use it, of `Disp
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
@@ -45,6 +47,26 @@ def _theme(name: str) -> str:
     return name
 
 
+def _network(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value.strip(), strict=False))
+    except ValueError:
+        raise ValueError("an IP address or network, e.g. 10.20.0.0/16 or 2001:db8::/48") \
+            from None
+
+
+def _poll_key(value: str) -> str:
+    if not _KEY.match(value):
+        raise ValueError("16 to 128 letters, digits, '-' or '_' (e.g. from "
+                         "`python3 -c 'import secrets; print(secrets.token_urlsafe(24))'`)")
+    return value
+
+
+_KEY = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
+Network = Annotated[str, AfterValidator(_network)]
+PollKey = Annotated[str, AfterValidator(_poll_key)]
+
+
 class DisplayEntry(BaseModel):
     """One `[displays.ID]` table; the keys a display may have, with their bounds."""
 
@@ -66,6 +88,9 @@ class DisplayEntry(BaseModel):
                                             max_length=120)] | None = None
     audio: bool = True
     readout: Annotated[int, Field(ge=1, le=10)] = 4
+    # a poll counts as the pillar's contact only from these networks, else only with its key
+    address: Annotated[list[Network], Field(max_length=32)] = []
+    key: PollKey | None = None
 
     def display(self, display_id: str) -> Display:
         return Display(
@@ -76,7 +101,7 @@ class DisplayEntry(BaseModel):
                                per_line=self.per_line),
             rows=self.rows, lang=self.lang, theme=self.theme, refresh_s=self.refresh,
             line_width=self.line_width, lines=self.lines, title=self.title, audio=self.audio,
-            readout_rows=self.readout)
+            readout_rows=self.readout, poll_from=tuple(self.address), poll_key=self.key)
 
 
 class DisplaysFile(BaseModel):

@@ -13,7 +13,6 @@ from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
 from displays.web.appkeys import runtime
 from displays.web.http import (
-    client_key,
     conditional,
     gzipped,
     json_body,
@@ -29,6 +28,8 @@ from displays.web.params import (
     parse_instant,
     parse_int,
 )
+from displays.web.pillar_polls import Poll, is_pillar_poll
+from displays.web.pillar_polls import poller as poller  # the pages count polls the same way
 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256
@@ -156,7 +157,6 @@ async def list_displays(request: web.Request) -> web.Response:
             "last_contact_epoch": seen, "online": contacts.is_online(display.id, now),
             "since": when(since := state.since if state is not None else None),
             "since_epoch": since,
-            "address": contacts.address.get(display.id),
             "polls_last_hour": contacts.polls_hour.get(display.id, 0),
         })
     return json_response({"displays": out}, headers={"Cache-Control": "no-store"})
@@ -170,23 +170,16 @@ async def display_json(request: web.Request) -> web.Response:
     return serve_board_json(request, rt, board, rt.now())
 
 
-def poller(request: web.Request, rt: Runtime) -> str | None:
-    """The address of a display polling its board; None for a preview (`?preview=1`: the
-    operator's fleet view), which must not count as the pillar's contact."""
-    if "preview" in request.query:
-        return None
-    return client_key(request, rt.settings.trusted_proxies)
-
-
-async def display_board_or_404(rt: Runtime, display_id: str, address: str | None,
+async def display_board_or_404(rt: Runtime, display_id: str, poll: Poll | None,
                                lang: str | None = None) -> CachedBoard:
-    """The display's board (in `lang` when given and not the display's own language)."""
+    """The display's board; the request counts as the pillar's contact only when it is the
+    pillar's own poll (`pillar_polls`); in `lang` when given and not the display's own."""
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
     now = rt.now()
-    if address is not None:
-        rt.contacts.polled(display.id, address, now)
+    if poll is not None and is_pillar_poll(display, poll):
+        rt.contacts.polled(display.id, poll.address, now)
     try:
         other = lang if lang is not None and lang != display.lang else None
         return await current_board(rt, display_board_key(display.id, other), now,

@@ -106,8 +106,9 @@ def json_response(value: Any, status: int = 200, headers: dict[str, str] | None 
 # a more precise one: `invalid_parameter`, `invalid_notice`).
 ERROR_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 409: "conflict",
-               413: "payload_too_large", 415: "unsupported_media_type",
-               422: "invalid_input", 429: "rate_limited", 500: "internal_error",
+               412: "precondition_failed", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "invalid_input",
+               428: "precondition_required", 429: "rate_limited", 500: "internal_error",
                503: "unavailable"}
 ERROR_CODE = "error_code"       # where a response keeps its code for the metrics
 

@@ -202,6 +202,9 @@ SCHEMAS.update({
     "Notice": {"type": "object", "required": ["id", "text", "targets", "valid_from",
                                               "valid_until", "priority", "display"],
                "properties": {**_NOTICE_FIELDS, "id": {"type": "string"},
+                              "revision": {"type": "integer", "minimum": 1,
+                                           "description": "1 when created, +1 with every "
+                                                          "write; the ETag names it"},
                               "author": {"type": "string"},
                               "created": {"type": "string", "format": "date-time"},
                               "updated": {"type": "string", "format": "date-time"}}},
@@ -234,6 +237,19 @@ def _notice_paths() -> dict[str, Any]:
                                           "application/merge-patch+json": {"schema": {
                                               "type": "object"}}}}
     notice_id = _param("notice_id", "path", {"type": "string"}, "notice id")
+    etag = {"ETag": {"description": 'the notice\'s revision as a strong tag, e.g. "3"; send '
+                                    "it back in If-Match to change the notice",
+                     "schema": {"type": "string"}}}
+
+    def tagged(response: dict[str, Any]) -> dict[str, Any]:
+        return {**response, "headers": etag}
+
+    if_match = _param("If-Match", "header", {"type": "string"},
+                      'the ETag of the revision this write changes (e.g. "3"; several tags: '
+                      'any may match; * = whatever revision is stored)', required=True)
+    revised = {"412": tagged({**_ERROR, "description": "precondition_failed: the notice is at "
+                              "another revision (its ETag is sent); GET it and repeat"}),
+               "428": {**_ERROR, "description": "precondition_required: If-Match is missing"}}
     return {
         "/api/v1/notices": {
             "get": {"summary": "Active and scheduled notices (public fields without a token; "
@@ -243,19 +259,25 @@ def _notice_paths() -> dict[str, Any]:
                     "responses": {"200": answer("NoticeList"), "401": _ERROR}},
             "post": {"summary": "Create a notice (operator or admin)", "security": secured,
                      "requestBody": body, "responses": {
-                         "201": answer("Notice", "created"), "400": _ERROR, "413": _ERROR,
-                         "422": invalid, **errors}}},
+                         "201": tagged(answer("Notice", "created")), "400": _ERROR,
+                         "413": _ERROR, "422": invalid, **errors}}},
         "/api/v1/notices/{notice_id}": {
             "parameters": [notice_id],
-            "get": {"summary": "One notice", "responses": {"200": answer("Notice"),
-                                                            "404": _ERROR}},
-            "patch": {"summary": "Change a notice (JSON merge patch, RFC 7396)",
-                      "security": secured, "requestBody": body, "responses": {
-                          "200": answer("Notice"), "404": _ERROR, "413": _ERROR,
-                          "422": invalid, **errors}},
-            "delete": {"summary": "Withdraw a notice (the record and its audit stay)",
-                       "security": secured, "responses": {"200": answer("Notice"),
-                                                          "404": _ERROR, **errors}}},
+            "get": {"summary": "One notice (with a token: as stored now, with its ETag)",
+                    "responses": {"200": tagged(answer("Notice")), "404": _ERROR}},
+            "patch": {"summary": "Change a notice (JSON merge patch, RFC 7396) at the revision "
+                                 "If-Match names",
+                      "security": secured, "parameters": [if_match], "requestBody": body,
+                      "responses": {
+                          "200": tagged(answer("Notice")), "400": _ERROR, "404": _ERROR,
+                          "409": {**_ERROR, "description": "conflict: the notice is withdrawn "
+                                  "(final; PATCH moves draft <-> published only)"},
+                          "413": _ERROR, "422": invalid, **revised, **errors}},
+            "delete": {"summary": "Withdraw a notice at the revision If-Match names (the "
+                                  "record and its audit stay)",
+                       "security": secured, "parameters": [if_match],
+                       "responses": {"200": tagged(answer("Notice")), "404": _ERROR,
+                                     **revised, **errors}}},
         "/api/v1/audit": {"get": {
             "summary": "Every notice and token write, newest first (admin)",
             "security": secured, "parameters": [
@@ -338,7 +360,11 @@ def openapi_document(default_limit: int = Settings.default_limit,
             "/api/v1/displays": _get("All configured displays with last contact", "DisplayList"),
             "/api/v1/displays/{display_id}": _get("A configured display's board", "Board", [
                 _param("display_id", "path", {"type": "string", "maxLength": 256},
-                       "display id")]),
+                       "display id"),
+                _param("key", "query", {"type": "string"}, "the pillar's key from the "
+                       "displays file: only its own polls count as its contact (online)"),
+                _param("preview", "query", {"type": "string"}, "any value: a look at the "
+                       "board, never counted as the pillar's poll")]),
             "/api/v1/alerts": _get("Active alerts and operator notices", "AlertList", [lang]),
             "/api/v1/status": _get("Feed versions, realtime freshness, merge statistics",
                                    "Status"),

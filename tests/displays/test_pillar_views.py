@@ -17,6 +17,7 @@ from displays.board.paging import split_pages, turn
 from displays.board.pillar import build_pillar
 from displays.board.text import MIN_TEXT_WIDTH, text_board
 from displays.board.themes import contrast_ratio
+from tests.displays.pillar_keys import demo_key
 from tests.instants import BERLIN
 
 HBF = "de:07315:1001"
@@ -192,12 +193,16 @@ async def test_bitmap_endpoints_with_etag(client: Client) -> None:
 
 
 async def test_index_searches_without_script_and_lists_displays(client: Client) -> None:
-    await client.get("/displays/hbf-tram")
+    await client.get("/displays/hbf-tram", params={"key": demo_key("hbf-tram")})
+    await client.get("/displays/uni-en")                  # a rider's look: not the pillar
     page = await (await client.get("/", params={"q": "hoefchen"})).text()
     assert 'role="search"' in page and 'name="q"' in page and "<script" not in page
     assert "Höfchen/Listmann" in page
-    assert re.search(r'hbf-tram">[^<]+</a>\s*– <span class="state-online">online', page)
-    assert re.search(r'uni-en">[^<]+</a>\s*– <span class="state-offline">offline', page)
+    assert re.search(r'hbf-tram\?preview=1">[^<]+</a>\s*– <span class="state-online">online',
+                     page)
+    assert re.search(r'uni-en\?preview=1">[^<]+</a>\s*– <span class="state-offline">offline',
+                     page)
+    assert 'href="/displays/uni-en.png?preview=1"' in page     # links never count as polls
     full = await (await client.get("/")).text()
     assert full.count('href="/stops/') >= 2 * 20, "every stop of the demo is listed"
 

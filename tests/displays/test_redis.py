@@ -13,6 +13,7 @@ from displays.service.jobs import refresh_boards
 from displays.service.settings import Settings
 from displays.web.appkeys import runtime
 from realtime.state import RealtimeState
+from tests.displays.pillar_keys import demo_key
 from tests.instants import suite_settings
 
 Client = TestClient[Any, Any]
@@ -92,7 +93,8 @@ async def test_contacts_and_asked_stops_are_shared(aiohttp_client: Any, tmp_path
     from displays.service.jobs import sync_contacts
     leader, follower = await leader_and_follower(aiohttp_client, tmp_path, redis_url,
                                                  redis_prefix)
-    assert (await follower.get("/displays/hoefchen-epaper")).status == 200
+    assert (await follower.get("/displays/hoefchen-epaper",
+                               params={"key": demo_key("hoefchen-epaper")})).status == 200
     assert (await follower.get("/api/v1/stops/de:07315:1016/departures")).status == 200
     await sync_contacts(runtime(follower.app))
     await sync_contacts(runtime(leader.app))

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from displays.service.clock import FakeClock
 from displays.web.openapi import openapi_document
+from tests.displays.pillar_keys import demo_key
 from tests.instants import BERLIN, SUITE_AT, suite_settings
 
 HBF = "de:07315:1001"
@@ -160,18 +161,19 @@ async def test_displays_record_last_contact(client: Client) -> None:
     assert_valid("DisplayList", before)
     tram = next(d for d in before["displays"] if d["id"] == "hbf-tram")
     assert tram["online"] is False and tram["last_contact"] is None
-    page = await client.get("/displays/hbf-tram")
+    page = await client.get("/displays/hbf-tram", params={"key": demo_key("hbf-tram")})
     assert page.status == 200
     html = await page.text()
     assert '<h1 class="title">Hauptbahnhof</h1>' in html, "riders read the display's title"
     assert "Straßenbahn (Steig L und M)" not in html, "never its internal name"
-    board = await (await client.get("/api/v1/displays/hbf-tram")).json()
+    board = await (await client.get("/api/v1/displays/hbf-tram")).json()   # a rider's look
     assert_valid("Board", board)
     assert {d["platform"] for d in board["departures"]} <= {"L", "M"}
     assert board["display"]["id"] == "hbf-tram"
     after = await (await client.get("/api/v1/displays")).json()
     tram = next(d for d in after["displays"] if d["id"] == "hbf-tram")
     assert tram["online"] is True and tram["last_contact"] is not None
+    assert tram["polls_last_hour"] == 1, "only the pillar's own poll counts"
     epaper = await client.get("/displays/hoefchen-epaper")
     assert 'href="/theme/epaper.css"' in await epaper.text()
     line = await (await client.get("/api/v1/displays/schillerplatz-50")).json()

@@ -7,7 +7,9 @@ from typing import Any
 from google.transit import gtfs_realtime_pb2 as pb
 
 from displays.notices.api import NOTICES
-from tests.instants import suite_settings
+from displays.service.clock import FakeClock
+from displays.web.appkeys import runtime
+from tests.instants import SUITE_AT, suite_settings
 from tests.notices.conftest import HBF, HOEFCHEN, SCHILLER, Service, add_tokens, eventually
 
 NOTICE = {"text": {"de": "Baustelle am Schillerplatz\nErsatzhaltestelle in der Ludwigsstraße",
@@ -208,10 +210,20 @@ async def test_writes_are_rate_limited_per_token(aiohttp_client: Any, tmp_path: 
     from tests.notices.conftest import start_service
     svc = await start_service(aiohttp_client, suite_settings(data_dir=tmp_path,
                                                        write_rate_limit_per_min=2))
-    assert [(await post(svc, NOTICE)).status for _ in range(2)] == [201, 201]
+    clock = FakeClock(SUITE_AT)          # the service's clock decides, never the wall clock
+    runtime(svc.client.app).clock = clock
+    assert (await post(svc, NOTICE)).status == 201
+    clock.advance(50)
+    assert (await post(svc, NOTICE)).status == 201
     limited = await post(svc, NOTICE)
-    assert limited.status == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.status == 429 and limited.headers["Retry-After"] == "10"
     assert (await post(svc, NOTICE, role="admin")).status == 201      # another token
+    clock.advance(9)
+    assert (await post(svc, NOTICE)).status == 429                    # a sliding minute
+    clock.advance(1)                                                  # the first write left it
+    assert (await post(svc, NOTICE)).status == 201
+    again = await post(svc, NOTICE)
+    assert again.status == 429 and again.headers["Retry-After"] == "50"
 
 
 async def test_gtfs_rt_feed_carries_notices(service: Service) -> None:
@@ -298,3 +310,60 @@ async def test_redis_backed_service_shares_notices(redis_service: Service,
         return first.notices[created["id"]].status.value == "withdrawn"
     first.reload_s = 0.1
     assert await eventually(first_sees_it)
+
+
+async def test_instants_out_of_range_are_422_not_500(service: Service) -> None:
+    for name, raw in (("valid_until", "9999-12-31T23:59:59-14:00"),
+                      ("valid_from", "0001-01-01T00:00:00+14:00")):
+        response = await post(service, {**NOTICE, name: raw})
+        answer = await response.json()
+        assert response.status == 422, answer
+        assert answer["error"]["code"] == "invalid_notice" and answer["error"]["field"] == name
+    assert (await (await service.client.get("/api/v1/notices")).json())["notices"] == []
+
+
+async def test_patch_moves_only_between_draft_and_published(service: Service) -> None:
+    """Withdrawing is DELETE (logged as a withdrawal) and final: PATCH cannot withdraw a notice
+    nor bring a withdrawn one back."""
+    created = await (await post(service, NOTICE)).json()
+    path = f"/api/v1/notices/{created['id']}"
+
+    async def patch(body: dict[str, Any], revision: int) -> Any:
+        return await service.client.patch(path, json=body,
+                                          headers=at_revision(service.auth(), revision))
+
+    refused = await patch({"status": "withdrawn"}, 1)
+    assert refused.status == 422 and (await refused.json())["error"]["field"] == "status"
+    assert (await patch({"status": "draft"}, 1)).status == 200
+    assert (await patch({"status": "published"}, 2)).status == 200
+    withdrawn = await service.client.delete(path, headers=at_revision(service.auth(), 3))
+    assert withdrawn.status == 200 and (await withdrawn.json())["status"] == "withdrawn"
+    for body in ({"status": "published"}, {"status": "draft"}, {"priority": 1}):
+        again = await patch(body, 4)
+        answer = await again.json()
+        assert again.status == 409 and answer["error"]["code"] == "conflict", answer
+    stored = await (await service.client.get(path, headers=service.auth())).json()
+    assert stored["status"] == "withdrawn" and stored["revision"] == 4
+    audit = await (await service.client.get(f"/api/v1/audit?notice={created['id']}",
+                                            headers=service.auth("admin"))).json()
+    assert [r["action"] for r in audit["audit"]] == ["withdraw", "update", "update", "create"]
+
+
+async def test_if_match_with_several_tags_passes_when_any_matches(service: Service) -> None:
+    """RFC 9110 §13.1.1: If-Match is a list; the write goes ahead when any strong tag names
+    the current revision, and a weak tag never matches."""
+    created = await (await post(service, NOTICE)).json()
+    url = f"/api/v1/notices/{created['id']}"
+
+    async def patch(if_match: str) -> Any:
+        return await service.client.patch(url, json={"priority": 2},
+                                          headers={**service.auth(), "If-Match": if_match})
+
+    assert (await patch('"7", "1"')).status == 200                      # now at revision 2
+    for refused in ('"7", "1"', 'W/"2", "5"', '"x", W/"2"', '"3","4"'):
+        answer = await patch(refused)
+        assert answer.status == 412 and answer.headers["ETag"] == '"2"', refused
+    assert (await patch('"x" ,"2"')).status == 200                      # now at revision 3
+    withdrawn = await service.client.delete(url, headers={**service.auth(),
+                                                          "If-Match": '"1", "2", "3"'})
+    assert withdrawn.status == 200 and (await withdrawn.json())["revision"] == 4

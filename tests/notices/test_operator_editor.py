@@ -3,6 +3,9 @@ results and chips, what a preview frame does not count as, who may see the fleet
 
 from __future__ import annotations
 
+import re
+
+from tests.displays.pillar_keys import demo_key
 from tests.notices.conftest import HBF, Service
 from tests.notices.test_operator import hidden, sign_in
 
@@ -40,20 +43,33 @@ async def test_search_finds_stops_routes_and_displays_and_keeps_the_form(
     assert f'name="stops" value="{HBF}"' not in removed and 'value="50|1"' in removed
 
 
-async def test_a_preview_frame_is_not_a_poll(service: Service) -> None:
+async def test_only_the_pillar_itself_counts_as_its_poll(service: Service) -> None:
+    """A rider, a crawler or the fleet view's frame opening /displays/{id} must not make a
+    dark pillar look online; the pillar proves itself with its key from displays.toml. The
+    address it polls from is shown only to signed-in operators."""
     async def listed() -> dict[str, dict[str, object]]:
         body = await (await service.client.get("/api/v1/displays")).json()
         return {d["id"]: d for d in body["displays"]}
 
-    assert (await service.client.get("/displays/hbf-tram?preview=1")).status == 200
-    assert (await listed())["hbf-tram"]["last_contact"] is None
+    key = demo_key("hbf-tram")
+    for path in ("/displays/hbf-tram", "/displays/hbf-tram.txt", "/api/v1/displays/hbf-tram",
+                 "/displays/hbf-tram?key=wrong", f"/displays/hbf-tram?preview=1&key={key}",
+                 f"/displays/schillerplatz-50?key={key}", "/displays/hbf-tram?key=ä"):
+        assert (await service.client.get(path)).status == 200, path
+    assert all(d["last_contact"] is None and d["online"] is False
+               for d in (await listed()).values())
     page = await service.client.get("/displays/hbf-tram?preview=1")
     assert "frame-ancestors 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
-    assert (await service.client.get("/displays/hbf-tram")).status == 200
+    assert (await service.client.get(f"/displays/hbf-tram?key={key}")).status == 200
     shown = (await listed())["hbf-tram"]
-    assert shown["last_contact"] and shown["online"] is True
-    assert shown["address"] == "127.0.0.1" and shown["polls_last_hour"] == 1
+    assert shown["last_contact"] and shown["online"] is True and shown["polls_last_hour"] == 1
+    assert all("address" not in d for d in (await listed()).values())    # not published
+    await sign_in(service, service.operator)
+    fleet = await (await service.client.get("/operator/displays")).text()
+    row = re.search(r'id="display-hbf-tram"(.*?)</tr>', fleet, re.S)
+    assert row is not None and "127.0.0.1" in row[1]
+    assert key not in fleet
 
 
 async def test_the_fleet_view_needs_a_session(service: Service) -> None:

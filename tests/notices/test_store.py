@@ -3,8 +3,11 @@ revisions compared before every notice write."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +57,17 @@ async def exercise(store: NoticeStore) -> None:
     assert await store.get_session("s1") == {"token_id": token_record["id"]}
     await store.delete_session("s1")
     assert await store.get_session("s1") is None
-    counts = [(await store.hit("write:x", 60))[0] for _ in range(3)]
-    assert counts == [1, 2, 3] and (await store.count("write:x", 60))[0] == 3
+    # rate limits: a sliding window on the instant the caller names (the service's clock)
+    t = 1_772_600_000
+    assert await store.count("write:x", 60, t) == (0, 0)
+    assert [(await store.hit("write:x", 60, 2, t + d))[0] for d in (0, 30, 31)] == [
+        True, True, False]                                  # the refused one is not counted
+    assert await store.hit("write:x", 60, 2, t + 59) == (False, 1)
+    assert await store.count("write:x", 60, t + 59) == (2, 1)
+    assert await store.hit("write:x", 60, 2, t + 60) == (True, 30)   # t left the window
+    assert await store.count("write:x", 60, t + 60) == (2, 30)
+    assert await store.count("write:y", 60, t + 60) == (0, 0)      # buckets are separate
+    assert await store.count("write:x", 60, t + 200) == (0, 0)
 
 
 async def test_file_store(tmp_path: Path) -> None:
@@ -95,6 +107,44 @@ async def test_file_store_migrates_the_files_of_earlier_versions(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".lock", "audit.json.migrated", "journal.jsonl", "notices.json.migrated",
         "tokens.json.migrated"]
+
+
+WRITER = """
+import asyncio, sys
+from pathlib import Path
+from displays.notices.file_store import FileStore
+
+async def main() -> None:
+    store = FileStore(Path(sys.argv[1]))
+    for n in range(int(sys.argv[2])):
+        await store.save_notice({"id": f"n{n}", "revision": 1, "text": {"de": "x" * 3000}},
+                                {"action": "create", "notice_id": f"n{n}"}, None)
+asyncio.run(main())
+"""
+
+
+async def test_concurrent_reads_while_another_process_writes_lose_nothing(
+        tmp_path: Path) -> None:
+    """The service reads the journal from many worker threads at once while the CLI (another
+    process) appends: every notice and audit record is seen exactly once."""
+    writes = 400
+    store = FileStore(tmp_path)
+    await store.initialise()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)              # switch threads often, as `abfahrt serve` does
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), str(writes)])
+    try:
+        while writer.poll() is None:
+            await asyncio.gather(*(store.load_notices() for _ in range(16)))
+            assert store.replay.offset <= (tmp_path / "journal.jsonl").stat().st_size
+    finally:
+        sys.setswitchinterval(interval)
+        writer.wait(60)
+    assert writer.returncode == 0
+    seen, audit = await store.load_notices(), await store.load_audit()
+    assert sorted(seen) == sorted(f"n{n}" for n in range(writes))
+    assert [a["notice_id"] for a in audit] == [f"n{n}" for n in range(writes)]
+    assert store.replay.offset == (tmp_path / "journal.jsonl").stat().st_size
 
 
 async def test_a_lost_journal_reads_as_a_reset_store(tmp_path: Path) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from displays.notices.model import DisplayType, RouteTarget, Status, notice_dict
 from displays.notices.validation import (
@@ -129,3 +132,42 @@ def test_merge_patch() -> None:
     base = {"text": {"de": "a", "en": "b"}, "priority": 2, "valid_until": "x"}
     assert merge_patch(base, {"text": {"en": None}, "valid_until": None, "priority": 1}) == {
         "text": {"de": "a"}, "priority": 1}
+
+
+EXTREMES = ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00", "0001-01-01T00:00",
+            "9999-12-31T23:59", "1899-12-31T23:00:00Z", "2101-01-01T00:00:00+01:00"]
+
+
+@pytest.mark.parametrize("raw", EXTREMES)
+def test_instants_out_of_range_are_field_errors(catalog: Catalog, raw: str) -> None:
+    for name in ("valid_from", "valid_until"):
+        assert name in fields_of(catalog, body(**{name: raw}))
+
+
+SOME_STOP = Catalog(has_stop=lambda s: s == SCHILLER, has_route=lambda r: False,
+                    displays=frozenset())
+
+
+NAIVE = dt.datetime.fromisoformat        # hypothesis bounds are naive
+MOMENTS = st.one_of(st.datetimes(), st.datetimes(max_value=NAIVE("0001-01-03T00:00")),
+                    st.datetimes(min_value=NAIVE("9999-12-29T00:00")),
+                    st.datetimes(NAIVE("1969-12-29T00:00"), NAIVE("1970-01-03T00:00")),
+                    st.datetimes(NAIVE("2099-12-29T00:00"), NAIVE("2101-01-03T00:00")))
+
+
+@given(MOMENTS, st.integers(-14 * 60, 14 * 60), st.booleans(),
+       st.sampled_from(["valid_from", "valid_until"]))
+def test_any_instant_is_accepted_and_written_or_named(moment: dt.datetime, offset_min: int,
+                                                      naive: bool, name: str) -> None:
+    """Over the whole datetime range: a notice either is valid and can be written out (ISO
+    8601 with offset), or the instant is named as a field error; nothing else is raised."""
+    zone = None if naive else dt.timezone(dt.timedelta(minutes=offset_min))
+    raw = moment.replace(tzinfo=zone).isoformat()
+    try:
+        notice = parse_notice(body(**{name: raw}), catalog=SOME_STOP, zone=BERLIN, now=NOW,
+                              notice_id="op-1", author="Disposition")
+    except NoticeInvalid as exc:
+        assert name in [f for f, _ in exc.errors]
+        return
+    written = notice_dict(notice, BERLIN)
+    assert dt.datetime.fromisoformat(written[name]).timestamp() == getattr(notice, name)
