@@ -374,6 +374,116 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
 
 # ---- driver --------------------------------------------------------------------------------
 
+@dataclass
+class Servers:
+    """The three servers under test: name, pids whose CPU counts, base URL."""
+
+    processes: list[subprocess.Popen[bytes]]
+    targets: list[tuple[str, list[int], str]]
+    pages: dict[str, dict[str, Any]]
+
+
+def start_servers(tmp: Path, env: dict[str, str]) -> Servers:
+    """abfahrt, then (from the pages it serves) the bare app and nginx with the same bytes."""
+    port = free_port()
+    service = subprocess.Popen(
+        [sys.executable, "-m", "displays.cli", "serve", "--port", str(port), "--data-dir",
+         str(tmp / "data")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=open(tmp / "serve.log", "wb"))  # noqa: SIM115 - closed with the process
+    servers = Servers([service], [], {})
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/healthz", service)
+    pages = servers.pages = record_pages(base)
+    fixture = tmp / "pages.json"
+    fixture.write_text(json.dumps(pages))
+    bare_port = free_port()
+    bare = subprocess.Popen([sys.executable, __file__, "--bare", str(bare_port), str(fixture)],
+                            cwd=ROOT, env=env)
+    servers.processes.append(bare)
+    bare_base = f"http://127.0.0.1:{bare_port}"
+    wait_http(bare_base + TARGETS[0], bare)
+    nginx_port = free_port()
+    conf = nginx_config(tmp, nginx_port, pages)
+    nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf),
+                              "-e", str(tmp / "nginx-error.log")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers.processes.append(nginx)
+    nginx_base = f"http://127.0.0.1:{nginx_port}"
+    wait_http(nginx_base + TARGETS[0], nginx)
+    for path in TARGETS:       # the baselines serve the very bytes abfahrt served
+        recorded = base64.b64decode(pages[path]["body"])
+        for server, other in (("bare", bare_base), ("nginx", nginx_base)):
+            if _fetch(other + path) != recorded:
+                raise SystemExit(f"{server} does not serve abfahrt's bytes at {path}")
+    servers.targets = [("abfahrt", [service.pid], base), ("bare", [bare.pid], bare_base),
+                       ("nginx", [nginx.pid], nginx_base)]
+    return servers
+
+
+def measure_cases(servers: Servers, connections: list[int], reps: int, duration_s: float,
+                  script: Path) -> tuple[list[Run], list[str]]:
+    """Every case, the servers interleaved; return the runs and the failed cases."""
+    runs: list[Run] = []
+    failed: list[str] = []
+    for conns in connections:
+        for path in TARGETS:
+            for conditional in (False, True):
+                etag = servers.pages[path]["headers"]["ETag"] if conditional else None
+                tries: dict[str, list[Try]] = {name: [] for name, _, _ in servers.targets}
+                for _ in range(reps):      # interleaved: drift hits all alike
+                    for name, pids, url in servers.targets:
+                        tries[name].append(wrk(url + path, etag, conns, duration_s, script,
+                                               pids))
+                for name, _, _ in servers.targets:
+                    run = summarize(name, path, conditional, conns, tries[name])
+                    runs.append(run)
+                    bad = failures(run)
+                    if bad:
+                        failed.append(f"{name} {path} {'304' if conditional else '200'} "
+                                      f"c={conns}: {'; '.join(bad)}")
+                    print(f"  {name:<8} {path:<26} {'304' if conditional else '200':<4}"
+                          f"c={conns:<4} {run.rps:>7.0f} [{run.rps_min:.0f}–{run.rps_max:.0f}]"
+                          f" req/s  p50 {run.p50_ms:5.2f} ms  p99 {run.p99_ms:6.2f} "
+                          f"[{run.p99_ms_min:.2f}–{run.p99_ms_max:.2f}] ms  server CPU "
+                          f"{run.server_cpu_us_per_req:4.0f} [{run.cpu_us_min:.0f}–"
+                          f"{run.cpu_us_max:.0f}] µs/req  {run.statuses}"
+                          f"{' FAILED: ' + '; '.join(bad) if bad else ''}", flush=True)
+    return runs, failed
+
+
+def compare(runs: list[Run]) -> list[dict[str, Any]]:
+    """Print and return abfahrt's ratios to the bare app and to nginx, case by case."""
+    print("\nabfahrt / bare aiohttp and abfahrt / nginx (medians; per-try ratio range):")
+    ratios = []
+    for run in (r for r in runs if r.server == "abfahrt"):
+        def peer(server: str, run: Run = run) -> Run:
+            return next(b for b in runs if b.server == server and b.path == run.path
+                        and b.conditional == run.conditional
+                        and b.connections == run.connections)
+
+        bare_run, nginx_run = peer("bare"), peer("nginx")
+        ratio = run.rps / bare_run.rps
+        per_try = [a["rps"] / b["rps"] for a, b in zip(run.tries, bare_run.tries, strict=True)]
+        cpu_ratio = run.server_cpu_us_per_req / bare_run.server_cpu_us_per_req
+        goal = GOALS["not_modified_ratio" if run.conditional else "cached_ratio"]
+        verdicts = [f"throughput {ratio:.2f}x bare [{min(per_try):.2f}–{max(per_try):.2f}] "
+                    f"(goal ≥ {goal:.2f}x: {'ok' if ratio >= goal else 'MISSED'})",
+                    f"CPU/request {cpu_ratio:.2f}x bare, "
+                    f"{run.server_cpu_us_per_req / nginx_run.server_cpu_us_per_req:.1f}x nginx",
+                    f"throughput {run.rps / nginx_run.rps:.2f}x nginx"]
+        if run.connections == 50 and not run.conditional:
+            p99_goal = GOALS["cached_p99_ms_at_50"]
+            verdicts.append(f"p99 {run.p99_ms:.1f} ms (goal ≤ {p99_goal:g}: "
+                            f"{'ok' if run.p99_ms <= p99_goal else 'MISSED'})")
+        print(f"  {run.path:<26} {'304' if run.conditional else '200'} c={run.connections:<4}"
+              + "; ".join(verdicts))
+        ratios.append({"path": run.path, "conditional": run.conditional,
+                       "connections": run.connections, "ratio": ratio,
+                       "ratio_min": min(per_try), "ratio_max": max(per_try),
+                       "cpu_ratio": cpu_ratio, "goal": goal})
+    return ratios
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--bare":
         run_bare(int(sys.argv[2]), Path(sys.argv[3]))
@@ -403,97 +513,15 @@ def main() -> None:
     script.write_text(WRK_LUA)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ABFAHRT_")}
     env.update(ABFAHRT_RATE_LIMIT="1000000000", ABFAHRT_CLOCK=BUSY_AT, PYTHONUNBUFFERED="1")
-    port = free_port()
-    service = subprocess.Popen(
-        [sys.executable, "-m", "displays.cli", "serve", "--port", str(port), "--data-dir",
-         str(tmp / "data")], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-        stderr=open(tmp / "serve.log", "wb"))  # noqa: SIM115 - closed with the process
-    bare = nginx = None
-    runs: list[Run] = []
-    failed: list[str] = []
+    servers = Servers([], [], {})
     try:
-        base = f"http://127.0.0.1:{port}"
-        wait_http(base + "/healthz", service)
-        pages = record_pages(base)
-        fixture = tmp / "pages.json"
-        fixture.write_text(json.dumps(pages))
-        bare_port = free_port()
-        bare = subprocess.Popen([sys.executable, __file__, "--bare", str(bare_port),
-                                 str(fixture)], cwd=ROOT, env=env)
-        bare_base = f"http://127.0.0.1:{bare_port}"
-        wait_http(bare_base + TARGETS[0], bare)
-        nginx_port = free_port()
-        conf = nginx_config(tmp, nginx_port, pages)
-        nginx = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf),
-                                  "-e", str(tmp / "nginx-error.log")],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        nginx_base = f"http://127.0.0.1:{nginx_port}"
-        wait_http(nginx_base + TARGETS[0], nginx)
-        for path in TARGETS:       # the baselines serve the very bytes abfahrt served
-            recorded = base64.b64decode(pages[path]["body"])
-            for server, other in (("bare", bare_base), ("nginx", nginx_base)):
-                if _fetch(other + path) != recorded:
-                    raise SystemExit(f"{server} does not serve abfahrt's bytes at {path}")
-        servers = (("abfahrt", [service.pid], base), ("bare", [bare.pid], bare_base),
-                   ("nginx", [nginx.pid], nginx_base))
-        for connections in args.connections:
-            for path in TARGETS:
-                for conditional in (False, True):
-                    etag = pages[path]["headers"]["ETag"] if conditional else None
-                    tries: dict[str, list[Try]] = {name: [] for name, _, _ in servers}
-                    for _ in range(args.reps):      # interleaved: drift hits all alike
-                        for name, pids, url in servers:
-                            tries[name].append(wrk(url + path, etag, connections,
-                                                   args.duration, script, pids))
-                    for name, _, _ in servers:
-                        run = summarize(name, path, conditional, connections, tries[name])
-                        runs.append(run)
-                        bad = failures(run)
-                        if bad:
-                            failed.append(f"{name} {path} {'304' if conditional else '200'} "
-                                          f"c={connections}: {'; '.join(bad)}")
-                        print(f"  {name:<8} {path:<26} {'304' if conditional else '200':<4}"
-                              f"c={connections:<4} {run.rps:>7.0f} [{run.rps_min:.0f}–"
-                              f"{run.rps_max:.0f}] req/s  p50 {run.p50_ms:5.2f} ms  p99 "
-                              f"{run.p99_ms:6.2f} [{run.p99_ms_min:.2f}–{run.p99_ms_max:.2f}]"
-                              f" ms  server CPU {run.server_cpu_us_per_req:4.0f} "
-                              f"[{run.cpu_us_min:.0f}–{run.cpu_us_max:.0f}] µs/req  "
-                              f"{run.statuses}{' FAILED: ' + '; '.join(bad) if bad else ''}",
-                              flush=True)
+        servers = start_servers(tmp, env)
+        runs, failed = measure_cases(servers, args.connections, args.reps, args.duration,
+                                     script)
     finally:
-        stop(service)
-        for process in (bare, nginx):
-            if process is not None:
-                stop(process)
-
-    print("\nabfahrt / bare aiohttp and abfahrt / nginx (medians; per-try ratio range):")
-    ratios = []
-    for run in (r for r in runs if r.server == "abfahrt"):
-        def peer(server: str, run: Run = run) -> Run:
-            return next(b for b in runs if b.server == server and b.path == run.path
-                        and b.conditional == run.conditional
-                        and b.connections == run.connections)
-
-        bare_run, nginx_run = peer("bare"), peer("nginx")
-        ratio = run.rps / bare_run.rps
-        per_try = [a["rps"] / b["rps"] for a, b in zip(run.tries, bare_run.tries, strict=True)]
-        cpu_ratio = run.server_cpu_us_per_req / bare_run.server_cpu_us_per_req
-        goal = GOALS["not_modified_ratio" if run.conditional else "cached_ratio"]
-        verdicts = [f"throughput {ratio:.2f}x bare [{min(per_try):.2f}–{max(per_try):.2f}] "
-                    f"(goal ≥ {goal:.2f}x: {'ok' if ratio >= goal else 'MISSED'})",
-                    f"CPU/request {cpu_ratio:.2f}x bare, "
-                    f"{run.server_cpu_us_per_req / nginx_run.server_cpu_us_per_req:.1f}x nginx",
-                    f"throughput {run.rps / nginx_run.rps:.2f}x nginx"]
-        if run.connections == 50 and not run.conditional:
-            p99_goal = GOALS["cached_p99_ms_at_50"]
-            verdicts.append(f"p99 {run.p99_ms:.1f} ms (goal ≤ {p99_goal:g}: "
-                            f"{'ok' if run.p99_ms <= p99_goal else 'MISSED'})")
-        print(f"  {run.path:<26} {'304' if run.conditional else '200'} c={run.connections:<4}"
-              + "; ".join(verdicts))
-        ratios.append({"path": run.path, "conditional": run.conditional,
-                       "connections": run.connections, "ratio": ratio,
-                       "ratio_min": min(per_try), "ratio_max": max(per_try),
-                       "cpu_ratio": cpu_ratio, "goal": goal})
+        for process in servers.processes:
+            stop(process)
+    ratios = compare(runs)
     if failed:
         print("\nFAILED cases (answers other than expected):\n  " + "\n  ".join(failed))
 
