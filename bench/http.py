@@ -136,13 +136,16 @@ def run_bare(port: int, fixture: Path) -> None:
 
     pages: dict[str, dict[str, Any]] = json.loads(fixture.read_text())
 
+    bodies = {path: base64.b64decode(page["body"]) for path, page in pages.items()}
+    not_modified = {path: {k: v for k, v in page["headers"].items() if k != "Content-Type"}
+                    for path, page in pages.items()}
+
     async def handle(request: web.Request) -> web.Response:
-        page = pages[request.path]
-        headers = page["headers"]
+        path = request.path
+        headers = pages[path]["headers"]
         if request.headers.get("If-None-Match") == headers["ETag"]:
-            return web.Response(status=304, headers={k: v for k, v in headers.items()
-                                                     if k != "Content-Type"})
-        return web.Response(body=base64.b64decode(page["body"]), headers=headers)
+            return web.Response(status=304, headers=not_modified[path])
+        return web.Response(body=bodies[path], headers=headers)
 
     app = web.Application()
     for path in pages:

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -18,7 +17,7 @@ from displays.board.display import Display
 from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
 from displays.board.wording import LANGUAGES
-from displays.notices.setup import setup_notices
+from displays.notices.setup import NOTICE_ROUTES, setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
 from displays.service.config_errors import ConfigError
@@ -41,12 +40,11 @@ from displays.service.static_feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, RUNTIME
-from displays.web.http import make_middleware
+from displays.web.http import guarded_routes, make_guard
 from displays.web.rate_limit import RateLimiter
 from feeds import FeedError, Timetable
 
 log = logging.getLogger("abfahrt")
-STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
 
 
 class StartupError(Exception):
@@ -86,16 +84,12 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None
             lang="de", status=status, message=message).encode("utf-8")
 
     limiter = RateLimiter(settings.rate_limit_per_min)
-    middleware = make_middleware(metrics, render_error, limiter, settings.trusted_proxies)
-    app = web.Application(middlewares=[middleware],
-                          client_max_size=64 * 1024)
+    guard = make_guard(metrics, render_error, limiter, settings.trusted_proxies)
+    app = web.Application(client_max_size=64 * 1024)     # no middleware: handlers are guarded
     app[JINJA] = env
     app[RENDER_SLOTS] = asyncio.Semaphore(2)
-    app.add_routes(api.routes)
-    app.add_routes(readout.routes)
-    app.add_routes(pages.routes)
-    app.add_routes(ops.routes)
-    app.router.add_static("/static/", STATIC_DIR, append_version=False)
+    guarded_routes(app, guard, (api.routes, readout.routes, pages.routes, ops.routes,
+                                *NOTICE_ROUTES))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics))
     setup_notices(app, settings)              # operator notices: routes, store, rt.notices
     return app

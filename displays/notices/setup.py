@@ -1,5 +1,5 @@
-"""Wire notices into the app: their routes, and a context that opens the store and sets
-`rt.notices`."""
+"""Wire notices into the app: their routes (NOTICE_ROUTES), and a context that opens the store
+and sets `rt.notices`."""
 
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from displays.web.appkeys import RUNTIME
 log = logging.getLogger("abfahrt.notices")
 
 
+NOTICE_ROUTES = (api.routes, operator.routes, operator_notice.routes, operator_fleet.routes)
+
+
 def setup_notices(app: web.Application, settings: Settings) -> None:
-    """Add the notice routes and the context that opens the store and sets `rt.notices`."""
-    app.add_routes(api.routes)
-    app.add_routes(operator.routes)
-    app.add_routes(operator_notice.routes)
-    app.add_routes(operator_fleet.routes)
+    """Add the context that opens the store and sets `rt.notices` (the application
+    registers NOTICE_ROUTES with its other routes)."""
     app.cleanup_ctx.append(notices_context(settings))
 
 

@@ -67,7 +67,10 @@ class DisplayContacts:
                 self._hour_here.subtract(self._minutes.pop(old))
             counts = self._minutes[minute] = Counter()
         counts[display_id] += 1
-        self._unshared.setdefault(minute, Counter())[display_id] += 1
+        unshared = self._unshared.get(minute)
+        if unshared is None:
+            unshared = self._unshared[minute] = Counter()
+        unshared[display_id] += 1
         hour = self._hour_here[display_id] + 1
         self._hour_here[display_id] = hour
         self.polls_hour[display_id] = hour

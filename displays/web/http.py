@@ -6,11 +6,10 @@ import gzip
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
-from aiohttp.typedefs import Middleware
 
 from displays.service.board_cache import GZIP_MIN_BYTES, CachedBoard
 from displays.service.metrics import Metrics
@@ -179,58 +178,97 @@ def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
             and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https")
 
 
-def make_middleware(metrics: Metrics, render_error: Callable[[int, str], bytes],
-                    limiter: RateLimiter | None = None,
-                    trusted_proxies: tuple[str, ...] = ()) -> Middleware:
-    """The one middleware: CORS preflight, rate limit, errors as JSON/text/HTML, security
-    headers, metrics. One layer on purpose: every middleware is another coroutine per request.
+Guard = Callable[[Handler], Handler]
+
+
+def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
+               limiter: RateLimiter | None = None,
+               trusted_proxies: tuple[str, ...] = ()) -> Guard:
+    """What every request goes through: CORS preflight, rate limit, errors as JSON/text/HTML,
+    security headers, metrics. It wraps each route's handler (`guarded_routes`) instead of
+    being an aiohttp middleware: a middleware adds two coroutine layers to every request
+    (its own and aiohttp's, which sets `current_app`), about 6 µs of a cached board's ~40 µs.
     """
     observe = metrics.observe
     perf_counter = time.perf_counter
 
-    @web.middleware
-    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-        started = perf_counter()
-        path = request.path
-        api = path.startswith(API_PREFIXES)
-        if api and request.method == "OPTIONS":
-            # CORS preflight: apps send If-None-Match / Accept-Language / Authorization
-            return web.Response(status=204, headers=CORS_PREFLIGHT)
-        try:
+    def guard(handler: Handler) -> Handler:
+        async def guarded(request: web.Request) -> web.StreamResponse:
+            started = perf_counter()
+            path = request.path
+            api = path.startswith(API_PREFIXES)
+            if api and request.method == "OPTIONS":
+                # CORS preflight: apps send If-None-Match / Accept-Language / Authorization
+                return web.Response(status=204, headers=CORS_PREFLIGHT)
             try:
-                if limiter is not None and api and not path.startswith(UNLIMITED_PREFIX):
-                    wait = limiter.check(client_key(request, trusted_proxies))
-                    if wait:
-                        raise web.HTTPTooManyRequests(
-                            text="too many requests, slow down",
-                            headers={"Retry-After": retry_after(wait)})
-                response = await handler(request)
-            except ParamError as exc:
-                if api:
-                    response = error_json(400, str(exc), code="invalid_parameter",
-                                          parameter=exc.parameter)
-                else:
-                    response = error_response(web.HTTPBadRequest(text=str(exc)), api,
-                                              render_error, plain=is_text(path))
-                    response[ERROR_CODE] = "invalid_parameter"
-        except web.HTTPException as exc:
-            if exc.status < 400:
-                raise
-            response = error_response(exc, api, render_error, plain=is_text(path))
-        except Exception:
-            log.exception("unhandled error on %s", path)
-            response = error_response(web.HTTPInternalServerError(
-                text="internal error / interner Fehler"), api, render_error,
-                plain=is_text(path))
-        add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
-        status = response.status
-        code = None if status < 400 else (response.get(ERROR_CODE) or error_code(status))
-        resource = request.match_info.route.resource
-        observe(resource.canonical if resource is not None else "unmatched", status,
-                perf_counter() - started, code)
-        return response
+                try:
+                    if limiter is not None and api and not path.startswith(UNLIMITED_PREFIX):
+                        wait = limiter.check(client_key(request, trusted_proxies))
+                        if wait:
+                            raise web.HTTPTooManyRequests(
+                                text="too many requests, slow down",
+                                headers={"Retry-After": retry_after(wait)})
+                    response = await handler(request)
+                except ParamError as exc:
+                    if api:
+                        response = error_json(400, str(exc), code="invalid_parameter",
+                                              parameter=exc.parameter)
+                    else:
+                        response = error_response(web.HTTPBadRequest(text=str(exc)), api,
+                                                  render_error, plain=is_text(path))
+                        response[ERROR_CODE] = "invalid_parameter"
+            except web.HTTPException as exc:
+                if exc.status < 400:
+                    raise
+                response = error_response(exc, api, render_error, plain=is_text(path))
+            except Exception:
+                log.exception("unhandled error on %s", path)
+                response = error_response(web.HTTPInternalServerError(
+                    text="internal error / interner Fehler"), api, render_error,
+                    plain=is_text(path))
+            add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
+            status = response.status
+            code = None if status < 400 else (response.get(ERROR_CODE) or error_code(status))
+            resource = request.match_info.route.resource
+            canonical = resource.canonical if resource is not None else UNMATCHED
+            observe(UNMATCHED if canonical == UNMATCHED_PATH else canonical, status,
+                    perf_counter() - started, code)
+            return response
 
-    return middleware
+        return guarded
+
+    return guard
+
+
+UNMATCHED = "unmatched"              # the metrics' route label of a request no route serves
+UNMATCHED_PATH = "/{unmatched}"
+
+
+def guarded_routes(app: web.Application, guard: Guard,
+                   tables: Iterable[Iterable[web.AbstractRouteDef]]) -> None:
+    """Register every route of `tables` with its handler guarded, then a last route for
+    everything else (404 or 405 with Allow, in the same error formats, CORS preflight)."""
+    for table in tables:
+        for route in table:
+            if not isinstance(route, web.RouteDef):
+                raise TypeError(f"only plain routes can be guarded: {route!r}")
+            web.RouteDef(route.method, route.path, guard(route.handler),
+                         route.kwargs).register(app.router)
+    router = app.router
+
+    async def unmatched(request: web.Request) -> web.StreamResponse:
+        allowed: set[str] = set()
+        for resource in router.resources():
+            if resource is fallback:
+                continue
+            _, methods = await resource.resolve(request)
+            allowed |= methods
+        if allowed:
+            raise web.HTTPMethodNotAllowed(request.method, allowed)
+        raise web.HTTPNotFound()
+
+    fallback = router.add_resource(UNMATCHED_PATH.replace("}", ":.*}"))
+    fallback.add_route("*", guard(unmatched))
 
 
 def is_text(path: str) -> bool:

@@ -185,6 +185,19 @@ async def font_file(request: web.Request) -> web.FileResponse:
                             headers={"Cache-Control": "public, max-age=604800"})
 
 
+STATIC_DIR = Path(__file__).resolve().parents[2] / "templates" / "static"
+STATIC_FILES = frozenset(p.name for p in STATIC_DIR.iterdir() if p.is_file())
+
+
+@routes.get("/static/{name}")
+async def static_file(request: web.Request) -> web.FileResponse:
+    """The pages' scripts and styles: only the files shipped in templates/static."""
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound(text="unknown file")
+    return web.FileResponse(STATIC_DIR / name)
+
+
 @routes.get("/routes.css")
 async def route_stylesheet(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
