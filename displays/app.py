@@ -159,6 +159,8 @@ def _service_context(settings: Settings, displays: dict[str, Display] | None,
         finally:
             scheduler.shutdown(wait=False)
             rt.worker.shutdown(wait=False, cancel_futures=True)
+            if hub.resolver is not None:
+                hub.resolver.shutdown()
             await rt.loop_lag.stop()
             if lock is not None:
                 await lock.release()
