@@ -172,6 +172,14 @@ class BoardCache:
         self._redis_ok()
         return True
 
+    def held(self, key: str) -> CachedBoard | None:
+        """The board in this instance's memory (counted as a hit), without awaiting; None
+        when it is not (then `get` looks in Redis)."""
+        board = self.hot.get(key)
+        if board is not None:
+            self.metrics.cache_hits.inc()
+        return board
+
     async def get(self, key: str) -> CachedBoard | None:
         board = self.hot.get(key)
         if board is not None:

@@ -70,7 +70,9 @@ async def current_board(rt: Runtime, key: str, now: int,
     The leader stores what it computes; a follower keeps it to itself (the leader's version
     replaces it on the next refresh).
     """
-    board = await rt.cache.get(key)
+    board = rt.cache.held(key)
+    if board is None:
+        board = await rt.cache.get(key)
     if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
         board = compute(now)
         if rt.is_leader:
@@ -173,7 +175,7 @@ async def display_json(request: web.Request) -> web.Response:
 def poller(request: web.Request, rt: Runtime) -> str | None:
     """The address of a display polling its board; None for a preview (`?preview=1`: the
     operator's fleet view), which must not count as the pillar's contact."""
-    if "preview" in request.query:
+    if request.query_string and "preview" in request.query:
         return None
     return client_key(request, rt.settings.trusted_proxies)
 

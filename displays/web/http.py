@@ -74,12 +74,13 @@ _CONTENT_TYPES: dict[str, str] = {}
 def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
                 max_age: int, gz: bytes | None = None,
                 vary: str = "Accept-Encoding, Accept-Language",
-                extra: dict[str, str] | None = None) -> web.Response:
-    """Return 304 when the client has this version, else the body (gzip when accepted)."""
+                extra: dict[str, str] | None = None, matched: bool = False) -> web.Response:
+    """Return 304 when the client has this version (`matched`: known to), else the body
+    (gzip when accepted)."""
     headers = {"ETag": etag, "Cache-Control": cache_control(max_age), "Vary": vary}
     if extra:
         headers.update(extra)
-    if etag_matches(request, etag):
+    if matched or etag_matches(request, etag):
         return web.Response(status=304, headers=headers)
     if gz is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
         headers["Content-Encoding"] = "gzip"
@@ -98,7 +99,7 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
     extra = {STATIC_FEED: board.feed_label}
     if etag is not None and etag_matches(request, etag):
         return conditional(request, etag=etag, body=b"", content_type=content_type,
-                           max_age=max_age, extra=extra)
+                           max_age=max_age, extra=extra, matched=True)
     body_etag, body = board.rendering(variant, render)
     etag = etag or body_etag
     gz = board.gzipped(variant, body)
