@@ -7,9 +7,9 @@ each step of answering `/api/v1/displays/hbf-tram` and `/displays/hbf-tram` from
 called `--n` times with a request made like aiohttp makes it (`make_mocked_request`, the cost
 made once per path); the median of `--reps` repetitions is printed with the range:
 
-- route resolution (`app.router.resolve`), then the handler alone, and the whole application
-  (`Application._handle`: resolve, the middleware chain, the handler) — their difference is
-  what the middleware layers cost;
+- route resolution (`app.router.resolve`), then the route's handler alone, and the whole
+  application (`Application._handle`: resolve, the middleware chain or the guard around each
+  handler, the handler) — the difference is what the middleware or guard costs;
 - the pieces the middleware and the handler call on every request: metrics, the display's
   contact record, the rate limiter, the security headers;
 - a bare aiohttp handler building the same response from bytes held in memory.
@@ -118,7 +118,8 @@ async def main(n: int, reps: int) -> None:
                 match = await app.router.resolve(plain)
                 match.add_app(app)
                 match.current_app = app
-                handler = match.handler
+                # the route's own handler, without the guard that wraps it (no middleware)
+                handler = getattr(match.handler, "__wrapped__", match.handler)
 
                 def alone(req: web.Request = plain, match: Any = match,
                           handler: Any = handler) -> Awaitable[Any]:
@@ -127,8 +128,8 @@ async def main(n: int, reps: int) -> None:
 
                 show("route resolution", await timed(
                     n, reps, lambda req=plain: app.router.resolve(req)))
-                show("handler alone (after resolution)", await timed(n, reps, alone))
-                show("whole application: 200 (resolve, middleware, handler)",
+                show("the route's handler alone (after resolution)", await timed(n, reps, alone))
+                show("whole application: 200 (resolve, middleware or guard, handler)",
                      await timed(n, reps, lambda req=plain: app._handle(req)))
                 show("whole application: 304", await timed(
                     n, reps, lambda req=conditional: app._handle(req)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import logging
@@ -194,6 +195,7 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
     perf_counter = time.perf_counter
 
     def guard(handler: Handler) -> Handler:
+        @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
             started = perf_counter()
             path = request.path
