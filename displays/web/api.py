@@ -167,9 +167,10 @@ async def list_displays(request: web.Request) -> web.Response:
 @routes.get("/api/v1/displays/{display_id}")
 async def display_json(request: web.Request) -> web.Response:
     rt = request.app[RUNTIME]
+    now = rt.now()
     board = await display_board_or_404(rt, request.match_info["display_id"],
-                                       poller(request, rt))
-    return serve_board_json(request, rt, board, rt.now())
+                                       poller(request, rt), now)
+    return serve_board_json(request, rt, board, now)
 
 
 def poller(request: web.Request, rt: Runtime) -> str | None:
@@ -180,12 +181,12 @@ def poller(request: web.Request, rt: Runtime) -> str | None:
     return client_key(request, rt.settings.trusted_proxies)
 
 
-async def display_board_or_404(rt: Runtime, display_id: str, address: str | None
-                               ) -> CachedBoard:
+async def display_board_or_404(rt: Runtime, display_id: str, address: str | None,
+                               now: int | None = None) -> CachedBoard:
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
-    now = rt.now()
+    now = rt.now() if now is None else now
     if address is not None:
         rt.contacts.polled(display.id, address, now)
     try:
