@@ -187,8 +187,9 @@ async def load(bases: list[str], paths: list[str], connections: int, duration_s:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=connections)) as s:
 
         async def pillar(n: int) -> None:
-            mine = [(bases[(n + i) % len(bases)], p) for i, p in enumerate(paths)
-                    if i % connections == n]
+            # pillar n polls paths n, n + connections, …, alternating between the instances
+            mine = [(bases[(i // connections + n) % len(bases)], p)
+                    for i, p in enumerate(paths) if i % connections == n]
             while time.monotonic() < end:
                 for base, path in mine:
                     url = base + path

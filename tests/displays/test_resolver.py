@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
-from displays.service.resolver import Resolver, ResolverUnavailable
+from displays.service.resolver import CHILD_NICENESS, Resolver, ResolverUnavailable
 from feeds import Timetable
 from feeds.cache import save_timetable
 from feeds.load import load_timetable
@@ -59,6 +60,9 @@ async def test_the_childs_snapshot_shows_the_same_boards(
     assert child.feed("tu").stats.trip_updates_matched == 2
     assert any(row[5] for row in _boards(tt, child))       # live predictions, not schedule
     assert await resolver.resolve(data, tt) == blob          # the child keeps its timetable
+    # the child yields the CPU to the serving process: lower priority than ours
+    mine = psutil.Process().nice()
+    assert mine + CHILD_NICENESS in [k.nice() for k in psutil.Process().children()]
 
 
 async def test_garbage_is_refused_across_the_process(
