@@ -7,7 +7,6 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import aiohttp
 from aiohttp import web
@@ -20,7 +19,7 @@ from displays.board.display import Display
 from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
 from displays.board.wording import LANGUAGES
-from displays.notices.setup import open_notices, setup_notices
+from displays.notices.setup import NOTICE_ROUTES, open_notices, setup_notices
 from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
 from displays.service.config_errors import ConfigError
@@ -44,13 +43,12 @@ from displays.service.static_feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP
-from displays.web.http import make_middleware
+from displays.web.http import guarded_routes, make_guard
 from displays.web.rate_limit import RateLimiter
 from feeds import FeedError, Timetable
 from feeds.progress import Progress, ProgressPrinter
 
 log = logging.getLogger("abfahrt")
-STATIC_DIR = Path(__file__).resolve().parent.parent / "templates" / "static"
 PROGRESS_LOG_S = 5.0        # a build's progress: a log line at most this often (and per phase)
 
 
@@ -99,19 +97,14 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
 
     startup = Startup()
     limiter = RateLimiter(settings.rate_limit_per_min)
-    middleware = make_middleware(metrics, render_error, limiter, settings.trusted_proxies,
-                                 startup)
-    app = web.Application(middlewares=[middleware],
-                          client_max_size=64 * 1024)
+    guard = make_guard(metrics, render_error, limiter, settings.trusted_proxies, startup)
+    app = web.Application(client_max_size=64 * 1024)     # no middleware: handlers are guarded
     app[JINJA] = env
     app[RENDER_SLOTS] = asyncio.Semaphore(2)
     app[STARTUP] = startup
-    app.add_routes(api.routes)
-    app.add_routes(readout.routes)
-    app.add_routes(pages.routes)
-    app.add_routes(ops.routes)
-    app.router.add_static("/static/", STATIC_DIR, append_version=False)
-    setup_notices(app)                        # operator notices: their routes
+    setup_notices(app)                        # operator notices: the slot of their service
+    guarded_routes(app, guard, (api.routes, readout.routes, pages.routes, ops.routes,
+                                *NOTICE_ROUTES))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))
     return app
@@ -202,6 +195,8 @@ async def _start(app: web.Application, settings: Settings, displays: dict[str, D
     rt.speech = Speech(engine, reason, settings.speech_concurrency, redis, keys)
     set_feed_status(rt, tt)
     hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics, rt.worker)
+    if hub.resolver is not None:
+        stack.callback(hub.resolver.shutdown)
     metrics.watch(rt)
     if redis is not None and settings.redis_url:
         lock = LeaderLock(settings.redis_url, keys.leader, rt.instance_id,

@@ -1,5 +1,6 @@
-"""Wire notices into the app: their routes, and a context that opens the store and sets
-`rt.notices` (entered by the service's start, once the runtime exists)."""
+"""Wire notices into the app: their routes (NOTICE_ROUTES, registered by the application with
+its other routes), and a context that opens the store and sets `rt.notices` (entered by the
+service's start, once the runtime exists)."""
 
 
 from __future__ import annotations
@@ -22,13 +23,13 @@ from displays.service.settings import Settings
 log = logging.getLogger("abfahrt.notices")
 
 
+NOTICE_ROUTES = (api.routes, operator.routes, operator_notice.routes, operator_fleet.routes)
+
+
 def setup_notices(app: web.Application) -> None:
-    """Add the notice routes (the store is opened by `open_notices` once the service runs)."""
+    """Give the app the slot of the notice service (filled by `open_notices` once the service
+    runs); the application registers NOTICE_ROUTES with its other routes."""
     app[api.NOTICES] = api.NoticesSlot()
-    app.add_routes(api.routes)
-    app.add_routes(operator.routes)
-    app.add_routes(operator_notice.routes)
-    app.add_routes(operator_fleet.routes)
 
 
 @contextlib.asynccontextmanager

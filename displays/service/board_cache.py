@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import hashlib
 import logging
 from collections import OrderedDict
@@ -32,6 +33,7 @@ PROBE_S = 0.5          # while Redis is down, how often it is pinged to notice i
 PUT_BATCH = 50         # boards written to Redis per round trip
 
 
+GZIP_MIN_BYTES = 1024        # smaller bodies are sent as they are
 MAX_RENDERINGS = 16          # variants kept per board version (html, txt, json, gzip, …)
 MAX_RENDERING_BYTES = 1 << 20  # and at most this many bytes of them (the newest always stays)
 
@@ -57,6 +59,7 @@ class CachedBoard:
         default_factory=OrderedDict)
     rendering_bytes: int = 0
     encoded: bytes | None = field(default=None, repr=False)
+    _gzip_keys: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def to_bytes(self) -> bytes:
         """The board as stored in Redis (encoded once; the refresh does it off the loop)."""
@@ -72,6 +75,21 @@ class CachedBoard:
         return cls(key=data["key"], document=data["document"], etag=data["etag"],
                    computed_at=int(data["computed_at"]), timetable=data.get("timetable"),
                    feed_hash=data.get("feed_hash", ""))
+
+    @property
+    def feed_label(self) -> str:
+        """The static feed as the X-Static-Feed header names it."""
+        return self.feed_hash[:16]
+
+    def gzipped(self, variant: tuple[str, ...], body: bytes) -> bytes | None:
+        """The gzip of a rendering (made once, kept among the renderings), or None when the
+        body is too small to be worth it."""
+        if len(body) < GZIP_MIN_BYTES:
+            return None
+        key = self._gzip_keys.get(variant)
+        if key is None:
+            key = self._gzip_keys[variant] = (*variant, "gzip")
+        return self.rendering(key, lambda: gzip.compress(body, compresslevel=6, mtime=0))[1]
 
     def rendering(self, variant: tuple[str, ...], render: Callable[[], bytes]
                   ) -> tuple[str, bytes]:
@@ -153,6 +171,14 @@ class BoardCache:
             return False
         self._redis_ok()
         return True
+
+    def held(self, key: str) -> CachedBoard | None:
+        """The board in this instance's memory (counted as a hit), without awaiting; None
+        when it is not (then `get` looks in Redis)."""
+        board = self.hot.get(key)
+        if board is not None:
+            self.metrics.cache_hits.inc()
+        return board
 
     async def get(self, key: str) -> CachedBoard | None:
         board = self.hot.get(key)

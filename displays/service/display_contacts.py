@@ -51,6 +51,7 @@ class DisplayContacts:
     states: dict[str, State] = field(default_factory=dict)
     on_dark: Callable[[], None] = lambda: None                  # counts a transition to dark
     _minutes: dict[int, Counter[str]] = field(default_factory=dict)   # this instance's polls
+    _hour_here: Counter[str] = field(default_factory=Counter)        # … summed over _minutes
     _unshared: dict[int, Counter[str]] = field(default_factory=dict)
     _seen_here: dict[str, int] = field(default_factory=dict)          # … since the last share
 
@@ -60,11 +61,19 @@ class DisplayContacts:
         self._seen_here[display_id] = now
         self.address[display_id] = address
         minute = now // MINUTE
-        self._minutes.setdefault(minute, Counter())[display_id] += 1
-        self._unshared.setdefault(minute, Counter())[display_id] += 1
-        for old in [m for m in self._minutes if m <= minute - 60]:
-            del self._minutes[old]
-        self.polls_hour[display_id] = sum(c[display_id] for c in self._minutes.values())
+        counts = self._minutes.get(minute)
+        if counts is None:            # a new minute: forget the one an hour ago (once)
+            for old in [m for m in self._minutes if m <= minute - 60]:
+                self._hour_here.subtract(self._minutes.pop(old))
+            counts = self._minutes[minute] = Counter()
+        counts[display_id] += 1
+        unshared = self._unshared.get(minute)
+        if unshared is None:
+            unshared = self._unshared[minute] = Counter()
+        unshared[display_id] += 1
+        hour = self._hour_here[display_id] + 1
+        self._hour_here[display_id] = hour
+        self.polls_hour[display_id] = hour
 
     def is_online(self, display_id: str, now: int) -> bool:
         last = self.seen.get(display_id)

@@ -60,16 +60,22 @@ async def refresh_boards(rt: Runtime) -> int:
             return compute_boards()
 
     def compute_boards() -> list[CachedBoard]:
+        # time.sleep(0) after each board lets the event loop take the GIL at once if it
+        # waits for it, instead of after the interpreter's switch interval
         boards: list[CachedBoard] = []
         for display in displays:
             try:
                 boards.append(rt.display_board(display, now))
             except LookupError as exc:
                 log.warning("%s", exc)
-        boards += [rt.default_stop_board(stop, lang, now) for stop, lang in stops]
+            time.sleep(0)
+        for stop, lang in stops:
+            boards.append(rt.default_stop_board(stop, lang, now))
+            time.sleep(0)
         if rt.cache.redis is not None:
             for board in boards:
                 board.to_bytes()
+                time.sleep(0)
         return boards
 
     boards = await asyncio.get_running_loop().run_in_executor(rt.worker, compute)

@@ -5,13 +5,14 @@ a garbage body, an older header or a header from the future only adds a failure 
 demo's simulated source builds a GTFS-RT message and feeds its bytes through the same
 decode → resolve → apply path as a real feed.
 
-Decoding and resolving a feed (seconds for a national feed) never runs on the event loop: it
-runs in one worker thread, one feed at a time (`realtime.state.resolve_bytes`, a pure function
-of bytes, timetable and instant), and the result replaces the state in one assignment. Bytes
-identical to the last applied ones are not decoded again. The leader shares its result with
-the followers as a resolved snapshot (`realtime.snapshot_codec`), so they load it instead of
-decoding the feed again; the raw bytes stay beside it for an instance that has to resolve them
-against another timetable.
+Decoding and resolving a feed (seconds for a national feed) never runs on the event loop: a
+large feed is resolved in a child process (`service.resolver`; a thread would hold the GIL for
+seconds, and the loop with it), a small one in one worker thread, one feed at a time
+(`realtime.state.resolve_bytes`, a pure function of bytes, timetable and instant), and the
+result replaces the state in one assignment. Bytes identical to the last applied ones are not
+decoded again. The leader shares its result with the followers as a resolved snapshot
+(`realtime.snapshot_codec`), so they load it instead of decoding the feed again; the raw bytes
+stay beside it for an instance that has to resolve them against another timetable.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from displays.service.feed_health import matched_share, realtime_hint
 from displays.service.heap import long_lived_objects
 from displays.service.keys import Keys
 from displays.service.metrics import Metrics
+from displays.service.resolver import Resolver, ResolverUnavailable
 from displays.service.settings import Settings
 from feeds import Timetable
 from realtime.alerts import render_alert
@@ -116,6 +118,7 @@ class RealtimeHub:
     worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=1, thread_name_prefix="abfahrt-realtime"))
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)       # one state change at a time
+    resolver: Resolver | None = None      # large feeds are resolved in its child process
 
     @classmethod
     def from_settings(cls, settings: Settings, redis: Redis | None, keys: Keys,
@@ -124,9 +127,11 @@ class RealtimeHub:
         fetch = FetchSettings(connect_timeout_s=min(5.0, settings.fetch_timeout_s),
                               read_timeout_s=settings.fetch_timeout_s,
                               max_bytes=settings.max_feed_bytes)
+        resolver = (Resolver(settings.cache_dir, settings.realtime_process_min_bytes)
+                    if settings.realtime_process_min_bytes >= 0 else None)
         hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
                   redis=redis, keys=keys, max_ahead_s=settings.max_clock_skew_s,
-                  metrics=metrics, worker=worker)
+                  metrics=metrics, worker=worker, resolver=resolver)
         hub.health = {s: SourceHealth(s) for s in sources}
         return hub
 
@@ -189,14 +194,32 @@ class RealtimeHub:
             if digest == health.digest and current.snapshot is not None \
                     and current.snapshot.feed_hash == tt.feed_hash:
                 return None              # the very bytes already applied: nothing to do
-            applied = await loop.run_in_executor(
-                self.worker, apply_bytes, self.state, source, data, tt, now, self.max_ahead_s,
-                self.redis is not None)
+            applied = await self._resolve_and_apply(source, data, tt, now)
             self.state = applied.state
         if self._judge(source, self.state.feed(source).stats):
             health.digest = digest
             self.raw[source] = data
         return applied.snapshot
+
+    async def _resolve_and_apply(self, source: str, data: bytes, tt: Timetable, now: int
+                                 ) -> Applied:
+        """Resolve in the child process when the feed is large (the thread keeps only the
+        snapshot's load), else in the worker thread."""
+        loop = asyncio.get_running_loop()
+        share = self.redis is not None
+        if self.resolver is not None and self.resolver.wants(data, tt):
+            try:
+                blob = await self.resolver.resolve(data, tt)
+            except ResolverUnavailable as exc:
+                log.debug("resolving %s in the worker thread: %s", source, exc)
+            else:
+                applied = await loop.run_in_executor(
+                    self.worker, apply_snapshot, self.state, source, blob, tt, now,
+                    self.max_ahead_s)
+                keep = share and applied.state.feed(source).stats.applied
+                return Applied(applied.state, blob if keep else None)
+        return await loop.run_in_executor(self.worker, apply_bytes, self.state, source, data,
+                                          tt, now, self.max_ahead_s, share)
 
     def _judge(self, source: str, stats: FeedStats) -> bool:
         """Count what applying a feed rejected; return whether the feed was applied."""

@@ -87,6 +87,8 @@ class Settings:
     speech_concurrency: Annotated[int, Field(ge=1, le=16)] = 1    # syntheses at once
     build_memory_mb: Annotated[int, Field(ge=256, le=1 << 20)] = 8192  # a build's address space
     max_clock_skew_s: Annotated[int, Field(ge=0, le=86400)] = 60      # realtime header ahead
+    # realtime feeds of at least this many bytes are resolved in a child process (-1: never)
+    realtime_process_min_bytes: Annotated[int, Field(ge=-1)] = 256 * 1024
 
     @property
     def demo(self) -> bool:
@@ -174,6 +176,7 @@ ENV: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "ABFAHRT_BUILD_MEMORY_MB": ("build_memory_mb", None),
     "ABFAHRT_WRITE_RATE_LIMIT": ("write_rate_limit_per_min", None),
     "ABFAHRT_MAX_CLOCK_SKEW": ("max_clock_skew_s", None),
+    "ABFAHRT_REALTIME_PROCESS_MIN_BYTES": ("realtime_process_min_bytes", None),
 }
 # ABFAHRT_* variables read elsewhere (not service settings): not "unknown".
 OTHER_ENV = frozenset({"ABFAHRT_CACHE_DIR", "ABFAHRT_TEST_AT", "ABFAHRT_SHARED_DATA"})

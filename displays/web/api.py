@@ -71,7 +71,9 @@ async def current_board(rt: Runtime, key: str, now: int,
     The leader stores what it computes; a follower keeps it to itself (the leader's version
     replaces it on the next refresh).
     """
-    board = await rt.cache.get(key)
+    board = rt.cache.held(key)
+    if board is None:
+        board = await rt.cache.get(key)
     if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
         board = compute(now)
         if rt.is_leader:
@@ -165,19 +167,21 @@ async def list_displays(request: web.Request) -> web.Response:
 @routes.get("/api/v1/displays/{display_id}")
 async def display_json(request: web.Request) -> web.Response:
     rt = runtime(request.app)
+    now = rt.now()
     board = await display_board_or_404(rt, request.match_info["display_id"],
-                                       poller(request, rt))
-    return serve_board_json(request, rt, board, rt.now())
+                                       poller(request, rt), now=now)
+    return serve_board_json(request, rt, board, now)
 
 
 async def display_board_or_404(rt: Runtime, display_id: str, poll: Poll | None,
-                               lang: str | None = None) -> CachedBoard:
+                               lang: str | None = None, now: int | None = None
+                               ) -> CachedBoard:
     """The display's board; the request counts as the pillar's contact only when it is the
     pillar's own poll (`pillar_polls`); in `lang` when given and not the display's own."""
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
-    now = rt.now()
+    now = rt.now() if now is None else now
     if poll is not None and is_pillar_poll(display, poll):
         rt.contacts.polled(display.id, poll.address, now)
     try:

@@ -22,7 +22,7 @@ STARTUP: web.AppKey[Startup] = web.AppKey("startup", Startup)
 
 
 def runtime(app: web.Application) -> Runtime:
-    """The service's Runtime; 503 while the service is still starting (the middleware keeps
+    """The service's Runtime; 503 while the service is still starting (the guard keeps
     requests away until then, except the routes it leaves open)."""
     rt = app[STARTUP].runtime
     if rt is None:

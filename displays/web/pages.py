@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy, MultiMapping
 
 from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, render_bitmap
 from displays.board.html import render_board_html
@@ -51,9 +52,17 @@ def split_suffix(raw: str) -> tuple[str, str]:
     return raw, "html"
 
 
+NO_QUERY: MultiMapping[str] = MultiDictProxy(MultiDict())
+
+
+def query(request: web.Request) -> MultiMapping[str]:
+    """The request's query; a pillar's poll has none, and parsing an empty one is not free."""
+    return request.query if request.query_string else NO_QUERY
+
+
 def page_lang(request: web.Request, default: str) -> str:
     """?lang= wins; else the display's language or the server default (never Accept-Language)."""
-    lang = request.query.get("lang")
+    lang = query(request).get("lang")
     if lang is None or lang == "":
         return default
     if lang not in ("de", "en"):
@@ -62,13 +71,13 @@ def page_lang(request: web.Request, default: str) -> str:
 
 
 def _theme(request: web.Request, default: str) -> str:
-    theme = request.query.get("theme", default)
+    theme = query(request).get("theme", default)
     if theme not in THEMES:
         raise ParamError(f"theme: one of {', '.join(THEMES)}")
     return theme
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PageRequest:
     """What a pillar page asks for, whatever its format."""
 
@@ -189,7 +198,7 @@ async def stop_page(request: web.Request) -> web.Response:
     raw, fmt = split_suffix(request.match_info["stop_id"])
     stop = stop_or_404(rt, raw)
     lang = page_lang(request, rt.settings.default_lang)
-    rows = parse_int(request.query, "rows", STOP_ROWS_DEFAULT, 1, 50)
+    rows = parse_int(query(request), "rows", STOP_ROWS_DEFAULT, 1, 50)
     page = PageRequest(
         board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
         theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
@@ -219,7 +228,7 @@ async def display_page(request: web.Request) -> web.Response:
 
 
 def _text_width(request: web.Request, default: int) -> int:
-    return parse_int(request.query, "width", default, MIN_TEXT_WIDTH, 200)
+    return parse_int(query(request), "width", default, MIN_TEXT_WIDTH, 200)
 
 
 def _text_lines(request: web.Request, default: int | None) -> int | None:
@@ -244,6 +253,19 @@ async def font_file(request: web.Request) -> web.FileResponse:
         raise web.HTTPNotFound(text="unknown font")
     return web.FileResponse(Path(FONT_DIR) / name,
                             headers={"Cache-Control": "public, max-age=604800"})
+
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "templates" / "static"
+STATIC_FILES = frozenset(p.name for p in STATIC_DIR.iterdir() if p.is_file())
+
+
+@routes.get("/static/{name}")
+async def static_file(request: web.Request) -> web.FileResponse:
+    """The pages' scripts and styles: only the files shipped in templates/static."""
+    name = request.match_info["name"]
+    if name not in STATIC_FILES:
+        raise web.HTTPNotFound(text="unknown file")
+    return web.FileResponse(STATIC_DIR / name)
 
 
 @routes.get("/routes.css")
