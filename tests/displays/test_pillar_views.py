@@ -276,6 +276,7 @@ def test_landscape_screens_get_larger_notice_pages() -> None:
     assert "fit-portrait" not in one and one.count('class="ticker pages') == 1
 
 
+@pytest.mark.busy_hour
 async def test_display_pages_take_lang_and_rows_like_stop_pages(client: Client) -> None:
     """`?lang=` overrides a display's language (page, text, readout); a bad value or rows out
     of range is refused with 400, as on /stops."""
