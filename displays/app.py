@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 
@@ -164,7 +165,7 @@ async def _start(app: web.Application, settings: Settings, displays: dict[str, D
         stack.push_async_callback(redis.aclose)
     keys = Keys(settings.redis_prefix)
     clock = Clock(settings.clock_start)
-    printer = ProgressPrinter(log.info, every_s=PROGRESS_LOG_S)
+    printer = ProgressPrinter(log.info, time.monotonic, every_s=PROGRESS_LOG_S)
 
     def progress(event: Progress) -> None:        # on the build's thread
         printer(event)

@@ -7,7 +7,6 @@ and at most one line every few seconds (the clock it reads is the caller's, inje
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,11 +54,12 @@ def no_progress(_: Progress) -> None:
 class ProgressPrinter:
     """Write a build's progress as lines: on every phase change and every `every_s` seconds.
 
-    `write` receives one line (print, or a logger's info); `clock` returns seconds (monotonic).
+    `write` receives one line (print, or a logger's info); `clock` returns seconds (the caller's
+    monotonic clock: the core never reads one itself).
     """
 
-    def __init__(self, write: Callable[[str], object], every_s: float = 3.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, write: Callable[[str], object], clock: Callable[[], float],
+                 every_s: float = 3.0) -> None:
         self.write = write
         self.every_s = every_s
         self.clock = clock

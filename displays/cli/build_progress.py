@@ -85,4 +85,4 @@ def cli_progress(stream: TextIO | None = None, quiet_s: float = QUIET_S) -> Prog
     def write(line: str) -> None:
         print(f"abfahrt: {line}", file=out, flush=True)
 
-    return AfterQuiet(ProgressPrinter(write, every_s=LOG_EVERY_S), quiet_s)
+    return AfterQuiet(ProgressPrinter(write, time.monotonic, every_s=LOG_EVERY_S), quiet_s)
