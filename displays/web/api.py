@@ -7,6 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
+from displays.board.display import Display
 from displays.board.document import iso
 from displays.service.board_cache import CachedBoard, document_etag
 from displays.service.feed_health import validity_status
@@ -168,19 +169,23 @@ async def list_displays(request: web.Request) -> web.Response:
 async def display_json(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     now = rt.now()
-    board = await display_board_or_404(rt, request.match_info["display_id"],
-                                       poller(request, rt), now=now)
+    display = display_or_404(rt, request.match_info["display_id"])
+    board = await display_board(rt, display, poller(request, rt), now=now)
     return serve_board_json(request, rt, board, now)
 
 
-async def display_board_or_404(rt: Runtime, display_id: str, poll: Poll | None,
-                               lang: str | None = None, now: int | None = None
-                               ) -> CachedBoard:
-    """The display's board; the request counts as the pillar's contact only when it is the
-    pillar's own poll (`pillar_polls`); in `lang` when given and not the display's own."""
+def display_or_404(rt: Runtime, display_id: str) -> Display:
+    """The configured display of that id; 404 when there is none."""
     display = rt.displays.get(display_id[:MAX_ID_LEN])
     if display is None:
         raise web.HTTPNotFound(text=f"unknown display {display_id[:64]!r}")
+    return display
+
+
+async def display_board(rt: Runtime, display: Display, poll: Poll | None,
+                        lang: str | None = None, now: int | None = None) -> CachedBoard:
+    """The display's board; the request counts as the pillar's contact only when it is the
+    pillar's own poll (`pillar_polls`); in `lang` when given and not the display's own."""
     now = rt.now() if now is None else now
     if poll is not None and is_pillar_poll(display, poll):
         rt.contacts.polled(display.id, poll.address, now)

@@ -28,7 +28,8 @@ from displays.service.runtime import Runtime
 from displays.web.api import (
     MAX_ID_LEN,
     cached_stop_board,
-    display_board_or_404,
+    display_board,
+    display_or_404,
     max_age,
     poller,
     stop_or_404,
@@ -212,11 +213,10 @@ async def stop_page(request: web.Request) -> web.Response:
 async def display_page(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
-    display = rt.displays.get(raw)
-    lang = page_lang(request, display.lang if display is not None else "de")
-    rows = parse_int(request.query, "rows", display.rows if display is not None else 1, 1, 50)
-    board = await display_board_or_404(rt, raw, poller(request, rt), lang)
-    display = rt.displays[raw]
+    display = display_or_404(rt, raw)
+    lang = page_lang(request, display.lang)
+    rows = parse_int(request.query, "rows", display.rows, 1, 50)
+    board = await display_board(rt, display, poller(request, rt), lang)
     page = PageRequest(
         board=board, fmt=fmt, lang=lang, theme=_theme(request, display.theme),
         rows=rows, refresh=display.refresh_s,

@@ -23,9 +23,9 @@ from displays.service.runtime import Runtime
 from displays.service.speech import FORMATS, SpeechUnavailable
 from displays.service.speech_lanes import SpeechBusy
 from displays.web.api import (
-    MAX_ID_LEN,
     cached_stop_board,
-    display_board_or_404,
+    display_board,
+    display_or_404,
     max_age,
     stop_or_404,
 )
@@ -134,11 +134,9 @@ async def stop_readout(request: web.Request) -> web.Response:
 @routes.get("/displays/{display_id}/" + NAME)
 async def display_readout(request: web.Request) -> web.Response:
     rt = runtime(request.app)
-    display_id = request.match_info["display_id"][:MAX_ID_LEN]
-    display = rt.displays.get(display_id)
-    lang = page_lang(request, display.lang if display is not None else "de")
-    board = await display_board_or_404(rt, display_id, None, lang)   # a readout is no poll
-    display = rt.displays[display_id]
+    display = display_or_404(rt, request.match_info["display_id"])
+    lang = page_lang(request, display.lang)
+    board = await display_board(rt, display, None, lang)   # a readout is no poll
     if not display.audio and request.match_info["name"] != "readout":
         raise web.HTTPNotFound(text=f"display {display.id} has no audio (audio = false)")
     return await respond(request, rt, board, lang, display.readout_rows,
