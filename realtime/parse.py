@@ -67,9 +67,10 @@ def parse_feed(data: bytes, *, timetable: Timetable | None = None) -> RealtimeFe
 
     With `timetable`, trip updates and vehicle positions that cannot match it (an unknown
     trip_id and no other way to name a trip; a NEW trip of an unknown route) are counted by the
-    reason resolution would give and never turned into records: a Germany-wide feed against a
-    city's timetable then costs little more than the protobuf decode. Alerts are all decoded.
-    The result must be applied to that timetable only (`RealtimeFeed.filtered_for`).
+    reason resolution would give and never turned into records, and so are alerts whose every
+    selector names a trip, stop or route the timetable does not have (`_alert_reach`):
+    a Germany-wide feed against a city's timetable then costs little more than the protobuf
+    decode. The result must be applied to that timetable only (`RealtimeFeed.filtered_for`).
     """
     if data[:2] == b"\x1f\x8b":      # 0x1f cannot start a FeedMessage (wire type 7)
         data = _gunzip(data)
@@ -132,6 +133,7 @@ def _entities_for(message: Any, header: FeedHeader, tt: Timetable) -> RealtimeFe
     counts = {"trip_update": 0, "vehicle": 0, "alert": 0, "deleted": 0, "other": 0}
     texts: TextCache = {}
     pending: list[tuple[int, Any, Any]] = []     # (kind 0 trip update / 1 vehicle, entity, trip)
+    pending_alerts: list[Any] = []
     for entity in message.entity:
         if entity.is_deleted:
             counts["deleted"] += 1
@@ -147,7 +149,7 @@ def _entities_for(message: Any, header: FeedHeader, tt: Timetable) -> RealtimeFe
             pending.append((1, entity, v.trip if v.HasField("trip") else None))
         if al:
             counts["alert"] += 1
-            alerts.append(_alert(entity.id, entity.alert, texts))
+            pending_alerts.append(entity)
         if not (tu or vp or al):
             counts["other"] += 1
     usable = usable_trips(tt, [t.trip_id if t is not None else "" for _, _, t in pending])
@@ -160,11 +162,16 @@ def _entities_for(message: Any, header: FeedHeader, tt: Timetable) -> RealtimeFe
             trip_updates.append(_trip_update(entity.id, entity.trip_update))
         else:
             vehicles.append(_vehicle_position(entity.id, entity.vehicle))
+    reach = _alert_reach(tt, [e.alert for e in pending_alerts])
+    for entity, kept in zip(pending_alerts, reach, strict=True):
+        if kept:
+            alerts.append(_alert(entity.id, entity.alert, texts))
     return RealtimeFeed(header=header, trip_updates=tuple(trip_updates),
                         vehicles=tuple(vehicles), alerts=tuple(alerts),
                         entity_counts=tuple(counts.items()), filtered_for=tt.feed_hash,
                         skipped_trip_updates=tuple(sorted(skipped[0].items())),
-                        skipped_vehicles=tuple(sorted(skipped[1].items())))
+                        skipped_vehicles=tuple(sorted(skipped[1].items())),
+                        skipped_alerts=len(pending_alerts) - len(alerts))
 
 
 def usable_trips(tt: Timetable, trip_ids: list[str]) -> npt.NDArray[np.bool_]:
@@ -180,6 +187,37 @@ def usable_trips(tt: Timetable, trip_ids: list[str]) -> npt.NDArray[np.bool_]:
     found: npt.NDArray[np.bool_] = fits & (ids[pos] == keys)
     found &= tt.trip_st_start[pos] < tt.trip_st_end[pos]
     return found
+
+
+def _alert_reach(tt: Timetable, alerts: list[Any]) -> list[bool]:
+    """Return, per alert, whether it may concern `tt`: False only when every selector it has
+    names a trip, stop or route that `tt` does not have.
+
+    Selector fields are AND-ed (RT-ref L550–L565), so one unknown id rules a selector out.
+    A trip selector whose trip_id is unknown still counts when its route is known (it may name
+    a NEW trip of that route). An alert without selectors is kept: it is shown as it would be
+    without the filter. Trip ids are looked up at once (`usable_trips`).
+    """
+    left = [0] * len(alerts)                  # selectors not ruled out, per alert
+    owners: list[int] = []
+    trip_ids: list[str] = []
+    trip_routes: list[str] = []
+    for i, alert in enumerate(alerts):
+        for s in alert.informed_entity:
+            if s.HasField("trip"):
+                t = s.trip
+                owners.append(i)
+                trip_ids.append(t.trip_id)
+                trip_routes.append(t.route_id)
+                continue
+            stop, route = s.stop_id, s.route_id
+            if not ((stop and tt.find_stop(stop) < 0) or (route and tt.find_route(route) < 0)):
+                left[i] += 1
+    known = usable_trips(tt, trip_ids).tolist()
+    for i, trip_id, route, ok in zip(owners, trip_ids, trip_routes, known, strict=True):
+        if ok or not trip_id or (route and tt.find_route(route) >= 0):
+            left[i] += 1
+    return [n > 0 or len(a.informed_entity) == 0 for n, a in zip(left, alerts, strict=True)]
 
 
 def _cannot_match(tt: Timetable, kind: int, trip: Any) -> str | None:

@@ -57,7 +57,7 @@ class FeedStats:
     applied: bool = True              # False: the feed was refused, the state kept
     note: str | None = None
     refusal: FeedRefusal | None = None   # why applied is False
-    skipped_early: int = 0            # trip updates left undecoded: they cannot match (parse)
+    skipped_early: int = 0            # entities left undecoded: they cannot match (parse)
 
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary (reasons sorted by name)."""

@@ -177,3 +177,4 @@ class RealtimeFeed:
     filtered_for: str | None = None
     skipped_trip_updates: tuple[tuple[str, int], ...] = ()
     skipped_vehicles: tuple[tuple[str, int], ...] = ()
+    skipped_alerts: int = 0          # alerts about nothing of that timetable, not decoded

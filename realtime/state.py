@@ -87,8 +87,9 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
         stop_time_updates_dropped=dict(tally.dropped),
         vehicles=len(feed.vehicles) + skipped_vehicles,
         vehicles_matched=tally.vehicles_matched,
-        vehicles_rejected=dict(tally.vehicles_rejected), alerts=len(feed.alerts), note=note,
-        skipped_early=skipped + skipped_vehicles)
+        vehicles_rejected=dict(tally.vehicles_rejected),
+        alerts=len(feed.alerts) + feed.skipped_alerts, note=note,
+        skipped_early=skipped + skipped_vehicles + feed.skipped_alerts)
     return snapshot, stats
 
 

@@ -1,5 +1,5 @@
 """Parsing against a timetable: entities that cannot match are counted, not decoded, and the
-statistics are exactly those of a full parse (issue 16.4)."""
+statistics and boards are exactly those of a full parse (issue 16.4)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from feeds import Timetable, load_timetable
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState
-from tests.realtime.conftest import TS
+from tests.realtime.conftest import TS, board
 from tests.realtime.rt_builder import TD, alert, feed_bytes, stu, trip_update, vehicle
 
 
@@ -48,7 +48,7 @@ def test_every_reason_matches_a_full_parse(tt: Timetable) -> None:
     assert {tu.entity_id for tu in filtered_feed.trip_updates} == {
         "known", "new-known-route", "by-route"}
     assert [v.entity_id for v in filtered_feed.vehicles] == ["v-known"]
-    assert [a.entity_id for a in filtered_feed.alerts] == ["a1"]          # alerts: all
+    assert filtered_feed.alerts == () and filtered_feed.skipped_alerts == 1
     assert dict(filtered_feed.skipped_trip_updates) == {
         "unknown_trip": 3, "no_trip_descriptor": 1, "unknown_route": 1,
         "unsupported_relationship": 1}
@@ -71,8 +71,47 @@ def test_germany_capture_against_de_fv_is_skipped_with_honest_stats(shared_data:
     data = (shared_data / "de-rt-samples" / "gtfsde-realtime-free-20250624T004345Z.pb"
             ).read_bytes()
     feed = parse_feed(data, timetable=tt)
-    assert len(feed.alerts) == 5180 and len(feed.trip_updates) == 13
+    assert len(feed.trip_updates) == 13
+    # 5,033 alerts name one trip each and 147 one stop; 18 of them name a de-fv-2025 trip or stop
+    assert (len(feed.alerts), feed.skipped_alerts) == (18, 5162)
     stats = _stats(tt, data, timetable=tt)
     assert stats == _stats(tt, data)
     assert stats["trip_updates"] == {"total": 5000, "matched": 0, "rejected": {
         "no_service_on_date": 13, "unknown_trip": 4987}}
+
+
+ALERTS = (
+    alert("trip-known", [{"trip": {"trip_id": "T1"}}], header=[("T1 fällt aus", "de")]),
+    alert("trip-unknown", [{"trip": {"trip_id": "NOPE"}}], header=[("fremd", "de")]),
+    alert("trip-new-of-known-route", [{"trip": {"trip_id": "X9", "route_id": "R50"}}],
+          header=[("Zusatzfahrt", "de")]),
+    alert("stop-known", [{"stop_id": "A"}], header=[("Haltestelle A verlegt", "de")]),
+    alert("station-known", [{"stop_id": "HBF"}], header=[("Aufzug Hbf", "de")]),
+    alert("stop-unknown", [{"stop_id": "de:09162:1"}], header=[("München", "de")]),
+    alert("route-known", [{"route_id": "R52"}], header=[("52 Umleitung", "de")]),
+    alert("route-unknown-with-known-stop", [{"route_id": "R99", "stop_id": "A"}],
+          header=[("fremde Linie", "de")]),
+    alert("mixed", [{"trip": {"trip_id": "NOPE"}}, {"stop_id": "B"}],
+          header=[("teils fremd", "de")]),
+    alert("route-type", [{"route_type": 3}], header=[("Alle Busse", "de")]),
+    alert("agency", [{"agency_id": "anything"}], header=[("Betreiber", "de")]),
+    alert("no-selector", [], header=[("ohne Bezug", "de")]),
+)
+
+
+def test_alerts_about_nothing_of_the_timetable_are_skipped(tt: Timetable) -> None:
+    data = feed_bytes(TS, *ALERTS)
+    feed = parse_feed(data, timetable=tt)
+    skipped = {"trip-unknown", "stop-unknown", "route-unknown-with-known-stop"}
+    assert {a.entity_id for a in feed.alerts} == {a.id for a in ALERTS} - skipped
+    assert feed.skipped_alerts == len(skipped)
+    assert _stats(tt, data, timetable=tt) == _stats(tt, data)
+    full = RealtimeState().apply("s", parse_feed(data), tt)
+    filtered = RealtimeState().apply("s", feed, tt)
+    for stop in ("HBF", "HBF:1", "HBF:2", "A", "B", "C", "D", "E", "S1"):
+        for at in (TS, TS + 3600):
+            shown = board(tt, stop, at, filtered)
+            assert shown == board(tt, stop, at, full), (stop, at)
+    assert {a.id for a in board(tt, "A", TS, filtered).alerts} >= {"stop-known", "route-type"}
+    t1 = [d for d in board(tt, "HBF:1", TS, filtered).departures if d.trip_id == "T1"]
+    assert "trip-known" in t1[0].alert_ids
