@@ -79,7 +79,9 @@ class Browser:
 
     # ---- what a user does --------------------------------------------------------------------
     def go(self, url: str) -> None:
+        """Open `url` and wait until its page has loaded."""
         self._session("POST", "/url", {"url": url})
+        self.wait_loaded()
 
     @property
     def url(self) -> str:

@@ -199,6 +199,7 @@ def test_the_fleet_view_shows_which_pillar_is_dark(
     browser.type("#fq", "höfchen")
     browser.click(".op-filter button")
     assert len(browser.find_all(".op-fleet tbody tr")) == 1
+    poll(service, "/displays/hbf-tram")        # online means polled in the last 3 s
     browser.go(service.url + "/operator/displays?state=online")
     assert [browser.text(".op-fleet tbody tr th")] and \
         len(browser.find_all(".op-fleet tbody tr")) == 1
