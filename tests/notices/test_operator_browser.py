@@ -11,8 +11,10 @@ chromedriver session serve the whole module. Screenshots land in the test's fold
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -154,6 +156,25 @@ def poll(service: ServiceProcess, path: str) -> None:
         assert response.status == 200
 
 
+@contextlib.contextmanager
+def polling(service: ServiceProcess, path: str, every_s: float = 0.5) -> Iterator[None]:
+    """A pillar that keeps polling in the background (online means polled in the last 3 s,
+    and a slow screenshot or page takes longer than that)."""
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.wait(every_s):
+            poll(service, path)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def test_the_fleet_view_shows_which_pillar_is_dark(
         world: tuple[ServiceProcess, Browser, str, Path]) -> None:
     service, browser, _, shots = world
@@ -174,36 +195,36 @@ def test_the_fleet_view_shows_which_pillar_is_dark(
     while time.monotonic() < deadline and whole_log(service).count(dark) == before:
         poll(service, "/displays/hbf-tram")              # keeps polling
         time.sleep(0.5)
-    poll(service, "/displays/hbf-tram")
-    browser.go(service.url + "/operator/displays")
-    rows = browser.find_all(".op-fleet tbody tr")
-    assert len(rows) == 4
-    first = browser.text(".op-fleet tbody tr:first-child")
-    assert "offline" in first                               # dark pillars first
-    hbf = browser.text("#display-hbf-tram")
-    hoefchen = browser.text("#display-hoefchen-epaper")
-    assert "online" in hbf and "127.0.0.1" in hbf, hbf
-    assert "offline" in hoefchen and "dunkel seit" in hoefchen, hoefchen
-    assert browser.attribute("#display-hbf-tram iframe", "src") == \
-        "/displays/hbf-tram?preview=1"
-    time.sleep(2)                                          # the lazy frames load
-    browser.full_screenshot(shots / "fleet.png", width=1400)
-    log = whole_log(service)
-    assert log.count(dark) == before + 1, "going dark is logged once"
-    assert log.count(back) == back_before + (1 if before else 0), "coming back is logged once"
-    with urllib.request.urlopen(service.url + "/metrics", timeout=10) as response:
-        metrics = response.read().decode()
-    assert "abfahrt_displays_went_dark_total" in metrics
-    assert "abfahrt_displays_offline 3.0" in metrics       # three of four are dark
+    with polling(service, "/displays/hbf-tram"):
+        poll(service, "/displays/hbf-tram")
+        browser.go(service.url + "/operator/displays")
+        rows = browser.find_all(".op-fleet tbody tr")
+        assert len(rows) == 4
+        first = browser.text(".op-fleet tbody tr:first-child")
+        assert "offline" in first                               # dark pillars first
+        hbf = browser.text("#display-hbf-tram")
+        hoefchen = browser.text("#display-hoefchen-epaper")
+        assert "online" in hbf and "127.0.0.1" in hbf, hbf
+        assert "offline" in hoefchen and "dunkel seit" in hoefchen, hoefchen
+        assert browser.attribute("#display-hbf-tram iframe", "src") == \
+            "/displays/hbf-tram?preview=1"
+        time.sleep(2)                                          # the lazy frames load
+        browser.full_screenshot(shots / "fleet.png", width=1400)
+        log = whole_log(service)
+        assert log.count(dark) == before + 1, "going dark is logged once"
+        assert log.count(back) == back_before + (1 if before else 0), "coming back is logged once"
+        with urllib.request.urlopen(service.url + "/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        assert "abfahrt_displays_went_dark_total" in metrics
+        assert "abfahrt_displays_offline 3.0" in metrics       # three of four are dark
 
-    browser.type("#fq", "höfchen")
-    browser.click(".op-filter button")
-    assert len(browser.find_all(".op-fleet tbody tr")) == 1
-    poll(service, "/displays/hbf-tram")        # online means polled in the last 3 s
-    browser.go(service.url + "/operator/displays?state=online")
-    assert [browser.text(".op-fleet tbody tr th")] and \
-        len(browser.find_all(".op-fleet tbody tr")) == 1
-    assert "hbf-tram" in browser.text(".op-fleet tbody tr th")
+        browser.type("#fq", "höfchen")
+        browser.click(".op-filter button")
+        assert len(browser.find_all(".op-fleet tbody tr")) == 1
+        browser.go(service.url + "/operator/displays?state=online")
+        assert [browser.text(".op-fleet tbody tr th")] and \
+            len(browser.find_all(".op-fleet tbody tr")) == 1
+        assert "hbf-tram" in browser.text(".op-fleet tbody tr th")
 
     returns = whole_log(service).count(back)
     deadline = time.monotonic() + 12
