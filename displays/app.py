@@ -104,7 +104,8 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
     app[RENDER_SLOTS] = asyncio.Semaphore(2)
     app[STARTUP] = startup
     setup_notices(app)                        # operator notices: the slot of their service
-    guarded_routes(app, guard, (api.routes, readout.routes, pages.routes, ops.routes,
+    # pages before readout: /displays/{id} is polled far more often than /displays/{id}/…
+    guarded_routes(app, guard, (api.routes, pages.routes, readout.routes, ops.routes,
                                 *NOTICE_ROUTES))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))

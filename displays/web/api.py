@@ -29,8 +29,7 @@ from displays.web.params import (
     parse_instant,
     parse_int,
 )
-from displays.web.pillar_polls import Poll, is_pillar_poll
-from displays.web.pillar_polls import poller as poller  # the pages count polls the same way
+from displays.web.pillar_polls import pillar_address as pillar_address  # pages use it too
 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256
@@ -140,6 +139,16 @@ async def stop_departures(request: web.Request) -> web.Response:
                        max_age=rt.settings.realtime_interval_s, gz=gzipped(body))
 
 
+# registered before /api/v1/displays: aiohttp tries the routes of one path prefix in order
+@routes.get("/api/v1/displays/{display_id}")
+async def display_json(request: web.Request) -> web.Response:
+    rt = runtime(request.app)
+    now = rt.now()
+    display = display_or_404(rt, request.match_info["display_id"])
+    board = await display_board(rt, display, pillar_address(request, rt, display), now=now)
+    return serve_board_json(request, rt, board, now)
+
+
 @routes.get("/api/v1/displays")
 async def list_displays(request: web.Request) -> web.Response:
     rt = runtime(request.app)
@@ -165,15 +174,6 @@ async def list_displays(request: web.Request) -> web.Response:
     return json_response({"displays": out}, headers={"Cache-Control": "no-store"})
 
 
-@routes.get("/api/v1/displays/{display_id}")
-async def display_json(request: web.Request) -> web.Response:
-    rt = runtime(request.app)
-    now = rt.now()
-    display = display_or_404(rt, request.match_info["display_id"])
-    board = await display_board(rt, display, poller(request, rt), now=now)
-    return serve_board_json(request, rt, board, now)
-
-
 def display_or_404(rt: Runtime, display_id: str) -> Display:
     """The configured display of that id; 404 when there is none."""
     display = rt.displays.get(display_id[:MAX_ID_LEN])
@@ -182,13 +182,14 @@ def display_or_404(rt: Runtime, display_id: str) -> Display:
     return display
 
 
-async def display_board(rt: Runtime, display: Display, poll: Poll | None,
+async def display_board(rt: Runtime, display: Display, pillar: str | None,
                         lang: str | None = None, now: int | None = None) -> CachedBoard:
-    """The display's board; the request counts as the pillar's contact only when it is the
-    pillar's own poll (`pillar_polls`); in `lang` when given and not the display's own."""
+    """The display's board; `pillar` is the pillar's address when the request is its own poll
+    (`pillar_polls.pillar_address`), which counts as its contact; in `lang` when given and not
+    the display's own."""
     now = rt.now() if now is None else now
-    if poll is not None and is_pillar_poll(display, poll):
-        rt.contacts.polled(display.id, poll.address, now)
+    if pillar is not None:
+        rt.contacts.polled(display.id, pillar, now)
     try:
         other = lang if lang is not None and lang != display.lang else None
         return await current_board(rt, display_board_key(display.id, other), now,

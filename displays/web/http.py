@@ -41,9 +41,15 @@ CORS_PREFLIGHT = {
 
 def etag_matches(request: web.Request, etag: str) -> bool:
     """Weak comparison of If-None-Match against our ETag (RFC 9110 §13.1.2)."""
-    header = request.headers.get("If-None-Match")
+    return etag_listed(request.headers.get("If-None-Match"), etag)
+
+
+def etag_listed(header: str | None, etag: str) -> bool:
+    """Whether an If-None-Match value names `etag` (weakly) or is "*"."""
     if not header:
         return False
+    if header == etag:
+        return True                  # a poll sends back the one ETag it got
     if header.strip() == "*":
         return True
     ours = etag.removeprefix("W/")
@@ -92,22 +98,76 @@ def conditional(request: web.Request, *, etag: str, body: bytes, content_type: s
     return web.Response(body=body, headers=headers)
 
 
+class CompleteResponse(web.Response):
+    """A response whose headers are complete, security headers included (`Ready` made them
+    once for every request): the guard adds none."""
+
+
+class Ready:
+    """A rendering of one board version as it is answered: the body, its gzip, and the whole
+    header set of each answer (200 plain, 200 gzip, 304) per max-age, made once.
+
+    A cached board's poll then costs a dictionary lookup and a `web.Response`: the headers are
+    not assembled, checked and extended on every request (`serve_rendering`).
+    """
+
+    __slots__ = ("_base", "_content_type", "_headers", "_security", "body", "etag", "gz")
+
+    def __init__(self, etag: str, body: bytes, gz: bytes | None, content_type: str,
+                 feed_label: str, path: str) -> None:
+        self.etag, self.body, self.gz = etag, body, gz
+        self._base = {"ETag": etag, "Vary": "Accept-Encoding, Accept-Language",
+                      STATIC_FEED: feed_label}
+        self._content_type = content_type_utf8(content_type)
+        self._security = security_kind(path)
+        self._headers: dict[tuple[int, bool, int], dict[str, str]] = {}
+
+    def answer(self, request: web.Request, max_age: int) -> CompleteResponse:
+        """304 when the client holds this version, else the body (gzip when accepted)."""
+        asked = request.headers
+        if etag_listed(asked.get("If-None-Match"), self.etag):
+            return CompleteResponse(status=304, headers=self.headers(304, False, max_age))
+        gz = self.gz is not None and "gzip" in asked.get("Accept-Encoding", "")
+        return CompleteResponse(body=self.gz if gz else self.body,
+                                headers=self.headers(200, gz, max_age))
+
+    def headers(self, status: int, gz: bool, max_age: int) -> dict[str, str]:
+        key = (status, gz, max_age)
+        found = self._headers.get(key)
+        if found is None:
+            found = {**self._base, "Cache-Control": cache_control(max_age)}
+            if status == 200:
+                found["Content-Type"] = self._content_type
+                if gz:
+                    found["Content-Encoding"] = "gzip"
+            api, frameable = self._security
+            found.update(security_headers(found.get("Content-Type", ""), api, frameable))
+            if len(self._headers) < 256:
+                self._headers[key] = found
+        return found
+
+
+def answer_held(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
+                max_age: int) -> web.Response | None:
+    """The answer of a rendering `serve_rendering` made already, else None."""
+    ready: Ready | None = board.answers.get((*variant, request.path))
+    return None if ready is None else ready.answer(request, max_age)
+
+
 def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
                     render: Callable[[], bytes], content_type: str, max_age: int,
-                    etag: str | None = None) -> web.Response:
-    """Answer with a rendering of a cached board; its ETag is the body's, or `etag` if given.
-
-    With `etag` given, a poll that already holds it gets its 304 without the body being
-    rendered at all (after every refresh most polls are such 304s)."""
-    extra = {STATIC_FEED: board.feed_label}
-    if etag is not None and etag_matches(request, etag):
-        return conditional(request, etag=etag, body=b"", content_type=content_type,
-                           max_age=max_age, extra=extra, matched=True)
-    body_etag, body = board.rendering(variant, render)
-    etag = etag or body_etag
-    gz = board.gzipped(variant, body)
-    return conditional(request, etag=etag, body=body, content_type=content_type,
-                       max_age=max_age, gz=gz, extra=extra)
+                    etag: Callable[[bytes], str | None] | str | None = None) -> web.Response:
+    """Answer with a rendering of a cached board, made once per board version and variant
+    (`Ready`); its ETag is the body's, or `etag` (a value, or a function of the body)."""
+    key = (*variant, request.path)
+    ready = board.answers.get(key)
+    if ready is None:
+        body_etag, body = board.rendering(variant, render)
+        given = etag(body) if callable(etag) else etag
+        ready = Ready(given or body_etag, body, board.gzipped(variant, body), content_type,
+                      board.feed_label, request.path)
+        board.keep_answer(key, ready)
+    return ready.answer(request, max_age)
 
 
 def json_body(value: Any) -> bytes:
@@ -240,7 +300,8 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
                 response = error_response(web.HTTPInternalServerError(
                     text="internal error / interner Fehler"), api, render_error,
                     plain=is_text(path))
-            add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
+            if type(response) is not CompleteResponse:
+                add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
             status = response.status
             code = None if status < 400 else (response.get(ERROR_CODE) or error_code(status))
             resource = request.match_info.route.resource
@@ -315,21 +376,28 @@ def error_response(exc: web.HTTPException, api: bool,
 
 def add_security_headers(response: web.StreamResponse, api: bool, frameable: bool = False
                          ) -> None:
-    """Strict headers; a board page may be framed by this site only (the fleet view)."""
+    """Strict headers; a board page may be framed by this site only (the fleet view). A
+    header the handler set itself is kept."""
     headers = response.headers
-    if "X-Content-Type-Options" not in headers:
-        headers["X-Content-Type-Options"] = "nosniff"
-    content_type = headers.get("Content-Type", "")
-    if content_type.startswith("text/html") and content_type[9:10] in ("", ";", " "):
-        for key, value in HTML_FRAMEABLE if frameable else HTML_STRICT:
-            if key not in headers:
-                headers[key] = value
-    if api:
-        for key, value in API_HEADERS:
-            if key not in headers:
-                headers[key] = value
+    for key, value in security_headers(headers.get("Content-Type", ""), api, frameable):
+        if key not in headers:
+            headers[key] = value
 
 
+def security_headers(content_type: str, api: bool, frameable: bool
+                     ) -> tuple[tuple[str, str], ...]:
+    """The security headers of an answer of `content_type` (API: CORS too)."""
+    html = content_type.startswith("text/html") and content_type[9:10] in ("", ";", " ")
+    page = (HTML_FRAMEABLE if frameable else HTML_STRICT) if html else ()
+    return NOSNIFF + page + (API_HEADERS if api else ())
+
+
+def security_kind(path: str) -> tuple[bool, bool]:
+    """(API, frameable) as the guard tells them from a path."""
+    return path.startswith(API_PREFIXES), path.startswith(BOARD_PAGES)
+
+
+NOSNIFF = (("X-Content-Type-Options", "nosniff"),)
 HTML_STRICT = (("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer"),
                ("X-Frame-Options", "DENY"))
 HTML_FRAMEABLE = (("Content-Security-Policy", CSP_FRAMEABLE), ("Referrer-Policy", "no-referrer"),

@@ -31,11 +31,11 @@ from displays.web.api import (
     display_board,
     display_or_404,
     max_age,
-    poller,
+    pillar_address,
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
-from displays.web.http import conditional, gzipped, serve_rendering
+from displays.web.http import answer_held, conditional, gzipped, serve_rendering
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
@@ -61,9 +61,9 @@ def query(request: web.Request) -> MultiMapping[str]:
     return request.query if request.query_string else NO_QUERY
 
 
-def page_lang(request: web.Request, default: str) -> str:
+def page_lang(q: MultiMapping[str], default: str) -> str:
     """?lang= wins; else the display's language or the server default (never Accept-Language)."""
-    lang = query(request).get("lang")
+    lang = q.get("lang")
     if lang is None or lang == "":
         return default
     if lang not in ("de", "en"):
@@ -71,8 +71,8 @@ def page_lang(request: web.Request, default: str) -> str:
     return lang
 
 
-def _theme(request: web.Request, default: str) -> str:
-    theme = query(request).get("theme", default)
+def _theme(q: MultiMapping[str], default: str) -> str:
+    theme = q.get("theme", default)
     if theme not in THEMES:
         raise ParamError(f"theme: one of {', '.join(THEMES)}")
     return theme
@@ -105,16 +105,21 @@ def speech_on(rt: Runtime) -> bool:
     return rt.speech is not None and rt.speech.available
 
 
-async def respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
-    response = await _respond(request, rt, page)
-    response.headers["X-Clock"] = str(rt.now())     # the page script's clock, to the second
+async def respond(request: web.Request, rt: Runtime, page: PageRequest, now: int
+                  ) -> web.Response:
+    response = await _respond(request, rt, page, now)
+    response.headers["X-Clock"] = str(now)     # the page script's clock, to the second
     return response
 
 
-async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.Response:
-    now = rt.now()
+async def _respond(request: web.Request, rt: Runtime, page: PageRequest, now: int
+                   ) -> web.Response:
     age = max_age(rt, page.board, now)
     variant = (page.fmt, page.lang, page.theme, str(page.rows), str(page.refresh))
+    if page.fmt == "html":
+        held = answer_held(request, page.board, variant, age)
+        if held is not None:
+            return held
     if page.fmt == "txt":
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         text_variant = (*variant, str(page.width), str(page.lines))
@@ -138,9 +143,7 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest) -> web.
         return body.replace(ETAG_SLOT.encode(), f"W/&#34;{digest}&#34;".encode(), 1)
 
     await prerender(request, page.board, variant, html)
-    made = page.board.renderings.get(variant)
-    return serve_rendering(request, page.board, variant, html, "text/html", age,
-                           etag=page_etag(made[1]) if made is not None else None)
+    return serve_rendering(request, page.board, variant, html, "text/html", age, etag=page_etag)
 
 
 def page_etag(body: bytes) -> str | None:
@@ -198,15 +201,17 @@ async def stop_page(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["stop_id"])
     stop = stop_or_404(rt, raw)
-    lang = page_lang(request, rt.settings.default_lang)
-    rows = parse_int(query(request), "rows", STOP_ROWS_DEFAULT, 1, 50)
+    q = query(request)
+    lang = page_lang(q, rt.settings.default_lang)
+    rows = parse_int(q, "rows", STOP_ROWS_DEFAULT, 1, 50)
+    now = rt.now()
     page = PageRequest(
-        board=await cached_stop_board(rt, stop, lang, rt.now()), fmt=fmt, lang=lang,
-        theme=_theme(request, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
-        width=_text_width(request, TEXT_WIDTH_DEFAULT), lines=_text_lines(request, None),
+        board=await cached_stop_board(rt, stop, lang, now), fmt=fmt, lang=lang,
+        theme=_theme(q, "lcd"), rows=rows, refresh=rt.settings.realtime_interval_s + 10,
+        width=_text_width(q, TEXT_WIDTH_DEFAULT), lines=_text_lines(q, None),
         audio_path=f"/stops/{rt.tt.stop_id(stop)}/readout.mp3?lang={lang}"
         if speech_on(rt) else None)
-    return await respond(request, rt, page)
+    return await respond(request, rt, page, now)
 
 
 @routes.get("/displays/{display_id}")
@@ -214,25 +219,27 @@ async def display_page(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])
     display = display_or_404(rt, raw)
-    lang = page_lang(request, display.lang)
-    rows = parse_int(request.query, "rows", display.rows, 1, 50)
-    board = await display_board(rt, display, poller(request, rt), lang)
+    q = query(request)
+    lang = page_lang(q, display.lang)
+    rows = parse_int(q, "rows", display.rows, 1, 50)
+    now = rt.now()
+    board = await display_board(rt, display, pillar_address(request, rt, display), lang, now)
     page = PageRequest(
-        board=board, fmt=fmt, lang=lang, theme=_theme(request, display.theme),
+        board=board, fmt=fmt, lang=lang, theme=_theme(q, display.theme),
         rows=rows, refresh=display.refresh_s,
-        width=_text_width(request, display.line_width),
-        lines=_text_lines(request, display.lines),
+        width=_text_width(q, display.line_width),
+        lines=_text_lines(q, display.lines),
         audio_path=f"/displays/{display.id}/readout.mp3"
         if display.audio and speech_on(rt) else None)
-    return await respond(request, rt, page)
+    return await respond(request, rt, page, now)
 
 
-def _text_width(request: web.Request, default: int) -> int:
-    return parse_int(query(request), "width", default, MIN_TEXT_WIDTH, 200)
+def _text_width(q: MultiMapping[str], default: int) -> int:
+    return parse_int(q, "width", default, MIN_TEXT_WIDTH, 200)
 
 
-def _text_lines(request: web.Request, default: int | None) -> int | None:
-    lines = parse_optional_int(request.query, "lines", MIN_LINES, MAX_LINES)
+def _text_lines(q: MultiMapping[str], default: int | None) -> int | None:
+    lines = parse_optional_int(q, "lines", MIN_LINES, MAX_LINES)
     return default if lines is None else lines
 
 
@@ -282,17 +289,17 @@ INDEX_LIST_MAX = 300        # more stations than this: the index asks for a sear
 @routes.get("/")
 async def index(request: web.Request) -> web.Response:
     rt = runtime(request.app)
-    lang = page_lang(request, rt.settings.default_lang)
-    query = request.query.get("q", "").strip()[:100]
+    lang = page_lang(request.query, rt.settings.default_lang)
+    search = request.query.get("q", "").strip()[:100]
     now = rt.now()
-    if query:
-        found = [m.index for m in rt.search.search(query, 50)]
+    if search:
+        found = [m.index for m in rt.search.search(search, 50)]
     elif len(rt.search.candidates) <= INDEX_LIST_MAX:
         found = list(rt.search.candidates)
     else:
         found = []
     stops = [{"id": rt.tt.stop_id(i), "name": rt.tt.stop_name[i]} for i in found]
-    if not query:
+    if not search:
         stops.sort(key=lambda s: s["name"])
     displays = []
     for d in rt.displays.values():
@@ -301,8 +308,8 @@ async def index(request: web.Request) -> web.Response:
         displays.append({"id": d.id, "name": d.name, "title": d.title, "online": online,
                          "seen": seen})
     body = request.app[JINJA].get_template("index.html").render(
-        lang=lang, displays=displays, stops=stops, query=query,
-        total=len(rt.search.candidates), listed_all=not query and bool(stops),
+        lang=lang, displays=displays, stops=stops, query=search,
+        total=len(rt.search.candidates), listed_all=not search and bool(stops),
         t=lambda key, **kw: label(lang, key, **kw),
         demo=label(lang, "demo") if rt.settings.demo else None)
     return web.Response(text=body, content_type="text/html",

@@ -30,11 +30,18 @@ class Poll:
     key: str | None
 
 
-def poller(request: web.Request, rt: Runtime) -> Poll | None:
-    """Who asks for a display's board; None for a preview, which is never a poll."""
-    if "preview" in request.query:
+def pillar_address(request: web.Request, rt: Runtime, display: Display) -> str | None:
+    """The pillar's address when this request for `display`'s board is the pillar's own poll;
+    else None (a preview never is; a display with neither address nor key is never polled,
+    and then nothing of the request is looked at)."""
+    if not display.poll_from and display.poll_key is None:
         return None
-    return Poll(client_key(request, rt.settings.trusted_proxies), request.query.get("key"))
+    q = request.query if request.query_string else None
+    if q is not None and "preview" in q:
+        return None
+    poll = Poll(client_key(request, rt.settings.trusted_proxies),
+                q.get("key") if q is not None else None)
+    return poll.address if is_pillar_poll(display, poll) else None
 
 
 @functools.lru_cache(maxsize=256)

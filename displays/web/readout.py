@@ -31,7 +31,7 @@ from displays.web.api import (
 )
 from displays.web.appkeys import RENDER_SLOTS, runtime
 from displays.web.http import client_key, conditional, etag_matches
-from displays.web.pages import page_lang
+from displays.web.pages import page_lang, query
 from displays.web.params import ParamError
 from displays.web.rate_limit import RateLimiter, retry_after
 
@@ -126,7 +126,7 @@ async def respond(request: web.Request, rt: Runtime, board: CachedBoard, lang: s
 async def stop_readout(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     stop = stop_or_404(rt, request.match_info["stop_id"])
-    lang = page_lang(request, rt.settings.default_lang)
+    lang = page_lang(query(request), rt.settings.default_lang)
     board = await cached_stop_board(rt, stop, lang, rt.now())
     return await respond(request, rt, board, lang, None)
 
@@ -135,7 +135,7 @@ async def stop_readout(request: web.Request) -> web.Response:
 async def display_readout(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     display = display_or_404(rt, request.match_info["display_id"])
-    lang = page_lang(request, display.lang)
+    lang = page_lang(query(request), display.lang)
     board = await display_board(rt, display, None, lang)   # a readout is no poll
     if not display.audio and request.match_info["name"] != "readout":
         raise web.HTTPNotFound(text=f"display {display.id} has no audio (audio = false)")
