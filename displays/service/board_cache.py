@@ -62,7 +62,7 @@ class CachedBoard:
     _gzip_keys: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
     # what the web layer made of a rendering to answer it (displays.web.http.Ready), by the
     # rendering's variant and the path; dropped with the rendering
-    answers: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
+    answers: dict[tuple[tuple[str, ...], str], Any] = field(default_factory=dict, repr=False)
 
     def to_bytes(self) -> bytes:
         """The board as stored in Redis (encoded once; the refresh does it off the loop)."""
@@ -110,14 +110,13 @@ class CachedBoard:
                                             or self.rendering_bytes > MAX_RENDERING_BYTES):
             variant_gone, (_, dropped) = self.renderings.popitem(last=False)
             self.rendering_bytes -= len(dropped)
-            n = len(variant_gone)
-            for key in [k for k in self.answers if k[:n] == variant_gone]:
+            for key in [k for k in self.answers if k[0] == variant_gone]:
                 del self.answers[key]
         return found
 
-    def keep_answer(self, key: tuple[str, ...], answer: Any) -> None:
-        """Keep what answers the rendering `key[:-1]` at path `key[-1]` (at most as many as
-        renderings are kept, twice over: a page and its gzip are one answer)."""
+    def keep_answer(self, key: tuple[tuple[str, ...], str], answer: Any) -> None:
+        """Keep what answers the rendering of variant `key[0]` at path `key[1]` (at most as
+        many as renderings are kept, twice over: a page and its gzip are one answer)."""
         if len(self.answers) >= 2 * MAX_RENDERINGS:
             del self.answers[next(iter(self.answers))]
         self.answers[key] = answer

@@ -6,6 +6,7 @@ import functools
 import gzip
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -150,7 +151,7 @@ class Ready:
 def answer_held(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
                 max_age: int) -> web.Response | None:
     """The answer of a rendering `serve_rendering` made already, else None."""
-    ready: Ready | None = board.answers.get((*variant, request.path))
+    ready: Ready | None = board.answers.get((variant, request.path))
     return None if ready is None else ready.answer(request, max_age)
 
 
@@ -159,7 +160,7 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
                     etag: Callable[[bytes], str | None] | str | None = None) -> web.Response:
     """Answer with a rendering of a cached board, made once per board version and variant
     (`Ready`); its ETag is the body's, or `etag` (a value, or a function of the body)."""
-    key = (*variant, request.path)
+    key = (variant, request.path)
     ready = board.answers.get(key)
     if ready is None:
         body_etag, body = board.rendering(variant, render)
@@ -243,7 +244,7 @@ def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
             and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https")
 
 
-Guard = Callable[[Handler], Handler]
+Guard = Callable[[Handler, str], Handler]     # (handler, the route's label in the metrics)
 
 
 def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
@@ -259,7 +260,7 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
     observe = metrics.observe
     perf_counter = time.perf_counter
 
-    def guard(handler: Handler) -> Handler:
+    def guard(handler: Handler, route: str) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
             started = perf_counter()
@@ -304,10 +305,7 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
                 add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
             status = response.status
             code = None if status < 400 else (response.get(ERROR_CODE) or error_code(status))
-            resource = request.match_info.route.resource
-            canonical = resource.canonical if resource is not None else UNMATCHED
-            observe(UNMATCHED if canonical == UNMATCHED_PATH else canonical, status,
-                    perf_counter() - started, code)
+            observe(route, status, perf_counter() - started, code)
             return response
 
         return guarded
@@ -327,7 +325,7 @@ def guarded_routes(app: web.Application, guard: Guard,
         for route in table:
             if not isinstance(route, web.RouteDef):
                 raise TypeError(f"only plain routes can be guarded: {route!r}")
-            web.RouteDef(route.method, route.path, guard(route.handler),
+            web.RouteDef(route.method, route.path, guard(route.handler, route_label(route.path)),
                          route.kwargs).register(app.router)
     router = app.router
 
@@ -343,7 +341,13 @@ def guarded_routes(app: web.Application, guard: Guard,
         raise web.HTTPNotFound()
 
     fallback = router.add_resource(UNMATCHED_PATH.replace("}", ":.*}"))
-    fallback.add_route("*", guard(unmatched))
+    fallback.add_route("*", guard(unmatched, UNMATCHED))
+
+
+def route_label(path: str) -> str:
+    """A route's label in the metrics: its path with `{name:regex}` as `{name}` (aiohttp's
+    canonical form), fixed when the route is registered."""
+    return re.sub(r"\{([^{}:]+):[^{}]*\}", r"{\1}", path)
 
 
 def is_text(path: str) -> bool:

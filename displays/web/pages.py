@@ -105,17 +105,26 @@ def speech_on(rt: Runtime) -> bool:
     return rt.speech is not None and rt.speech.available
 
 
-async def respond(request: web.Request, rt: Runtime, page: PageRequest, now: int
-                  ) -> web.Response:
-    response = await _respond(request, rt, page, now)
+def page_variant(fmt: str, lang: str, theme: str, rows: int | None, refresh: int
+                 ) -> tuple[str, ...]:
+    """What a page's rendering depends on besides the board (a text board adds its size)."""
+    return (fmt, lang, theme, str(rows), str(refresh))
+
+
+def clocked(response: web.Response, now: int) -> web.Response:
     response.headers["X-Clock"] = str(now)     # the page script's clock, to the second
     return response
+
+
+async def respond(request: web.Request, rt: Runtime, page: PageRequest, now: int
+                  ) -> web.Response:
+    return clocked(await _respond(request, rt, page, now), now)
 
 
 async def _respond(request: web.Request, rt: Runtime, page: PageRequest, now: int
                    ) -> web.Response:
     age = max_age(rt, page.board, now)
-    variant = (page.fmt, page.lang, page.theme, str(page.rows), str(page.refresh))
+    variant = page_variant(page.fmt, page.lang, page.theme, page.rows, page.refresh)
     if page.fmt == "html":
         held = answer_held(request, page.board, variant, age)
         if held is not None:
@@ -224,6 +233,11 @@ async def display_page(request: web.Request) -> web.Response:
     rows = parse_int(q, "rows", display.rows, 1, 50)
     now = rt.now()
     board = await display_board(rt, display, pillar_address(request, rt, display), lang, now)
+    if fmt == "html" and q is NO_QUERY:      # a pillar's poll: every choice is the display's
+        held = answer_held(request, board, page_variant(
+            fmt, lang, display.theme, display.rows, display.refresh_s), max_age(rt, board, now))
+        if held is not None:
+            return clocked(held, now)
     page = PageRequest(
         board=board, fmt=fmt, lang=lang, theme=_theme(q, display.theme),
         rows=rows, refresh=display.refresh_s,

@@ -34,9 +34,9 @@ def pillar_address(request: web.Request, rt: Runtime, display: Display) -> str |
     """The pillar's address when this request for `display`'s board is the pillar's own poll;
     else None (a preview never is; a display with neither address nor key is never polled,
     and then nothing of the request is looked at)."""
-    if not display.poll_from and display.poll_key is None:
-        return None
     q = request.query if request.query_string else None
+    if not display.poll_from and (display.poll_key is None or q is None):
+        return None                    # nothing it could prove itself with
     if q is not None and "preview" in q:
         return None
     poll = Poll(client_key(request, rt.settings.trusted_proxies),
