@@ -184,12 +184,13 @@ class BoardCache:
         self._redis_ok()
         return True
 
-    def held(self, key: str) -> CachedBoard | None:
-        """The board in this instance's memory (counted as a hit), without awaiting; None
-        when it is not (then `get` looks in Redis)."""
+    def fresh(self, key: str, now: int, max_age_s: int) -> CachedBoard | None:
+        """The board in this instance's memory if it was computed at most `max_age_s` before
+        `now` (counted as a hit), without awaiting; else None (then `get`, which counts)."""
         board = self.hot.get(key)
-        if board is not None:
-            self.metrics.cache_hits.inc()
+        if board is None or now - board.computed_at > max_age_s:
+            return None
+        self.metrics.cache_hits.inc()
         return board
 
     async def get(self, key: str) -> CachedBoard | None:

@@ -64,16 +64,20 @@ def max_age(rt: Runtime, board: CachedBoard, now: int) -> int:
     return max(1, min(interval, board.computed_at + interval - now))
 
 
+def fresh_held(rt: Runtime, key: str, now: int) -> CachedBoard | None:
+    """The board held in memory unless it is two refreshes old (then `current_board`)."""
+    return rt.cache.fresh(key, now, 2 * rt.settings.realtime_interval_s)
+
+
 async def current_board(rt: Runtime, key: str, now: int,
                         compute: Callable[[int], CachedBoard]) -> CachedBoard:
-    """Return a cached board, computing it when missing or two refreshes old.
+    """Return a cached board, computing it when missing or two refreshes old; callers ask
+    `fresh_held` first, so the common case awaits nothing.
 
     The leader stores what it computes; a follower keeps it to itself (the leader's version
     replaces it on the next refresh).
     """
-    board = rt.cache.held(key)
-    if board is None:
-        board = await rt.cache.get(key)
+    board = await rt.cache.get(key)
     if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
         board = compute(now)
         if rt.is_leader:
@@ -87,6 +91,9 @@ async def cached_stop_board(rt: Runtime, stop: int, lang: str, now: int) -> Cach
     """Return the default board of a stop (and keep it fresh for a while: it was asked for)."""
     key = stop_board_key(rt.tt.stop_id(stop), lang)
     rt.recent_stops[key] = now
+    held = fresh_held(rt, key, now)
+    if held is not None:
+        return held
     return await current_board(rt, key, now, lambda t: rt.default_stop_board(stop, lang, t))
 
 
@@ -190,10 +197,13 @@ async def display_board(rt: Runtime, display: Display, pillar: str | None,
     now = rt.now() if now is None else now
     if pillar is not None:
         rt.contacts.polled(display.id, pillar, now)
+    other = lang if lang is not None and lang != display.lang else None
+    key = display_board_key(display.id, other)
+    held = fresh_held(rt, key, now)
+    if held is not None:
+        return held
     try:
-        other = lang if lang is not None and lang != display.lang else None
-        return await current_board(rt, display_board_key(display.id, other), now,
-                                   lambda t: rt.display_board(display, t, other))
+        return await current_board(rt, key, now, lambda t: rt.display_board(display, t, other))
     except LookupError as exc:      # its stops vanished with a new static feed
         raise web.HTTPServiceUnavailable(text=str(exc), headers={"Retry-After": "60"}) from exc
 
