@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 from zoneinfo import ZoneInfo
@@ -104,7 +105,7 @@ def add_region_argument(parser: argparse.ArgumentParser) -> None:
                                          "de:07315, separated by ';'")
 
 
-def positive(name: str, upper: int) -> type:
+def positive(name: str, upper: int) -> Callable[[str], int]:
     """An argparse type: a whole number from 1 to `upper`."""
     def convert(text: str) -> int:
         try:
@@ -114,4 +115,4 @@ def positive(name: str, upper: int) -> type:
         if not 1 <= value <= upper:
             raise argparse.ArgumentTypeError(f"{name} must be between 1 and {upper}")
         return value
-    return convert  # type: ignore[return-value]
+    return convert

@@ -18,18 +18,19 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
     span = tt.calendar_range()
     today = dt.datetime.fromtimestamp(parse_at(args.at, tt.zone), tt.zone).date()
     validity = feed_validity(tt, today)
+    counts: dict[str, object] = {
+        "rows_read": tt.source_counts,
+        "stops": len(tt.stop_ids), "routes": len(tt.routes), "trips": len(tt.trip_ids),
+        "stop_times": len(tt.st_trip), "frequencies": len(tt.freq_trip),
+        "departures_indexed": len(tt.ix_dep),
+    }
     info = {
         "feed_hash": tt.feed_hash,
         "feed_version": tt.feed_version,
         "timezone": tt.timezone,
         "region": tt.region,
         "agencies": [{"id": a.id, "name": a.name, "timezone": a.timezone} for a in tt.agencies],
-        "counts": {
-            "rows_read": tt.source_counts,
-            "stops": len(tt.stop_ids), "routes": len(tt.routes), "trips": len(tt.trip_ids),
-            "stop_times": len(tt.st_trip), "frequencies": len(tt.freq_trip),
-            "departures_indexed": len(tt.ix_dep),
-        },
+        "counts": counts,
         "calendar": {"first": span[0].isoformat(), "last": span[1].isoformat()} if span else None,
         "validity": validity_status(validity),
         "excluded": {str(k): v for k, v in sorted(tt.excluded.items())},
@@ -43,7 +44,7 @@ def cmd_feed_info(args: argparse.Namespace) -> int:
     print(f"  region: {tt.region or 'the whole feed'}")
     for a in tt.agencies:
         print(f"  agency {a.id or '–'}: {a.name}")
-    for key, value in info["counts"].items():  # type: ignore[union-attr]
+    for key, value in counts.items():
         print(f"  {key}: {value}")
     print(f"  calendar: {span[0]} … {span[1]}" if span else "  calendar: no active day")
     print(f"  on {today}: {validity_text(validity)}")
