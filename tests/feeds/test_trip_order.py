@@ -45,6 +45,10 @@ def test_slices_and_row_indices_give_the_same_arrays(
         assert reorder(column, by_slices).tolist() == reorder(column, by_rows).tolist()
     assert _grouped(reorder(trip, by_rows), reorder(seq, by_rows))
     assert sorted(reorder(values, by_rows).tolist()) == values.tolist()
+    for order in (by_slices, by_rows):           # into a given buffer: the same values
+        buffer = np.full(len(values), -1, dtype=values.dtype)
+        assert reorder(values, order, buffer) is buffer
+        assert buffer.tolist() == reorder(values, by_rows).tolist()
 
 
 def test_a_large_file_with_a_few_split_trips_is_moved_by_slices() -> None:
