@@ -205,7 +205,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
         trips = trips[~duplicated]
     trip_ids = tables.trip_ids if tables.trip_ids is not None else table_ids(
         trips, "trip_id", strip=False)
-    order = _positions(trip_ids, trips["trip_id"])
+    order = id_positions(trip_ids, trips["trip_id"])
     n_trips = len(trip_ids)
 
     def by_trip(values: npt.NDArray[Any], fill: int) -> npt.NDArray[Any]:
@@ -213,8 +213,8 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
         out[order] = values
         return out
 
-    trip_route = by_trip(_positions(route_ids, trips["route_id"], route_index), -1)
-    trip_service = by_trip(_positions(service_ids, trips["service_id"], service_index), -1)
+    trip_route = by_trip(id_positions(route_ids, trips["route_id"], route_index), -1)
+    trip_service = by_trip(id_positions(service_ids, trips["service_id"], service_index), -1)
     trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
     trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
 
@@ -287,7 +287,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     )
 
 
-def _positions(ids: IdArray, column: pd.Series, index: pd.Index | None = None) -> I32:
+def id_positions(ids: IdArray, column: pd.Series, index: pd.Index | None = None) -> I32:
     """Return each cell's position in the sorted id table `ids` (-1: not there or empty),
     matched as written (as `pd.Index.get_indexer` of the decoded ids does, which `index` may
     hold already); Arrow-backed text is looked up without making Python strings."""
@@ -341,7 +341,7 @@ def _frequencies(
     if frame is None or frame.empty:
         empty = np.zeros(0, dtype=np.int32)
         return empty, empty, empty, empty, np.zeros(0, dtype=np.int8)
-    trip = _positions(trip_ids, frame["trip_id"])
+    trip = id_positions(trip_ids, frame["trip_id"])
     start = parse_times(frame["start_time"], "frequencies.txt", "start_time")
     end = parse_times(frame["end_time"], "frequencies.txt", "end_time")
     headway = _ints(frame, "headway_secs", 0).astype(np.int32)

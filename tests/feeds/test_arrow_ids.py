@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from feeds.arrow_columns import arrow_text, distinct_ids
-from feeds.build import _positions
+from feeds.build import id_positions
 from feeds.ids import build_ids, decode_ids
 from feeds.read import table_ids
 
@@ -43,6 +43,6 @@ def test_positions_are_those_of_the_pandas_index() -> None:
     for storage in ("pyarrow", "python"):
         column = _frame(storage)["trip_id"]
         expected = pd.Index(decode_ids(ids)).get_indexer(column)
-        assert _positions(ids, column).tolist() == expected.tolist()
+        assert id_positions(ids, column).tolist() == expected.tolist()
     numbers = pd.Series([1, 2, 3])
-    assert _positions(build_ids(["2"]), numbers).dtype == np.int32
+    assert id_positions(build_ids(["2"]), numbers).dtype == np.int32
