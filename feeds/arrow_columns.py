@@ -74,7 +74,7 @@ def lookup(values: pa.Array, ids: IdArray) -> I32:
     if len(dictionary) and ids.size:
         fits = np.asarray(pc.less_equal(pc.binary_length(dictionary), ids.dtype.itemsize))
         raw = dictionary.cast(pa.binary()).to_numpy(zero_copy_only=False)
-        as_bytes = np.where(fits, raw, b"").astype(ids.dtype)
+        as_bytes = (raw if fits.all() else np.where(fits, raw, b"")).astype(ids.dtype)
         pos = np.minimum(np.searchsorted(ids, as_bytes), ids.size - 1)
         found = fits & (ids[pos] == as_bytes) & (as_bytes != b"")
         mapping[:-1] = np.where(found, pos, -1)

@@ -301,5 +301,8 @@ def build_stop_times(
         pickup, drop, timepoint = pickup[keep], drop[keep], timepoint[keep]
         headsign, interpolated = headsign[keep], interpolated[keep]
 
-    flags = np.where((timepoint == 0) | interpolated, APPROXIMATE, 0).astype(np.int8)
+    approximate = timepoint == 0
+    approximate |= interpolated
+    flags = approximate.astype(np.int8)          # no int64 temporary as long as the column
+    flags *= APPROXIMATE
     return StopTimeArrays(trip, stop, seq, arr, dep, pickup, drop, flags, headsign, texts), bad
