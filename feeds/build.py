@@ -198,7 +198,9 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     service_index = pd.Index(decode_ids(service_ids))
 
     trips = tables.get("trips")
-    trips = trips[trips["trip_id"].notna()]
+    named = trips["trip_id"].notna()
+    if not named.all():
+        trips = trips[named]         # (a copy of every column: only when a row has no id)
     duplicated = trips["trip_id"].duplicated()
     if duplicated.any():
         excluded[ExclusionReason.DUPLICATE_TRIP_ID] += int(duplicated.sum())
