@@ -106,8 +106,9 @@ def sort_by_stop_and_time(stop: I32, dep: I32, rows: I32, n_stops: int, *,
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="departure-index") as pool:
         for done in [pool.submit(part.sort) for part in (ordered[:m], ordered[m:])]:
             done.result()
-    ptr = np.searchsorted(ordered, np.arange(n_stops + 1, dtype=np.int64) << shift).astype(
-        np.int32)
+    ptr = np.empty(n_stops + 1, dtype=np.int32)
+    ptr[:-1] = np.searchsorted(ordered, np.arange(n_stops, dtype=np.int64) << shift)
+    ptr[-1] = n                       # (n_stops << shift may not fit in 63 bits)
     sorted_rows = (ordered & ((1 << row_bits) - 1)).astype(np.int32)
     ordered >>= row_bits
     ordered &= (1 << time_bits) - 1

@@ -46,3 +46,13 @@ def test_keys_too_wide_to_pack_take_the_argsort() -> None:
     order, times, ptr = sort_by_stop_and_time(many, wide, rows, 4096)
     assert order.tolist() == rows.tolist() and times.tolist() == wide.tolist()
     assert ptr.tolist() == [0] + [many.size] * 4096
+
+
+def test_keys_of_exactly_63_bits_with_a_power_of_two_of_stops() -> None:
+    stop = np.array([3, 0, 3], dtype=np.int32)                # 4 stops: 2 bits
+    dep = np.array([2**31 - 1, 3, 7], dtype=np.int32)        # 31 bits
+    rows = np.array([0, 5, 2**29 + 5], dtype=np.int32)        # 30 bits: 63 in all
+    order, times, ptr = sort_by_stop_and_time(stop, dep, rows, 4)
+    assert order.tolist() == [5, 2**29 + 5, 0]
+    assert times.tolist() == [3, 7, 2**31 - 1]
+    assert ptr.tolist() == [0, 1, 1, 1, 3]
