@@ -1,7 +1,7 @@
 """Benchmark of the static timetable at scale: cold build, restart, serving memory, boards.
 
     python bench/timetable.py [--replicas 10 80] [--runs 3] [--keep DIR] [--feed ZIP]
-                              [--region BOX] [--rt-trips 5000]
+                              [--region BOX] [--rt-trips 5000] [--build-only]
 
 Cases: xN replicas of the HART 2018 feed (435k stop_times; every id suffixed "_r1" … per copy,
 each copy's stops moved 2 degrees east, so that the copies are N separate "cities"), written by
@@ -22,6 +22,8 @@ best try).
             every stop): parse + apply, then merge_board at the same 100 stops (p50/p99)
   region    the feed cut to --region (default: a box around copy 0, i.e. 1/N of the feed),
             built, then served like above (RSS)
+
+--build-only measures the first two cases alone (cold build against read_feed).
 
 Targets (on the largest case): build <= 0.75x read_feed, build peak <= 4 GiB, restart < 1.5 s,
 serving RSS <= 1 GiB, region serving RSS <= 200 MiB, board p99 <= 2 ms (schedule) and <= 5 ms
@@ -267,7 +269,8 @@ def _pick(runs: list[dict[str, Any]], *path: str) -> list[float]:
     return out
 
 
-def _case(label: str, feed: Path, runs: int, region: str, rt_trips: int) -> dict[str, Any]:
+def _case(label: str, feed: Path, runs: int, region: str, rt_trips: int,
+          build_only: bool = False) -> dict[str, Any]:
     builds, kits, serves = [], [], []
     cache = Path(tempfile.mkdtemp(prefix="abfahrt-bench-cache-"))
     try:
@@ -275,6 +278,9 @@ def _case(label: str, feed: Path, runs: int, region: str, rt_trips: int) -> dict
             shutil.rmtree(cache, ignore_errors=True)
             builds.append(_run("build", str(feed), str(cache), ""))
             kits.append(_run("read_feed", str(feed)))
+        if build_only:
+            _report_build(label, feed, runs, builds, kits)
+            return {"builds": builds, "read_feed": kits}
         for _ in range(runs):
             serves.append(_run("serve", str(feed), str(cache), "", str(rt_trips)))
         region_build = _run("build", str(feed), str(cache), region) if region else None
@@ -282,17 +288,9 @@ def _case(label: str, feed: Path, runs: int, region: str, rt_trips: int) -> dict
                          for _ in range(runs)] if region else []
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    b, k = _pick(builds, "build_s"), _pick(kits, "read_feed_s")
     s = serves[-1]
-    print(f"\n== {label}: {feed.name} ({feed.stat().st_size / MIB:.0f} MiB zip, "
-          f"{s['stop_times']:,} stop_times kept, {s['stops']:,} stops) — median [min–max] of "
-          f"{runs} runs")
-    print(f"  cold build (child process)   {_median(b)} s, peak RSS "
-          f"{_median(_pick(builds, 'peak_rss_mib'))} MiB; cache {builds[-1]['cache_mib']:.0f} MiB")
-    print(f"  baseline gtfs-kit read_feed  {_median(k)} s, peak RSS "
-          f"{_median(_pick(kits, 'peak_rss_mib'))} MiB")
-    ratios = [x / y for x, y in zip(b, k, strict=True)]
-    print(f"  build / read_feed            {_median(ratios)} (target <= 0.75)")
+    _report_build(label, feed, runs, builds, kits,
+                  f", {s['stop_times']:,} stop_times kept, {s['stops']:,} stops")
     print(f"  restart (spawn to 1st board) {_median(_pick(serves, 'restart_s'))} s; "
           f"open alone {_median(_pick(serves, 'open_s'))} s")
     print(f"  serving RSS after 100 boards {_median(_pick(serves, 'serve_rss_mib'))} MiB")
@@ -322,6 +320,19 @@ def _case(label: str, feed: Path, runs: int, region: str, rt_trips: int) -> dict
             "region_build": region_build, "region_serves": region_serves}
 
 
+def _report_build(label: str, feed: Path, runs: int, builds: list[dict[str, Any]],
+                  kits: list[dict[str, Any]], counts: str = "") -> None:
+    b, k = _pick(builds, "build_s"), _pick(kits, "read_feed_s")
+    print(f"\n== {label}: {feed.name} ({feed.stat().st_size / MIB:.0f} MiB zip{counts})"
+          f" — median [min–max] of {runs} runs")
+    print(f"  cold build (child process)   {_median(b)} s, peak RSS "
+          f"{_median(_pick(builds, 'peak_rss_mib'))} MiB; cache {builds[-1]['cache_mib']:.0f} MiB")
+    print(f"  baseline gtfs-kit read_feed  {_median(k)} s, peak RSS "
+          f"{_median(_pick(kits, 'peak_rss_mib'))} MiB")
+    ratios = [x / y for x, y in zip(b, k, strict=True)]
+    print(f"  build / read_feed            {_median(ratios)} (target <= 0.75)")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         _worker(sys.argv[2:])
@@ -333,6 +344,8 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="folder to keep (and reuse) the replica zips")
     parser.add_argument("--region", default=FIRST_COPY)
     parser.add_argument("--rt-trips", type=int, default=5000)
+    parser.add_argument("--build-only", action="store_true",
+                        help="measure the cold build against read_feed alone")
     args = parser.parse_args()
     print(f"abfahrt timetable benchmark — python {sys.version.split()[0]}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
@@ -347,7 +360,8 @@ def main() -> None:
                 _run("replicate", str(args.feed), str(tmp), str(copies))
                 tmp.replace(big)
                 print(f"(replica x{copies} written in {time.perf_counter() - t0:.0f} s)")
-            _case(f"HART x{copies}", big, args.runs, args.region, args.rt_trips)
+            _case(f"HART x{copies}", big, args.runs, args.region, args.rt_trips,
+                  args.build_only)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

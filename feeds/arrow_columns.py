@@ -22,6 +22,34 @@ _INTEGER = r"^[+-]?[0-9]+(\.0*)?$"
 _TIME = r"^[0-9]{1,3}:[0-5][0-9]:[0-5][0-9]$"        # feeds.timebase.parse_gtfs_time
 
 
+def arrow_text(values: Any) -> pa.Array | None:
+    """Return a pandas column of text as one Arrow array (no copy when it is Arrow-backed, as
+    gtfs-kit reads text); None for any other kind of column."""
+    try:
+        array = pa.array(values.array)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    return array
+
+
+def distinct_ids(values: pa.Array) -> IdArray:
+    """Return the distinct non-empty values as a sorted id table (`feeds.ids.build_ids`)."""
+    values = values.drop_null()
+    values = values.filter(pc.not_equal(values, ""))
+    if len(values) == 0:
+        return np.array([], dtype="S1")
+    raw = values.cast(pa.large_binary() if pa.types.is_large_string(values.type) else pa.binary())
+    ids: IdArray = raw.to_numpy(zero_copy_only=False).astype(np.bytes_)
+    ids.sort()
+    if ids.size > 1:
+        ids = ids[np.r_[True, ids[1:] != ids[:-1]]]
+    return ids
+
+
 def lookup_runs(values: pa.Array, ids: IdArray) -> I32:
     """`lookup` for a column whose equal values come in runs (trip_id: a trip's rows)."""
     runs = pc.run_end_encode(values)
@@ -46,7 +74,7 @@ def lookup(values: pa.Array, ids: IdArray) -> I32:
     if len(dictionary) and ids.size:
         fits = np.asarray(pc.less_equal(pc.binary_length(dictionary), ids.dtype.itemsize))
         raw = dictionary.cast(pa.binary()).to_numpy(zero_copy_only=False)
-        as_bytes = np.where(fits, raw, b"").astype(ids.dtype)
+        as_bytes = (raw if fits.all() else np.where(fits, raw, b"")).astype(ids.dtype)
         pos = np.minimum(np.searchsorted(ids, as_bytes), ids.size - 1)
         found = fits & (ids[pos] == as_bytes) & (as_bytes != b"")
         mapping[:-1] = np.where(found, pos, -1)

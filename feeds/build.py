@@ -12,16 +12,19 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from feeds.arrow_columns import arrow_text, lookup
 from feeds.calendar import WEEKDAYS, CalendarException, CalendarRow, build_service_matrix
 from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
-from feeds.ids import build_ids, decode_ids
+from feeds.ids import IdArray, build_ids, decode_ids
 from feeds.model import Agency, ExclusionReason, Route
 from feeds.progress import Progress, ProgressCallback, no_progress
 from feeds.read import Tables, table_ids
 from feeds.stop_times import build_stop_times, parse_times, trip_ranges
 from feeds.timebase import build_day_bases, parse_gtfs_date
 from feeds.timetable import Timetable
+
+I32 = npt.NDArray[np.int32]
 
 
 def _text(value: Any) -> str | None:
@@ -195,15 +198,16 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     service_index = pd.Index(decode_ids(service_ids))
 
     trips = tables.get("trips")
-    trips = trips[trips["trip_id"].notna()]
+    named = trips["trip_id"].notna()
+    if not named.all():
+        trips = trips[named]         # (a copy of every column: only when a row has no id)
     duplicated = trips["trip_id"].duplicated()
     if duplicated.any():
         excluded[ExclusionReason.DUPLICATE_TRIP_ID] += int(duplicated.sum())
         trips = trips[~duplicated]
     trip_ids = tables.trip_ids if tables.trip_ids is not None else table_ids(
         trips, "trip_id", strip=False)
-    trip_index = pd.Index(decode_ids(trip_ids))
-    order = trip_index.get_indexer(trips["trip_id"])
+    order = id_positions(trip_ids, trips["trip_id"])
     n_trips = len(trip_ids)
 
     def by_trip(values: npt.NDArray[Any], fill: int) -> npt.NDArray[Any]:
@@ -211,8 +215,8 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
         out[order] = values
         return out
 
-    trip_route = by_trip(route_index.get_indexer(trips["route_id"]).astype(np.int32), -1)
-    trip_service = by_trip(service_index.get_indexer(trips["service_id"]).astype(np.int32), -1)
+    trip_route = by_trip(id_positions(route_ids, trips["route_id"], route_index), -1)
+    trip_service = by_trip(id_positions(service_ids, trips["service_id"], service_index), -1)
     trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
     trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
 
@@ -245,10 +249,10 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     counts = np.bincount(st_cols["trip"], minlength=n_trips)
     trip_st_start, trip_st_end = trip_ranges(st_cols["trip"], n_trips)
 
-    freq = _frequencies(tables.get("frequencies"), trip_index, bad, counts, excluded)
+    freq = _frequencies(tables.get("frequencies"), trip_ids, bad, counts, excluded)
     feed_info = tables.get("feed_info")
     version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
-    del trips, trip_index
+    del trips
     tables.frames.clear()            # the DataFrames are not needed any more: free them now
     progress(Progress("index", len(st_cols["trip"]), len(st_cols["trip"])))
     index = build_departure_index(
@@ -285,6 +289,18 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     )
 
 
+def id_positions(ids: IdArray, column: pd.Series, index: pd.Index | None = None) -> I32:
+    """Return each cell's position in the sorted id table `ids` (-1: not there or empty),
+    matched as written (as `pd.Index.get_indexer` of the decoded ids does, which `index` may
+    hold already); Arrow-backed text is looked up without making Python strings."""
+    text = arrow_text(column)
+    if text is not None:
+        return lookup(text, ids)
+    found: I32 = (index if index is not None else pd.Index(decode_ids(ids))).get_indexer(
+        column).astype(np.int32)
+    return found
+
+
 def _dst_note(first_day: dt.date, day_base: npt.NDArray[np.int64],
               active: npt.NDArray[np.bool_], trip_service: npt.NDArray[np.int32],
               early_trips: npt.NDArray[np.int32], zone: ZoneInfo) -> tuple[str, ...]:
@@ -319,7 +335,7 @@ def _source_counts(tables: Tables) -> dict[str, int]:
 
 def _frequencies(
     frame: pd.DataFrame | None,
-    trip_index: pd.Index,
+    trip_ids: IdArray,
     bad: npt.NDArray[np.bool_],
     counts: npt.NDArray[np.int64],
     excluded: Counter[str],
@@ -327,7 +343,7 @@ def _frequencies(
     if frame is None or frame.empty:
         empty = np.zeros(0, dtype=np.int32)
         return empty, empty, empty, empty, np.zeros(0, dtype=np.int8)
-    trip = trip_index.get_indexer(frame["trip_id"]).astype(np.int32)
+    trip = id_positions(trip_ids, frame["trip_id"])
     start = parse_times(frame["start_time"], "frequencies.txt", "start_time")
     end = parse_times(frame["end_time"], "frequencies.txt", "end_time")
     headway = _ints(frame, "headway_secs", 0).astype(np.int32)

@@ -32,6 +32,7 @@ from feeds.archive import (
     read_file_chunks,
     stream_member,
 )
+from feeds.arrow_columns import arrow_text, distinct_ids
 from feeds.errors import FeedInvalid, FeedUnavailable
 from feeds.ids import IdArray, build_ids
 from feeds.progress import Progress, ProgressCallback, no_progress
@@ -86,6 +87,9 @@ def table_ids(frame: Any, column: str, strip: bool = True) -> IdArray:
     """
     if frame is None or column not in frame.columns:
         return build_ids(())
+    text = None if strip else arrow_text(frame[column])
+    if text is not None:
+        return distinct_ids(text)             # the same table, several times faster
     values = frame[column].dropna().to_numpy(dtype=np.str_)
     if strip:
         values = np.strings.strip(values)

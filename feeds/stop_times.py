@@ -25,9 +25,69 @@ from feeds.timetable import APPROXIMATE
 I32 = npt.NDArray[np.int32]
 
 
-def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
+MAX_SEGMENTS = 1 << 14
+
+
+@dataclass(frozen=True)
+class Segments:
+    """A row order made of runs of consecutive rows: rows [start, start + length), in turn;
+    then each of a few spans [at, at + len(order)) of the result is put in its own `order`.
+
+    A file whose trips are in one block each but for a few (a trip split in two parts) is put
+    in order by copying a few slices per column, not by gathering every row through an index.
+    """
+
+    start: npt.NDArray[np.intp]
+    length: npt.NDArray[np.intp]
+    spans: tuple[tuple[int, npt.NDArray[np.intp]], ...] = ()
+
+    def take(self, values: npt.NDArray[Any], out: npt.NDArray[Any] | None = None
+             ) -> npt.NDArray[Any]:
+        if out is None:
+            out = np.empty(int(self.length.sum()), dtype=values.dtype)
+        at = 0
+        for start, length in zip(self.start.tolist(), self.length.tolist(), strict=True):
+            out[at:at + length] = values[start:start + length]
+            at += length
+        self._sort_spans(out)
+        return out
+
+    def indices(self) -> npt.NDArray[np.intp]:
+        """Return the order as row indices."""
+        begins = np.cumsum(self.length) - self.length
+        order: npt.NDArray[np.intp] = np.arange(int(self.length.sum()), dtype=np.intp)
+        order += np.repeat(self.start - begins, self.length)
+        self._sort_spans(order)
+        return order
+
+    def _sort_spans(self, out: npt.NDArray[Any]) -> None:
+        for at, order in self.spans:
+            out[at:at + len(order)] = out[at:at + len(order)][order]
+
+
+RowOrder = npt.NDArray[np.intp] | Segments
+
+
+def reorder(values: npt.NDArray[Any], order: RowOrder | None,
+            out: npt.NDArray[Any] | None = None) -> npt.NDArray[Any]:
+    """Return `values` in `order` (the array itself when the order is None), written into
+    `out` when it is given (an array of the same type and length)."""
+    if order is None:
+        return values
+    if isinstance(order, Segments):
+        return order.take(values, out)
+    if out is None:
+        out = np.empty_like(values)
+    np.take(values, order, out=out, mode="clip")     # "raise" would buffer a copy
+    return out
+
+
+def trip_order(trip: I32, seq: I32, max_segments: int = MAX_SEGMENTS) -> RowOrder | None:
     """Return a row order that puts each trip's rows together by stop_sequence; None when the
     file already does (the usual case: then nothing is copied; trips need not be in order).
+
+    When a few trips come in several blocks, the order is a few `Segments` (at most
+    `max_segments`), else row indices.
     """
     n = len(trip)
     same = trip[1:] == trip[:-1]
@@ -42,23 +102,38 @@ def trip_order(trip: I32, seq: I32) -> npt.NDArray[np.intp] | None:
     rank = np.empty(int(block_trip.max()) + 1, dtype=np.int64)
     rank[uniques] = first
     by_trip = np.lexsort((seq[starts], rank[block_trip]))      # a trip's blocks by sequence
+    src = starts[by_trip]
     lengths = np.diff(np.r_[starts, n])[by_trip]
-    begins = np.cumsum(lengths) - lengths
-    order: npt.NDArray[np.intp] = np.arange(n, dtype=np.intp)
-    order += np.repeat(starts[by_trip] - begins, lengths)
-    moved_trip, moved_seq = trip[order], seq[order]
-    same = moved_trip[1:] == moved_trip[:-1]
-    unsorted = np.unique(moved_trip[1:][same & (moved_seq[1:] < moved_seq[:-1])])
+    # within a block stop_sequence never falls (checked above): only where a trip's block
+    # follows another of the same trip can it, when blocks interleave or repeat sequences
+    moved_trip = block_trip[by_trip]
+    joined = moved_trip[1:] == moved_trip[:-1]
+    falls = joined & (seq[src[1:]] < seq[src[:-1] + lengths[:-1] - 1])
+    unsorted = np.unique(moved_trip[1:][falls])
     if unsorted.size > 10_000:
         return np.lexsort((seq, trip))
-    if unsorted.size:        # blocks that interleave (or repeat) stop_sequences: sort each trip
-        bounds = np.flatnonzero(np.r_[True, ~same, True])
-        trip_at = moved_trip[bounds[:-1]]
-        for k in np.flatnonzero(np.isin(trip_at, unsorted)):
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            segment = order[lo:hi]
-            order[lo:hi] = segment[np.argsort(seq[segment], kind="stable")]
-    return order
+    follows = src[1:] == src[:-1] + lengths[:-1]        # blocks already next to each other
+    first_of_run = np.flatnonzero(np.r_[True, ~follows])
+    segments = Segments(src[first_of_run], np.add.reduceat(lengths, first_of_run),
+                        _spans(unsorted, moved_trip, src, lengths, seq))
+    return segments if first_of_run.size <= max_segments else segments.indices()
+
+
+def _spans(unsorted: I32, moved_trip: I32, src: npt.NDArray[np.intp],
+           lengths: npt.NDArray[np.intp], seq: I32) -> tuple[tuple[int, npt.NDArray[np.intp]],
+                                                            ...]:
+    """Return (where, order) of the rows of each trip whose blocks interleave (or repeat)
+    stop_sequences once moved together: its rows sorted by stop_sequence (stable)."""
+    if not unsorted.size:
+        return ()
+    begins = np.cumsum(lengths) - lengths
+    blocks = np.flatnonzero(np.isin(moved_trip, unsorted))     # a trip's blocks are adjacent
+    spans = []
+    for group in np.split(blocks, np.flatnonzero(np.diff(moved_trip[blocks])) + 1):
+        rows = np.concatenate([np.arange(s, s + n) for s, n in
+                               zip(src[group].tolist(), lengths[group].tolist(), strict=True)])
+        spans.append((int(begins[group[0]]), np.argsort(seq[rows], kind="stable")))
+    return tuple(spans)
 
 
 def trip_ranges(st_trip: I32, n_trips: int) -> tuple[I32, I32]:
@@ -76,10 +151,29 @@ def trip_ranges(st_trip: I32, n_trips: int) -> tuple[I32, I32]:
     return start, end
 
 
-def _take(raw: RawStopTimes, name: str, order: npt.NDArray[np.intp] | None) -> Any:
-    values = getattr(raw, name)
-    setattr(raw, name, values[:0])        # drop raw's reference: the file-order copy is freed
-    return values if order is None else values[order]
+COLUMNS = ("trip", "stop", "seq", "arr", "dep", "pickup", "drop", "timepoint", "headsign")
+
+
+def _take_columns(raw: RawStopTimes, order: RowOrder | None) -> list[npt.NDArray[Any]]:
+    """Return raw's columns (COLUMNS) in `order`, taking them out of `raw` (it is emptied).
+
+    Each column is put in order into the file-order buffer of the previous column of its type,
+    which is free by then: one new buffer per type instead of one per column (fresh memory
+    costs page faults, and the peak stays one column above the file-order columns).
+    """
+    spare: dict[str, npt.NDArray[Any]] = {}
+    out = []
+    for name in COLUMNS:
+        values: npt.NDArray[Any] = getattr(raw, name)
+        setattr(raw, name, np.empty(0, dtype=values.dtype))     # raw holds it no more
+        if order is None:
+            out.append(values)
+            continue
+        out.append(reorder(values, order, spare.pop(values.dtype.str, None)))
+        if values.flags.writeable and values.flags.c_contiguous:
+            spare[values.dtype.str] = values
+        del values
+    return out
 
 
 @dataclass(frozen=True)
@@ -163,10 +257,7 @@ def build_stop_times(
     if raw.orphans:
         excluded[ExclusionReason.ORPHAN_STOP_TIMES] += raw.orphans
     order = trip_order(raw.trip, raw.seq)
-    trip, stop, seq, arr, dep = (_take(raw, name, order)
-                                 for name in ("trip", "stop", "seq", "arr", "dep"))
-    pickup, drop, timepoint, headsign = (_take(raw, name, order)
-                                         for name in ("pickup", "drop", "timepoint", "headsign"))
+    trip, stop, seq, arr, dep, pickup, drop, timepoint, headsign = _take_columns(raw, order)
     texts = raw.texts
     del order
 
@@ -210,5 +301,8 @@ def build_stop_times(
         pickup, drop, timepoint = pickup[keep], drop[keep], timepoint[keep]
         headsign, interpolated = headsign[keep], interpolated[keep]
 
-    flags = np.where((timepoint == 0) | interpolated, APPROXIMATE, 0).astype(np.int8)
+    approximate = timepoint == 0
+    approximate |= interpolated
+    flags = approximate.astype(np.int8)          # no int64 temporary as long as the column
+    flags *= APPROXIMATE
     return StopTimeArrays(trip, stop, seq, arr, dep, pickup, drop, flags, headsign, texts), bad
