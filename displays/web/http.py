@@ -83,42 +83,35 @@ _CONTENT_TYPES: dict[str, str] = {}
 
 def conditional(request: web.Request, *, etag: str, body: bytes, content_type: str,
                 max_age: int, gz: bytes | None = None,
-                vary: str = "Accept-Encoding, Accept-Language",
-                extra: dict[str, str] | None = None, matched: bool = False) -> web.Response:
-    """Return 304 when the client has this version (`matched`: known to), else the body
-    (gzip when accepted)."""
-    headers = {"ETag": etag, "Cache-Control": cache_control(max_age), "Vary": vary}
-    if extra:
-        headers.update(extra)
-    if matched or etag_matches(request, etag):
-        return web.Response(status=304, headers=headers)
-    if gz is not None and "gzip" in request.headers.get("Accept-Encoding", ""):
-        headers["Content-Encoding"] = "gzip"
-        body = gz
-    headers["Content-Type"] = content_type_utf8(content_type)
-    return web.Response(body=body, headers=headers)
+                vary: str = "Accept-Encoding, Accept-Language") -> web.Response:
+    """Return 304 when the client has this version, else the body (gzip when accepted): a
+    `Ready` made for this one answer."""
+    return Ready(etag, body, gz, content_type, request.path, vary=vary).answer(request, max_age)
 
 
 class CompleteResponse(web.Response):
-    """A response whose headers are complete, security headers included (`Ready` made them
-    once for every request): the guard adds none."""
+    """A response whose headers are complete, security headers included (`Ready` made them):
+    the guard adds none."""
 
 
 class Ready:
-    """A rendering of one board version as it is answered: the body, its gzip, and the whole
-    header set of each answer (200 plain, 200 gzip, 304) per max-age, made once.
+    """A body as it is answered, conditionally: the body, its gzip, and the whole header set
+    of each answer (200 plain, 200 gzip, 304) per max-age, made once.
 
-    A cached board's poll then costs a dictionary lookup and a `web.Response`: the headers are
-    not assembled, checked and extended on every request (`serve_rendering`).
+    Kept per board version and variant (`serve_rendering`), a cached board's poll costs a
+    dictionary lookup and a `web.Response`: the headers are not assembled, checked and
+    extended on every request. `conditional` makes one for a single answer.
     """
 
     __slots__ = ("_base", "_content_type", "_headers", "_security", "body", "etag", "gz")
 
-    def __init__(self, etag: str, body: bytes, gz: bytes | None, content_type: str,
-                 feed_label: str, path: str) -> None:
+    def __init__(self, etag: str, body: bytes, gz: bytes | None, content_type: str, path: str,
+                 *, feed_label: str | None = None,
+                 vary: str = "Accept-Encoding, Accept-Language") -> None:
         self.etag, self.body, self.gz = etag, body, gz
-        self._base = {"ETag": etag, "Vary": "Accept-Encoding, Accept-Language",
-                      STATIC_FEED: feed_label}
+        self._base = {"ETag": etag, "Vary": vary}
+        if feed_label is not None:
+            self._base[STATIC_FEED] = feed_label
         self._content_type = content_type_utf8(content_type)
         self._security = security_kind(path)
         self._headers: dict[tuple[int, bool, int], dict[str, str]] = {}
@@ -166,7 +159,7 @@ def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str
         body_etag, body = board.rendering(variant, render)
         given = etag(body) if callable(etag) else etag
         ready = Ready(given or body_etag, body, board.gzipped(variant, body), content_type,
-                      board.feed_label, request.path)
+                      request.path, feed_label=board.feed_label)
         board.keep_answer(key, ready)
     return ready.answer(request, max_age)
 
@@ -215,12 +208,6 @@ def error_json(status: int, message: str, headers: dict[str, str] | None = None,
 
 API_PREFIXES = ("/api/", "/gtfs-rt/")
 UNLIMITED_PREFIX = "/api/v1/displays/"
-
-
-def is_limited(path: str) -> bool:
-    """The API is rate limited per client; the boards a display polls at its own rate never
-    are (many pillars may share one mobile carrier's address), nor are ops endpoints."""
-    return path.startswith(API_PREFIXES) and not path.startswith(UNLIMITED_PREFIX)
 
 
 def client_key(request: web.Request, trusted_proxies: tuple[str, ...]) -> str:
@@ -277,6 +264,8 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
                             text="starting: the timetable is being loaded, try again shortly "
                                  "/ startet: der Fahrplan wird geladen",
                             headers={"Retry-After": str(STARTING_RETRY_S)})
+                    # the API is limited per client; the boards a display polls at its own
+                    # rate never are (many pillars may share one carrier's address)
                     if limiter is not None and api and not path.startswith(UNLIMITED_PREFIX):
                         wait = limiter.check(client_key(request, trusted_proxies))
                         if wait:
@@ -302,7 +291,7 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
                     text="internal error / interner Fehler"), api, render_error,
                     plain=is_text(path))
             if type(response) is not CompleteResponse:
-                add_security_headers(response, api, frameable=path.startswith(BOARD_PAGES))
+                add_security_headers(response, *security_kind(path))
             status = response.status
             code = None if status < 400 else (response.get(ERROR_CODE) or error_code(status))
             observe(route, status, perf_counter() - started, code)
