@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy, MultiMapping
 
 from displays.service.board_cache import GZIP_MIN_BYTES, CachedBoard
 from displays.service.metrics import Metrics
@@ -38,6 +39,14 @@ CORS_PREFLIGHT = {
                                     "Content-Type",
     "Access-Control-Max-Age": "86400",
 }
+
+
+NO_QUERY: MultiMapping[str] = MultiDictProxy(MultiDict())
+
+
+def query(request: web.Request) -> MultiMapping[str]:
+    """The request's query; a pillar's poll has none, and parsing an empty one is not free."""
+    return request.query if request.query_string else NO_QUERY
 
 
 def etag_matches(request: web.Request, etag: str) -> bool:

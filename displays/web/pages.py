@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
-from multidict import MultiDict, MultiDictProxy, MultiMapping
+from multidict import MultiMapping
 
 from displays.board.bitmap import FONT_DIR, FONT_FILES, MAX_SIDE, MIN_SIDE, render_bitmap
 from displays.board.html import render_board_html
@@ -35,7 +35,14 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
-from displays.web.http import answer_held, conditional, gzipped, serve_rendering
+from displays.web.http import (
+    NO_QUERY,
+    answer_held,
+    conditional,
+    gzipped,
+    query,
+    serve_rendering,
+)
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
@@ -51,14 +58,6 @@ def split_suffix(raw: str) -> tuple[str, str]:
         if raw.endswith(suffix):
             return raw[: -len(suffix)], suffix[1:]
     return raw, "html"
-
-
-NO_QUERY: MultiMapping[str] = MultiDictProxy(MultiDict())
-
-
-def query(request: web.Request) -> MultiMapping[str]:
-    """The request's query; a pillar's poll has none, and parsing an empty one is not free."""
-    return request.query if request.query_string else NO_QUERY
 
 
 def page_lang(q: MultiMapping[str], default: str) -> str:
@@ -230,7 +229,6 @@ async def display_page(request: web.Request) -> web.Response:
     display = display_or_404(rt, raw)
     q = query(request)
     lang = page_lang(q, display.lang)
-    rows = parse_int(q, "rows", display.rows, 1, 50)
     now = rt.now()
     board = await display_board(rt, display, pillar_address(request, rt, display), lang, now)
     if fmt == "html" and q is NO_QUERY:      # a pillar's poll: every choice is the display's
@@ -240,7 +238,7 @@ async def display_page(request: web.Request) -> web.Response:
             return clocked(held, now)
     page = PageRequest(
         board=board, fmt=fmt, lang=lang, theme=_theme(q, display.theme),
-        rows=rows, refresh=display.refresh_s,
+        rows=parse_int(q, "rows", display.rows, 1, 50), refresh=display.refresh_s,
         width=_text_width(q, display.line_width),
         lines=_text_lines(q, display.lines),
         audio_path=f"/displays/{display.id}/readout.mp3"

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from displays.board.display import Display
 from displays.service.runtime import Runtime
-from displays.web.http import client_key
+from displays.web.http import NO_QUERY, client_key, query
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,13 +34,12 @@ def pillar_address(request: web.Request, rt: Runtime, display: Display) -> str |
     """The pillar's address when this request for `display`'s board is the pillar's own poll;
     else None (a preview never is; a display with neither address nor key is never polled,
     and then nothing of the request is looked at)."""
-    q = request.query if request.query_string else None
-    if not display.poll_from and (display.poll_key is None or q is None):
+    q = query(request)
+    if not display.poll_from and (display.poll_key is None or q is NO_QUERY):
         return None                    # nothing it could prove itself with
-    if q is not None and "preview" in q:
+    if "preview" in q:
         return None
-    poll = Poll(client_key(request, rt.settings.trusted_proxies),
-                q.get("key") if q is not None else None)
+    poll = Poll(client_key(request, rt.settings.trusted_proxies), q.get("key"))
     return poll.address if is_pillar_poll(display, poll) else None
 
 

@@ -30,8 +30,8 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import RENDER_SLOTS, runtime
-from displays.web.http import client_key, conditional, etag_matches
-from displays.web.pages import page_lang, query
+from displays.web.http import client_key, conditional, etag_matches, query
+from displays.web.pages import page_lang
 from displays.web.params import ParamError
 from displays.web.rate_limit import RateLimiter, retry_after
 
