@@ -85,8 +85,8 @@ async def main(n: int, reps: int) -> None:
 
     from displays.app import create_app
     from displays.service.settings import Settings
+    from displays.web.answers import add_security_headers
     from displays.web.appkeys import runtime
-    from displays.web.http import add_security_headers
     from displays.web.rate_limit import RateLimiter
 
     clock = int(dt.datetime.fromisoformat(BUSY_AT).timestamp())

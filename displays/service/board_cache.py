@@ -60,7 +60,7 @@ class CachedBoard:
     rendering_bytes: int = 0
     encoded: bytes | None = field(default=None, repr=False)
     _gzip_keys: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
-    # what the web layer made of a rendering to answer it (displays.web.http.Ready), by the
+    # what the web layer made of a rendering to answer it (displays.web.answers.Ready), by the
     # rendering's variant and the path; dropped with the rendering
     answers: dict[tuple[tuple[str, ...], str], Any] = field(default_factory=dict, repr=False)
 

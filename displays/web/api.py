@@ -12,14 +12,9 @@ from displays.board.document import iso
 from displays.service.board_cache import CachedBoard, document_etag
 from displays.service.feed_health import validity_status
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
+from displays.web.answers import conditional, gzipped, serve_rendering
 from displays.web.appkeys import runtime
-from displays.web.http import (
-    conditional,
-    gzipped,
-    json_body,
-    json_response,
-    serve_rendering,
-)
+from displays.web.http import json_body, json_response
 from displays.web.openapi import openapi_document
 from displays.web.params import (
     ParamError,

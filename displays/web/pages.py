@@ -25,6 +25,7 @@ from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
+from displays.web.answers import answer_held, conditional, gzipped, serve_rendering
 from displays.web.api import (
     MAX_ID_LEN,
     cached_stop_board,
@@ -35,14 +36,7 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
-from displays.web.http import (
-    NO_QUERY,
-    answer_held,
-    conditional,
-    gzipped,
-    query,
-    serve_rendering,
-)
+from displays.web.http import NO_QUERY, query
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()

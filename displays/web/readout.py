@@ -22,6 +22,7 @@ from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
 from displays.service.speech import FORMATS, SpeechUnavailable
 from displays.service.speech_lanes import SpeechBusy
+from displays.web.answers import conditional, etag_matches
 from displays.web.api import (
     cached_stop_board,
     display_board,
@@ -30,7 +31,7 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import RENDER_SLOTS, runtime
-from displays.web.http import client_key, conditional, etag_matches, query
+from displays.web.http import client_key, query
 from displays.web.pages import page_lang
 from displays.web.params import ParamError
 from displays.web.rate_limit import RateLimiter, retry_after

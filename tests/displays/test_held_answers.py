@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from displays.web.http import CSP, CSP_FRAMEABLE
+from displays.web.answers import CSP, CSP_FRAMEABLE
 
 Client = TestClient[Any, Any]
 HBF = "de:07315:1001"
