@@ -223,6 +223,7 @@ async def display_page(request: web.Request) -> web.Response:
     display = display_or_404(rt, raw)
     q = query(request)
     lang = page_lang(q, display.lang)
+    rows = parse_int(q, "rows", display.rows, 1, 50)     # a bad one is refused before the poll
     now = rt.now()
     board = await display_board(rt, display, pillar_address(request, rt, display), lang, now)
     if fmt == "html" and q is NO_QUERY:      # a pillar's poll: every choice is the display's
@@ -232,7 +233,7 @@ async def display_page(request: web.Request) -> web.Response:
             return clocked(held, now)
     page = PageRequest(
         board=board, fmt=fmt, lang=lang, theme=_theme(q, display.theme),
-        rows=parse_int(q, "rows", display.rows, 1, 50), refresh=display.refresh_s,
+        rows=rows, refresh=display.refresh_s,
         width=_text_width(q, display.line_width),
         lines=_text_lines(q, display.lines),
         audio_path=f"/displays/{display.id}/readout.mp3"
