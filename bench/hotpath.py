@@ -7,9 +7,9 @@ each step of answering `/api/v1/displays/hbf-tram` and `/displays/hbf-tram` from
 called `--n` times with a request made like aiohttp makes it (`make_mocked_request`, the cost
 made once per path); the median of `--reps` repetitions is printed with the range:
 
-- route resolution (`app.router.resolve`), then the route's handler alone, and the whole
-  application (`Application._handle`: resolve, the middleware chain or the guard around each
-  handler, the handler) — the difference is what the middleware or guard costs;
+- route resolution (`app.router.resolve`), then the route's handler alone, its front alone
+  (the held answer of a display's poll, `web.poll_fronts`), and the whole application
+  (`Application._handle`: resolve, the front, else the guard and the handler);
 - the pieces the middleware and the handler call on every request: metrics, the display's
   contact record, the rate limiter, the security headers;
 - a bare aiohttp handler building the same response from bytes held in memory.
@@ -28,6 +28,7 @@ if sys.path and sys.path[0] and __file__.startswith(sys.path[0].rstrip("/") + "/
 import argparse
 import asyncio
 import datetime as dt
+import inspect
 import statistics
 import tempfile
 import time
@@ -86,7 +87,8 @@ async def main(n: int, reps: int) -> None:
     from displays.app import create_app
     from displays.service.settings import Settings
     from displays.web.answers import add_security_headers
-    from displays.web.appkeys import runtime
+    from displays.web.appkeys import STARTUP, runtime
+    from displays.web.poll_fronts import display_fronts
     from displays.web.rate_limit import RateLimiter
 
     clock = int(dt.datetime.fromisoformat(BUSY_AT).timestamp())
@@ -118,8 +120,9 @@ async def main(n: int, reps: int) -> None:
                 match = await app.router.resolve(plain)
                 match.add_app(app)
                 match.current_app = app
-                # the route's own handler, without the guard that wraps it (no middleware)
-                handler = getattr(match.handler, "__wrapped__", match.handler)
+                # the route's own handler, without the front and guard that wrap it
+                handler = inspect.unwrap(match.handler)
+                front = display_fronts(app[STARTUP])[match.route.resource.canonical]
 
                 def alone(req: web.Request = plain, match: Any = match,
                           handler: Any = handler) -> Awaitable[Any]:
@@ -129,6 +132,8 @@ async def main(n: int, reps: int) -> None:
                 show("route resolution", await timed(
                     n, reps, lambda req=plain: app.router.resolve(req)))
                 show("the route's handler alone (after resolution)", await timed(n, reps, alone))
+                show("the route's front alone (the held answer of a poll)",
+                     await timed(n, reps, lambda req=plain, front=front: front(req)))
                 show("whole application: 200 (resolve, middleware or guard, handler)",
                      await timed(n, reps, lambda req=plain: app._handle(req)))
                 show("whole application: 304", await timed(

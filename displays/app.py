@@ -45,6 +45,7 @@ from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP
 from displays.web.http import guarded_routes, make_guard
+from displays.web.poll_fronts import display_fronts
 from displays.web.rate_limit import RateLimiter
 from feeds import FeedError, Timetable
 from feeds.progress import Progress, ProgressPrinter
@@ -106,7 +107,8 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
     setup_notices(app)                        # operator notices: the slot of their service
     # pages before readout: /displays/{id} is polled far more often than /displays/{id}/…
     guarded_routes(app, guard, (api.routes, pages.routes, readout.routes, ops.routes,
-                                *NOTICE_ROUTES))
+                                *NOTICE_ROUTES),
+                   fronts=display_fronts(startup))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))
     return app

@@ -187,11 +187,21 @@ class BoardCache:
     def fresh(self, key: str, now: int, max_age_s: int) -> CachedBoard | None:
         """The board in this instance's memory if it was computed at most `max_age_s` before
         `now` (counted as a hit), without awaiting; else None (then `get`, which counts)."""
+        board = self.peek(key, now, max_age_s)
+        if board is not None:
+            self.metrics.cache_hits.inc()
+        return board
+
+    def peek(self, key: str, now: int, max_age_s: int) -> CachedBoard | None:
+        """`fresh` without counting: for a caller that counts a hit only when it answers
+        from the board (`count_hit`)."""
         board = self.hot.get(key)
         if board is None or now - board.computed_at > max_age_s:
             return None
-        self.metrics.cache_hits.inc()
         return board
+
+    def count_hit(self) -> None:
+        self.metrics.cache_hits.inc()
 
     async def get(self, key: str) -> CachedBoard | None:
         board = self.hot.get(key)

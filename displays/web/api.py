@@ -28,6 +28,7 @@ from displays.web.pillar_polls import pillar_address as pillar_address  # pages 
 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256
+JSON_VARIANT = ("json",)        # the rendering of a board's document
 
 
 def stop_or_404(rt: Runtime, stop_id: str) -> int:
@@ -95,7 +96,7 @@ async def cached_stop_board(rt: Runtime, stop: int, lang: str, now: int) -> Cach
 def serve_board_json(request: web.Request, rt: Runtime, board: CachedBoard, now: int
                      ) -> web.Response:
     """The board document; its ETag ignores the refresh instant, so polls mostly get 304."""
-    return serve_rendering(request, board, ("json",), lambda: json_body(board.document),
+    return serve_rendering(request, board, JSON_VARIANT, lambda: json_body(board.document),
                            "application/json", max_age(rt, board, now), etag=board.etag)
 
 

@@ -8,7 +8,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -108,7 +108,10 @@ def is_secure(request: web.Request, trusted_proxies: tuple[str, ...]) -> bool:
             and request.headers.get("X-Forwarded-Proto", "").strip().lower() == "https")
 
 
-Guard = Callable[[Handler, str], Handler]     # (handler, the route's label in the metrics)
+# A route's front: the answer held for a request that needs nothing of the guard but its
+# metrics (a display's poll of a board held in memory), else None; it neither awaits nor counts.
+Front = Callable[[web.Request], web.StreamResponse | None]
+Guard = Callable[[Handler, str, Front | None], Handler]   # (handler, metrics label, front)
 
 
 def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
@@ -120,11 +123,16 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
     route it does not leave open. It wraps each route's handler (`guarded_routes`) instead of
     being an aiohttp middleware: a middleware adds two coroutine layers to every request
     (its own and aiohttp's, which sets `current_app`), about 6 µs of a cached board's ~40 µs.
+
+    A route with a front (`guarded_routes`) asks it first: what it answers is only counted.
+    Over HTTP, the guard and the handler around a held answer cost a quarter of a request's
+    CPU (bench/RESULTS.md); a front skips both for the one request that matters most, a
+    display's poll, and leaves everything else to them.
     """
     observe = metrics.observe
     perf_counter = time.perf_counter
 
-    def guard(handler: Handler, route: str) -> Handler:
+    def guard(handler: Handler, route: str, front: Front | None = None) -> Handler:
         @functools.wraps(handler)
         async def guarded(request: web.Request) -> web.StreamResponse:
             started = perf_counter()
@@ -174,9 +182,31 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
             observe(route, status, perf_counter() - started, code)
             return response
 
-        return guarded
+        return guarded if front is None else behind_front(front, guarded, route, observe)
 
     return guard
+
+
+def behind_front(front: Front, guarded: Handler, route: str,
+                 observe: Callable[[str, int, float, str | None], None]) -> Handler:
+    """`guarded` with `front` asked first; what the front answers is counted in the metrics
+    like any answer of the route."""
+    perf_counter = time.perf_counter
+
+    @functools.wraps(guarded)
+    async def fronted(request: web.Request) -> web.StreamResponse:
+        started = perf_counter()
+        try:
+            response = front(request)
+        except Exception:               # a front's bug: the guarded handler answers
+            log.exception("the front of %s failed on %s", route, request.path)
+            response = None
+        if response is None:
+            return await guarded(request)
+        observe(route, response.status, perf_counter() - started, None)
+        return response
+
+    return fronted
 
 
 UNMATCHED = "unmatched"              # the metrics' route label of a request no route serves
@@ -184,15 +214,18 @@ UNMATCHED_PATH = "/{unmatched}"
 
 
 def guarded_routes(app: web.Application, guard: Guard,
-                   tables: Iterable[Iterable[web.AbstractRouteDef]]) -> None:
-    """Register every route of `tables` with its handler guarded, then a last route for
-    everything else (404 or 405 with Allow, in the same error formats, CORS preflight)."""
+                   tables: Iterable[Iterable[web.AbstractRouteDef]],
+                   fronts: Mapping[str, Front] | None = None) -> None:
+    """Register every route of `tables` with its handler guarded (behind its front in
+    `fronts`, by route path, if any), then a last route for everything else (404 or 405 with
+    Allow, in the same error formats, CORS preflight)."""
+    fronts = fronts or {}
     for table in tables:
         for route in table:
             if not isinstance(route, web.RouteDef):
                 raise TypeError(f"only plain routes can be guarded: {route!r}")
-            web.RouteDef(route.method, route.path, guard(route.handler, route_label(route.path)),
-                         route.kwargs).register(app.router)
+            guarded = guard(route.handler, route_label(route.path), fronts.get(route.path))
+            web.RouteDef(route.method, route.path, guarded, route.kwargs).register(app.router)
     router = app.router
 
     async def unmatched(request: web.Request) -> web.StreamResponse:
@@ -207,7 +240,7 @@ def guarded_routes(app: web.Application, guard: Guard,
         raise web.HTTPNotFound()
 
     fallback = router.add_resource(UNMATCHED_PATH.replace("}", ":.*}"))
-    fallback.add_route("*", guard(unmatched, UNMATCHED))
+    fallback.add_route("*", guard(unmatched, UNMATCHED, None))
 
 
 def route_label(path: str) -> str:

@@ -36,7 +36,7 @@ from displays.web.api import (
     stop_or_404,
 )
 from displays.web.appkeys import JINJA, RENDER_SLOTS, runtime
-from displays.web.http import NO_QUERY, query
+from displays.web.http import query
 from displays.web.params import ParamError, parse_int, parse_optional_int
 
 routes = web.RouteTableDef()
@@ -226,11 +226,6 @@ async def display_page(request: web.Request) -> web.Response:
     rows = parse_int(q, "rows", display.rows, 1, 50)     # a bad one is refused before the poll
     now = rt.now()
     board = await display_board(rt, display, pillar_address(request, rt, display), lang, now)
-    if fmt == "html" and q is NO_QUERY:      # a pillar's poll: every choice is the display's
-        held = answer_held(request, board, page_variant(
-            fmt, lang, display.theme, display.rows, display.refresh_s), max_age(rt, board, now))
-        if held is not None:
-            return clocked(held, now)
     page = PageRequest(
         board=board, fmt=fmt, lang=lang, theme=_theme(q, display.theme),
         rows=rows, refresh=display.refresh_s,
