@@ -34,8 +34,11 @@ HERE = Path(__file__).resolve().parent
 STEPS = (
     ("handler (the route's own, with the board lookup and web.Response)",
      r"^(display_json|display_page|stop_departures|stop_page|run_bare\.<locals>\.handle) "),
-    ("guard: request metrics", r"^RequestStats\.observe "),
-    ("guard: the rest", r"\.guarded $"),
+    ("front: the held answer of a display's poll (web.poll_fronts, with web.Response)",
+     r"^display_fronts\."),
+    ("request metrics (counted by the guard or the front's wrapper)",
+     r"^RequestStats\.observe "),
+    ("guard, or the front's wrapper: the rest", r"\.(guarded|fronted) $"),
     ("route resolution", r"^UrlDispatcher\.resolve "),
     ("aiohttp Application._handle", r"^Application\._handle "),
     ("socket send", r"^_SelectorSocketTransport\.write "),

@@ -108,10 +108,17 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
     # pages before readout: /displays/{id} is polled far more often than /displays/{id}/…
     guarded_routes(app, guard, (api.routes, pages.routes, readout.routes, ops.routes,
                                 *NOTICE_ROUTES),
-                   fronts=display_fronts(startup))
+                   fronts=display_fronts(startup), literals=display_paths(displays))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))
     return app
+
+
+def display_paths(displays: dict[str, Display] | None) -> dict[str, list[dict[str, str]]]:
+    """The display routes as literal paths for each display known when the app is made
+    (`abfahrt serve` reads displays.toml first): a poll is then routed by one lookup."""
+    values = [{"display_id": display_id} for display_id in displays or {}]
+    return {"/displays/{display_id}": values, "/api/v1/displays/{display_id}": values}
 
 
 def _service_context(settings: Settings, displays: dict[str, Display] | None,

@@ -124,10 +124,8 @@ def make_guard(metrics: Metrics, render_error: Callable[[int, str], bytes],
     being an aiohttp middleware: a middleware adds two coroutine layers to every request
     (its own and aiohttp's, which sets `current_app`), about 6 µs of a cached board's ~40 µs.
 
-    A route with a front (`guarded_routes`) asks it first: what it answers is only counted.
-    Over HTTP, the guard and the handler around a held answer cost a quarter of a request's
-    CPU (bench/RESULTS.md); a front skips both for the one request that matters most, a
-    display's poll, and leaves everything else to them.
+    A route with a front (`guarded_routes`) asks it first: what it answers is only counted
+    (`web.poll_fronts` says why a display's poll has one).
     """
     observe = metrics.observe
     perf_counter = time.perf_counter
@@ -213,18 +211,44 @@ UNMATCHED = "unmatched"              # the metrics' route label of a request no 
 UNMATCHED_PATH = "/{unmatched}"
 
 
+class LiteralPath(web.PlainResource):
+    """A route's pattern with its variables given (`/displays/hbf-tram` for
+    `/displays/{display_id}`) as a path of its own: found by one dictionary lookup instead of
+    a regular expression's match, with the same match info the pattern gives."""
+
+    def __init__(self, pattern: str, values: Mapping[str, str]) -> None:
+        super().__init__(pattern.format_map(values))
+        self._values = dict(values)
+
+    def _match(self, path: str) -> dict[str, str] | None:
+        return self._values if path == self._path else None
+
+
+LITERAL_VALUE = re.compile(r"[A-Za-z0-9._~-]{1,128}")   # a value the URL carries unencoded
+
+
 def guarded_routes(app: web.Application, guard: Guard,
                    tables: Iterable[Iterable[web.AbstractRouteDef]],
-                   fronts: Mapping[str, Front] | None = None) -> None:
+                   fronts: Mapping[str, Front] | None = None,
+                   literals: Mapping[str, Iterable[Mapping[str, str]]] | None = None) -> None:
     """Register every route of `tables` with its handler guarded (behind its front in
     `fronts`, by route path, if any), then a last route for everything else (404 or 405 with
-    Allow, in the same error formats, CORS preflight)."""
-    fronts = fronts or {}
+    Allow, in the same error formats, CORS preflight). A route path in `literals` is also
+    registered for each of those values of its variables (`LiteralPath`): the display routes,
+    for every configured display."""
+    fronts, literals = fronts or {}, literals or {}
     for table in tables:
         for route in table:
             if not isinstance(route, web.RouteDef):
                 raise TypeError(f"only plain routes can be guarded: {route!r}")
             guarded = guard(route.handler, route_label(route.path), fronts.get(route.path))
+            for values in literals.get(route.path, ()):
+                if all(LITERAL_VALUE.fullmatch(v) for v in values.values()):
+                    literal = LiteralPath(route.path, values)
+                    app.router.register_resource(literal)
+                    for method in (route.method, "HEAD") if route.method == "GET" \
+                            else (route.method,):
+                        literal.add_route(method, guarded)
             web.RouteDef(route.method, route.path, guarded, route.kwargs).register(app.router)
     router = app.router
 

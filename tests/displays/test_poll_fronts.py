@@ -187,3 +187,40 @@ async def test_a_failing_front_leaves_the_request_to_the_handler(
     assert isinstance(response, web.Response) and response.text == "from the handler"
     assert "the front of /x/{id} failed" in caplog.text
     assert observed == [], "the guarded handler counts its own answers"
+
+
+@pytest.mark.busy_hour
+async def test_configured_displays_are_routed_by_their_literal_paths(
+        aiohttp_client: Any, demo_settings: Any) -> None:
+    """`abfahrt serve` knows its displays when it makes the app: each display's page and
+    JSON board get a path of their own, which answers exactly like the route's pattern."""
+    from displays.app import create_app
+    from displays.service.displays_file import default_displays_file, load_displays
+    from displays.web.http import LiteralPath
+
+    displays = load_displays(default_displays_file())
+    with_paths = await aiohttp_client(create_app(demo_settings, displays))
+    literal = {r.canonical for r in with_paths.server.app.router.resources()
+               if isinstance(r, LiteralPath)}
+    assert literal == {f"{prefix}/{i}" for i in displays
+                       for prefix in ("/displays", "/api/v1/displays")}
+    resolved = await with_paths.server.app.router.resolve(
+        make_mocked_request("GET", "/displays/hbf-tram"))
+    assert isinstance(resolved.route.resource, LiteralPath)
+    assert dict(resolved) == {"display_id": "hbf-tram"}
+    readout = await with_paths.server.app.router.resolve(
+        make_mocked_request("GET", "/displays/hbf-tram/readout.mp3"))
+    assert dict(readout) == {"display_id": "hbf-tram", "name": "readout.mp3"}
+
+    for path in ("/displays/hbf-tram", "/api/v1/displays/hbf-tram", "/displays/hbf-tram",
+                 "/displays/hbf-tram?rows=3", "/displays/hbf-tram.txt"):
+        answer = await with_paths.get(path)
+        assert answer.status == 200, path
+    head = await with_paths.head("/displays/hbf-tram")
+    assert head.status == 200 and head.headers["ETag"]
+    post = await with_paths.post("/displays/hbf-tram")
+    assert post.status == 405 and "GET" in post.headers["Allow"]
+    text = await (await with_paths.get("/metrics")).text()
+    # four GETs and the HEAD, under the route's own label
+    assert 'abfahrt_http_requests_total{route="/displays/{display_id}",status="200"} 5.0' \
+        in text
