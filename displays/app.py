@@ -45,7 +45,7 @@ from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP
 from displays.web.http import guarded_routes, make_guard
-from displays.web.poll_fronts import display_fronts
+from displays.web.poll_fronts import display_fronts, display_paths
 from displays.web.rate_limit import RateLimiter
 from feeds import FeedError, Timetable
 from feeds.progress import Progress, ProgressPrinter
@@ -112,13 +112,6 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))
     return app
-
-
-def display_paths(displays: dict[str, Display] | None) -> dict[str, list[dict[str, str]]]:
-    """The display routes as literal paths for each display known when the app is made
-    (`abfahrt serve` reads displays.toml first): a poll is then routed by one lookup."""
-    values = [{"display_id": display_id} for display_id in displays or {}]
-    return {"/displays/{display_id}": values, "/api/v1/displays/{display_id}": values}
 
 
 def _service_context(settings: Settings, displays: dict[str, Display] | None,

@@ -13,6 +13,7 @@ from multidict import CIMultiDict
 from displays.service.board_cache import GZIP_MIN_BYTES, CachedBoard
 
 STATIC_FEED = "X-Static-Feed"    # board responses: the timetable (feed hash) they come from
+CLOCK = "X-Clock"                # a pillar page's answers: the page script's clock, to the second
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
@@ -88,6 +89,7 @@ class Answers:
     def answer(self, request: web.Request) -> CompleteResponse:
         asked = request.headers
         sent = asked.get("If-None-Match")
+        # a poll sends back the one ETag it got: that case without a call
         if sent is not None and (sent == self.etag or etag_listed(sent, self.etag)):
             return CompleteResponse(status=304, headers=self.not_modified)
         if self.gz is not None and "gzip" in asked.get("Accept-Encoding", ""):
@@ -95,10 +97,10 @@ class Answers:
         return CompleteResponse(body=self.body, headers=self.plain)
 
     def clocked(self, now: int) -> Answers:
-        """These answers with the page script's clock (X-Clock, to the second) in each."""
+        """These answers with the page script's clock (`CLOCK`) in each."""
         def with_clock(headers: CIMultiDict[str]) -> CIMultiDict[str]:
             headers = headers.copy()
-            headers["X-Clock"] = str(now)
+            headers[CLOCK] = str(now)
             return headers
 
         return Answers(self.etag, self.body, self.gz, with_clock(self.plain),
@@ -154,13 +156,6 @@ class Ready:
         api, frameable = self._security
         made.update(security_headers(made.get("Content-Type", ""), api, frameable))
         return CIMultiDict(made)
-
-
-def answer_held(request: web.Request, board: CachedBoard, variant: tuple[str, ...],
-                max_age: int) -> web.Response | None:
-    """The answer of a rendering `serve_rendering` made already, else None."""
-    ready: Ready | None = board.answers.get((variant, request.path))
-    return None if ready is None else ready.answer(request, max_age)
 
 
 def serve_rendering(request: web.Request, board: CachedBoard, variant: tuple[str, ...],

@@ -29,6 +29,7 @@ from displays.web.pillar_polls import pillar_address as pillar_address  # pages 
 routes = web.RouteTableDef()
 MAX_ID_LEN = 256
 JSON_VARIANT = ("json",)        # the rendering of a board's document
+DISPLAY_JSON_ROUTE = "/api/v1/displays/{display_id}"     # a display's board (has a front)
 
 
 def stop_or_404(rt: Runtime, stop_id: str) -> int:
@@ -60,9 +61,14 @@ def max_age(rt: Runtime, board: CachedBoard, now: int) -> int:
     return max(1, min(interval, board.computed_at + interval - now))
 
 
+def stale_after_s(rt: Runtime) -> int:
+    """A held board older than this (two refreshes) is computed again before it is served."""
+    return 2 * rt.settings.realtime_interval_s
+
+
 def fresh_held(rt: Runtime, key: str, now: int) -> CachedBoard | None:
-    """The board held in memory unless it is two refreshes old (then `current_board`)."""
-    return rt.cache.fresh(key, now, 2 * rt.settings.realtime_interval_s)
+    """The board held in memory unless it is stale (then `current_board`)."""
+    return rt.cache.fresh(key, now, stale_after_s(rt))
 
 
 async def current_board(rt: Runtime, key: str, now: int,
@@ -74,7 +80,7 @@ async def current_board(rt: Runtime, key: str, now: int,
     replaces it on the next refresh).
     """
     board = await rt.cache.get(key)
-    if board is None or now - board.computed_at > 2 * rt.settings.realtime_interval_s:
+    if board is None or now - board.computed_at > stale_after_s(rt):
         board = compute(now)
         if rt.is_leader:
             await rt.cache.put([board])
@@ -143,7 +149,7 @@ async def stop_departures(request: web.Request) -> web.Response:
 
 
 # registered before /api/v1/displays: aiohttp tries the routes of one path prefix in order
-@routes.get("/api/v1/displays/{display_id}")
+@routes.get(DISPLAY_JSON_ROUTE)
 async def display_json(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     now = rt.now()

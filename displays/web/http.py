@@ -227,6 +227,18 @@ class LiteralPath(web.PlainResource):
 LITERAL_VALUE = re.compile(r"[A-Za-z0-9._~-]{1,128}")   # a value the URL carries unencoded
 
 
+def add_literal_path(router: web.UrlDispatcher, route: web.RouteDef,
+                     values: Mapping[str, str], handler: Handler) -> None:
+    """Register `route` for these values of its variables as a path of its own (a GET
+    answers HEAD too, as aiohttp's does), unless a value would need percent-encoding."""
+    if not all(LITERAL_VALUE.fullmatch(v) for v in values.values()):
+        return
+    literal = LiteralPath(route.path, values)
+    router.register_resource(literal)
+    for method in (route.method, "HEAD") if route.method == "GET" else (route.method,):
+        literal.add_route(method, handler)
+
+
 def guarded_routes(app: web.Application, guard: Guard,
                    tables: Iterable[Iterable[web.AbstractRouteDef]],
                    fronts: Mapping[str, Front] | None = None,
@@ -243,12 +255,7 @@ def guarded_routes(app: web.Application, guard: Guard,
                 raise TypeError(f"only plain routes can be guarded: {route!r}")
             guarded = guard(route.handler, route_label(route.path), fronts.get(route.path))
             for values in literals.get(route.path, ()):
-                if all(LITERAL_VALUE.fullmatch(v) for v in values.values()):
-                    literal = LiteralPath(route.path, values)
-                    app.router.register_resource(literal)
-                    for method in (route.method, "HEAD") if route.method == "GET" \
-                            else (route.method,):
-                        literal.add_route(method, guarded)
+                add_literal_path(app.router, route, values, guarded)
             web.RouteDef(route.method, route.path, guarded, route.kwargs).register(app.router)
     router = app.router
 

@@ -25,7 +25,7 @@ from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
 from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime
-from displays.web.answers import answer_held, conditional, gzipped, serve_rendering
+from displays.web.answers import CLOCK, conditional, gzipped, serve_rendering
 from displays.web.api import (
     MAX_ID_LEN,
     cached_stop_board,
@@ -45,6 +45,7 @@ PAGE_ETAG = re.compile(rb'data-etag="W/&#34;([0-9a-f]+)&#34;"')
 TEXT_WIDTH_DEFAULT = 40
 SUFFIXES = (".txt", ".html", ".png")
 STOP_ROWS_DEFAULT = 10
+DISPLAY_PAGE_ROUTE = "/displays/{display_id}"     # a pillar's page (has a front)
 
 
 def split_suffix(raw: str) -> tuple[str, str]:
@@ -105,7 +106,7 @@ def page_variant(fmt: str, lang: str, theme: str, rows: int | None, refresh: int
 
 
 def clocked(response: web.Response, now: int) -> web.Response:
-    response.headers["X-Clock"] = str(now)     # the page script's clock, to the second
+    response.headers[CLOCK] = str(now)
     return response
 
 
@@ -118,10 +119,6 @@ async def _respond(request: web.Request, rt: Runtime, page: PageRequest, now: in
                    ) -> web.Response:
     age = max_age(rt, page.board, now)
     variant = page_variant(page.fmt, page.lang, page.theme, page.rows, page.refresh)
-    if page.fmt == "html":
-        held = answer_held(request, page.board, variant, age)
-        if held is not None:
-            return held
     if page.fmt == "txt":
         notes = (label(page.lang, "demo"),) if rt.settings.demo else ()
         text_variant = (*variant, str(page.width), str(page.lines))
@@ -216,7 +213,7 @@ async def stop_page(request: web.Request) -> web.Response:
     return await respond(request, rt, page, now)
 
 
-@routes.get("/displays/{display_id}")
+@routes.get(DISPLAY_PAGE_ROUTE)
 async def display_page(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     raw, fmt = split_suffix(request.match_info["display_id"][:MAX_ID_LEN])

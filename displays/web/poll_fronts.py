@@ -25,9 +25,9 @@ from displays.service.board_cache import CachedBoard
 from displays.service.runtime import Runtime, display_board_key
 from displays.service.startup import Startup
 from displays.web.answers import Answers, Ready
-from displays.web.api import JSON_VARIANT, max_age
+from displays.web.api import DISPLAY_JSON_ROUTE, JSON_VARIANT, max_age, stale_after_s
 from displays.web.http import Front
-from displays.web.pages import SUFFIXES, page_variant
+from displays.web.pages import DISPLAY_PAGE_ROUTE, SUFFIXES, page_variant
 
 AnswerKey = tuple[tuple[str, ...], str]      # (variant, path): a key of CachedBoard.answers
 
@@ -89,7 +89,7 @@ class Polls:
         key = self._keys.get(display_id)
         if key is None:
             return None
-        board = rt.cache.peek(key.board, now, 2 * rt.settings.realtime_interval_s)
+        board = rt.cache.peek(key.board, now, stale_after_s(rt))
         ready: Ready | None = None if board is None else board.answers.get(key.answer)
         if board is None or ready is None:
             self.held.pop(display_id, None)
@@ -124,5 +124,13 @@ def display_fronts(startup: Startup) -> dict[str, Front]:
 
         return answer
 
-    return {"/displays/{display_id}": front(Polls(page_key, clocked=True)),
-            "/api/v1/displays/{display_id}": front(Polls(json_key, clocked=False))}
+    return {DISPLAY_PAGE_ROUTE: front(Polls(page_key, clocked=True)),
+            DISPLAY_JSON_ROUTE: front(Polls(json_key, clocked=False))}
+
+
+def display_paths(displays: dict[str, Display] | None) -> dict[str, list[dict[str, str]]]:
+    """The display routes as literal paths (`http.LiteralPath`) for each display known when
+    the app is made (`abfahrt serve` reads displays.toml first): a poll is then routed by one
+    lookup."""
+    values = [{"display_id": display_id} for display_id in displays or {}]
+    return {DISPLAY_PAGE_ROUTE: values, DISPLAY_JSON_ROUTE: values}
