@@ -86,8 +86,8 @@ async def main(n: int, reps: int) -> None:
     from aiohttp.test_utils import TestServer, make_mocked_request
 
     from displays.app import create_app
-    from displays.service.displays_file import default_displays_file, load_displays
-    from displays.service.settings import Settings
+    from displays.service.config.displays_file import default_displays_file, load_displays
+    from displays.service.config.settings import Settings
     from displays.web.answers import add_security_headers
     from displays.web.appkeys import STARTUP, runtime
     from displays.web.poll_fronts import display_fronts

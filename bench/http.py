@@ -342,8 +342,8 @@ async def time_refresh(rounds: int = 7) -> dict[str, float]:
     from aiohttp.test_utils import TestServer
 
     from displays.app import create_app
+    from displays.service.config.settings import Settings
     from displays.service.jobs import poll_realtime, refresh_boards
-    from displays.service.settings import Settings
     from displays.web.appkeys import runtime
 
     with tempfile.TemporaryDirectory(prefix="abfahrt-bench-refresh-") as tmp:

@@ -33,9 +33,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from displays.app import create_app
 from displays.board.readout import build_readout
-from displays.service.espeak import EspeakEngine
-from displays.service.settings import Settings
-from displays.service.speech import Speech
+from displays.service.config.settings import Settings
+from displays.service.speech.audio import Speech
+from displays.service.speech.espeak import EspeakEngine
 from displays.web.appkeys import runtime
 
 READOUT = "/displays/hbf-tram/readout"

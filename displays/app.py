@@ -21,10 +21,17 @@ from displays.board.html import make_environment
 from displays.board.lexicon import load_lexicon
 from displays.board.wording import LANGUAGES
 from displays.notices.setup import NOTICE_ROUTES, open_notices, setup_notices
-from displays.service.board_cache import BoardCache
 from displays.service.clock import Clock
-from displays.service.config_errors import ConfigError
-from displays.service.displays_file import default_displays_file, load_displays, unknown_stops
+from displays.service.cluster.board_cache import BoardCache
+from displays.service.cluster.keys import Keys
+from displays.service.cluster.leader import LeaderLock
+from displays.service.config.displays_file import (
+    default_displays_file,
+    load_displays,
+    unknown_stops,
+)
+from displays.service.config.errors import ConfigError
+from displays.service.config.settings import Settings
 from displays.service.jobs import (
     follow_leader,
     poll_realtime,
@@ -32,15 +39,12 @@ from displays.service.jobs import (
     start_scheduler,
     static_announced,
 )
-from displays.service.keys import Keys
-from displays.service.leader import LeaderLock
+from displays.service.live.hub import RealtimeHub
 from displays.service.metrics import Metrics
-from displays.service.realtime_hub import RealtimeHub
 from displays.service.runtime import FeedStatus, Runtime
-from displays.service.settings import Settings
-from displays.service.speech import Speech, open_engine
+from displays.service.speech.audio import Speech, open_engine
 from displays.service.startup import Startup
-from displays.service.static_feed import StaticFeed
+from displays.service.static.feed import StaticFeed
 from displays.service.stop_search import StopSearch
 from displays.web import api, ops, pages, readout
 from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP

@@ -15,7 +15,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from displays.service.settings import Settings
+from displays.service.config.settings import Settings
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

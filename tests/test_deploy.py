@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from displays.service.settings import load_settings
+from displays.service.config.settings import load_settings
 from tests.faults.harness import HBF, ServiceProcess
 from tests.redis_server import free_port
 

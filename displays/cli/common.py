@@ -13,7 +13,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from displays.cli.build_progress import cli_progress
-from displays.service.static_fetch import download_to_cache
+from displays.service.static.fetch import download_to_cache
 from displays.web.params import ParamError, parse_instant
 from feeds import (
     FeedBuildFailed,

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from displays.cli.common import add_region_argument, cli_region, open_timetable, parse_at
-from displays.service.feed_health import validity_status, validity_text
+from displays.service.static.validity import validity_status, validity_text
 from feeds.validity import feed_validity
 
 

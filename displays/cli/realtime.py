@@ -17,7 +17,7 @@ from displays.cli.common import (
     open_timetable,
     parse_at,
 )
-from displays.service.feed_health import matched_share, realtime_hint
+from displays.service.live.health import matched_share, realtime_hint
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import load_source

@@ -22,9 +22,9 @@ from displays.app import StartupError, create_app
 from displays.board.display import Display
 from displays.cli.common import UsageError
 from displays.cli.log_format import setup_logging
-from displays.service.config_errors import ConfigError
-from displays.service.displays_file import default_displays_file, load_displays
-from displays.service.settings import Settings, load_settings
+from displays.service.config.displays_file import default_displays_file, load_displays
+from displays.service.config.errors import ConfigError
+from displays.service.config.settings import Settings, load_settings
 from displays.web.appkeys import STARTUP
 
 log = logging.getLogger("abfahrt")

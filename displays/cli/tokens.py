@@ -26,8 +26,8 @@ from displays.cli.common import UsageError
 from displays.notices.auth import Role, new_token, public_token
 from displays.notices.storage import open_store
 from displays.notices.store import NoticeStore, StoreUnavailable
-from displays.service.config_errors import ConfigError
-from displays.service.settings import Settings, load_settings
+from displays.service.config.errors import ConfigError
+from displays.service.config.settings import Settings, load_settings
 
 ZONE = ZoneInfo("Europe/Berlin")
 MAX_NAME = 64

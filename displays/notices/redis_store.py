@@ -1,5 +1,5 @@
 """The notice store on Redis (several instances, one Redis): hashes for notices and tokens, a
-list for the audit log, all under the deployment's key prefix (displays.service.keys).
+list for the audit log, all under the deployment's key prefix (displays.service.cluster.keys).
 
 Durable only when Redis persists: run it with `appendonly yes` (README, "Operator notices").
 A notice and its audit record are written by one Lua script, which first compares the stored
@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from displays.notices.store import Record, RevisionConflict, StoreUnavailable, StoreVersion
-from displays.service.keys import Keys, decode, encode
+from displays.service.cluster.keys import Keys, decode, encode
 
 log = logging.getLogger("abfahrt.notices")
 

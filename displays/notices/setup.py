@@ -17,8 +17,8 @@ from displays.notices.redis_store import RedisStore
 from displays.notices.service import NoticeService
 from displays.notices.storage import open_store
 from displays.notices.store import StoreUnavailable
+from displays.service.config.settings import Settings
 from displays.service.runtime import Runtime
-from displays.service.settings import Settings
 
 log = logging.getLogger("abfahrt.notices")
 

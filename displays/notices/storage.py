@@ -11,7 +11,7 @@ from redis.retry import Retry
 from displays.notices.file_store import FileStore
 from displays.notices.redis_store import RedisStore
 from displays.notices.store import NoticeStore
-from displays.service.keys import Keys
+from displays.service.cluster.keys import Keys
 
 
 def open_store(folder: Path, redis_url: str | None, redis_prefix: str) -> NoticeStore:

@@ -15,14 +15,14 @@ import aiohttp
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from redis.exceptions import RedisError
 
-from displays.service.board_cache import CachedBoard
-from displays.service.display_contacts import watch_displays
-from displays.service.feed_health import validity_text
+from displays.service.cluster.board_cache import CachedBoard
+from displays.service.cluster.display_contacts import watch_displays
+from displays.service.cluster.keys import RECENT_TTL_S
+from displays.service.cluster.leader import LeaderLock
 from displays.service.heap import long_lived_objects
-from displays.service.keys import RECENT_TTL_S
-from displays.service.leader import LeaderLock
 from displays.service.runtime import Runtime
-from displays.service.static_feed import StaticFeed
+from displays.service.static.feed import StaticFeed
+from displays.service.static.validity import validity_text
 from displays.service.stop_search import StopSearch
 from feeds import FeedError, Timetable
 

@@ -17,14 +17,14 @@ from displays.board.display import BoardFilter, Display
 from displays.board.document import board_document, validity_document
 from displays.board.lexicon import Lexicon
 from displays.board.model import Board
-from displays.service.board_cache import BoardCache, CachedBoard, document_etag
 from displays.service.clock import Clock
-from displays.service.display_contacts import DisplayContacts
+from displays.service.cluster.board_cache import BoardCache, CachedBoard, document_etag
+from displays.service.cluster.display_contacts import DisplayContacts
+from displays.service.config.settings import Settings
+from displays.service.live.hub import RealtimeHub
 from displays.service.loop_lag import LoopLag
 from displays.service.metrics import Metrics
-from displays.service.realtime_hub import RealtimeHub
-from displays.service.settings import Settings
-from displays.service.speech import Speech
+from displays.service.speech.audio import Speech
 from displays.service.stop_search import StopSearch
 from feeds import Timetable
 from feeds.validity import Validity, feed_validity

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from aiohttp import web
 from multidict import CIMultiDict
 
-from displays.service.board_cache import GZIP_MIN_BYTES, CachedBoard
+from displays.service.cluster.board_cache import GZIP_MIN_BYTES, CachedBoard
 
 STATIC_FEED = "X-Static-Feed"    # board responses: the timetable (feed hash) they come from
 CLOCK = "X-Clock"                # a pillar page's answers: the page script's clock, to the second

@@ -9,9 +9,9 @@ from aiohttp import web
 
 from displays.board.display import Display
 from displays.board.document import iso
-from displays.service.board_cache import CachedBoard, document_etag
-from displays.service.feed_health import validity_status
+from displays.service.cluster.board_cache import CachedBoard, document_etag
 from displays.service.runtime import Runtime, display_board_key, stop_board_key
+from displays.service.static.validity import validity_status
 from displays.web.answers import conditional, gzipped, serve_rendering
 from displays.web.appkeys import runtime
 from displays.web.http import json_body, json_response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from displays.service.settings import Settings
+from displays.service.config.settings import Settings
 from displays.web.http import ERROR_CODES
 from feeds.validity import TimetableStatus
 

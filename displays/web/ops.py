@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from displays.service.feed_health import validity_text
 from displays.service.runtime import Runtime
+from displays.service.static.validity import validity_text
 from displays.web.appkeys import STARTUP, runtime
 from displays.web.http import STARTING_RETRY_S, json_response
 

@@ -23,7 +23,7 @@ from displays.board.pillar import Pillar, build_pillar
 from displays.board.text import MAX_LINES, MIN_LINES, MIN_TEXT_WIDTH, text_board
 from displays.board.themes import THEMES, routes_css, theme_css
 from displays.board.wording import label
-from displays.service.board_cache import CachedBoard
+from displays.service.cluster.board_cache import CachedBoard
 from displays.service.runtime import Runtime
 from displays.web.answers import CLOCK, conditional, gzipped, serve_rendering
 from displays.web.api import (

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from displays.board.display import Display
-from displays.service.board_cache import CachedBoard
+from displays.service.cluster.board_cache import CachedBoard
 from displays.service.runtime import Runtime, display_board_key
 from displays.service.startup import Startup
 from displays.web.answers import Answers, Ready

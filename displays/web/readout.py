@@ -18,10 +18,10 @@ import weakref
 from aiohttp import web
 
 from displays.board.readout import Readout, build_readout
-from displays.service.board_cache import CachedBoard
+from displays.service.cluster.board_cache import CachedBoard
 from displays.service.runtime import Runtime
-from displays.service.speech import FORMATS, SpeechUnavailable
-from displays.service.speech_lanes import SpeechBusy
+from displays.service.speech.audio import FORMATS, SpeechUnavailable
+from displays.service.speech.lanes import SpeechBusy
 from displays.web.answers import conditional, etag_matches
 from displays.web.api import (
     cached_stop_board,

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
-from displays.service.settings import Settings
+from displays.service.config.settings import Settings
 from tests.instants import busy_settings, suite_settings
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from displays.service.displays_file import default_displays_file
+from displays.service.config.displays_file import default_displays_file
 
 
 def demo_key(display_id: str) -> str:

@@ -24,7 +24,7 @@ from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
 from displays.cli.build_progress import AfterQuiet, ProgressBar, cli_progress
-from displays.service import static_build
+from displays.service.static import build as static_build
 from feeds import Timetable, load_timetable
 from feeds.progress import Progress, ProgressCallback
 from tests.faults.harness import ROOT, ServiceProcess, service_env

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from displays.board.display import BoardFilter, Display
-from displays.service.displays_file import DisplayConfigError, load_displays
+from displays.service.config.displays_file import DisplayConfigError, load_displays
 from displays.web.pillar_polls import Poll, is_pillar_poll
 
 KEY = "k3y-of-the-pillar-0123456789"

@@ -218,7 +218,7 @@ def test_board_css_has_a_page_cycle_for_every_page_count() -> None:
 async def test_server_default_language_and_city_files(aiohttp_client: Any, tmp_path: Path
                                                       ) -> None:
     from displays.app import create_app
-    from displays.service.settings import SettingsError, load_settings
+    from displays.service.config.settings import SettingsError, load_settings
     from tests.instants import busy_settings
     city = tmp_path / "abbreviations.toml"
     city.write_text('[words]\n"Lerchenberg" = "Lerchenbg."\n', encoding="utf-8")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from displays.service.espeak import EspeakEngine
-from displays.service.piper import PiperEngine
-from displays.service.speech import Speech, SpeechUnavailable, open_engine
-from displays.service.speech_engine import EngineUnavailable
+from displays.service.speech.audio import Speech, SpeechUnavailable, open_engine
+from displays.service.speech.engine import EngineUnavailable
+from displays.service.speech.espeak import EspeakEngine
+from displays.service.speech.piper import PiperEngine
 
 STAND_IN = f"""#!{sys.executable}
 import sys, math, struct

@@ -195,7 +195,7 @@ async def test_configured_displays_are_routed_by_their_literal_paths(
     """`abfahrt serve` knows its displays when it makes the app: each display's page and
     JSON board get a path of their own, which answers exactly like the route's pattern."""
     from displays.app import create_app
-    from displays.service.displays_file import default_displays_file, load_displays
+    from displays.service.config.displays_file import default_displays_file, load_displays
     from displays.web.http import LiteralPath
 
     displays = load_displays(default_displays_file())

@@ -9,8 +9,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
+from displays.service.config.settings import Settings
 from displays.service.jobs import refresh_boards
-from displays.service.settings import Settings
 from displays.web.appkeys import runtime
 from realtime.state import RealtimeState
 from tests.displays.pillar_keys import demo_key

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from displays.service.settings import SettingsError, load_settings
+from displays.service.config.settings import SettingsError, load_settings
 from feeds import Timetable, load_timetable, parse_region
 from feeds.region import Region
 from tests.faults.harness import ServiceProcess
@@ -110,7 +110,7 @@ async def test_the_last_good_timetable_is_kept_per_region(shared_data: Path,
                                                           tmp_path: Path) -> None:
     import shutil
 
-    from displays.service.static_build import build_timetable, keep_last_good, open_last_good
+    from displays.service.static.build import build_timetable, keep_last_good, open_last_good
 
     feed, source = shared_data / FEED, "https://feeds.example/vpe.zip"
     folder, cache = tmp_path / "feeds", tmp_path / "cache"

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from displays.service.resolver import CHILD_NICENESS, Resolver, ResolverUnavailable
+from displays.service.live.resolver import CHILD_NICENESS, Resolver, ResolverUnavailable
 from feeds import Timetable
 from feeds.cache import save_timetable
 from feeds.load import load_timetable

@@ -327,8 +327,8 @@ async def test_cors_preflight_for_conditional_app_polls(client: Client) -> None:
 
 async def test_a_refresh_replaces_what_pillars_are_shown(client: Client) -> None:
     """Same departures, later instant: the clock and countdowns move on; the JSON ETag stays."""
+    import displays.service.jobs as jobs
     from displays.board.wording import clock
-    from displays.service import jobs
     from displays.web.appkeys import runtime
     rt = runtime(client.app)
     rt.clock = FakeClock(rt.now())

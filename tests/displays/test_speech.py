@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from displays.app import create_app
-from displays.service.espeak import EspeakEngine, Pcm
-from displays.service.keys import Keys
-from displays.service.speech import MAX_WAITING, Speech, SpeechUnavailable
-from displays.service.speech_lanes import Lanes, SpeechBusy
+from displays.service.cluster.keys import Keys
+from displays.service.speech.audio import MAX_WAITING, Speech, SpeechUnavailable
+from displays.service.speech.espeak import EspeakEngine, Pcm
+from displays.service.speech.lanes import Lanes, SpeechBusy
 from displays.web.appkeys import runtime
 from tests.cdp import browser
 from tests.instants import suite_settings

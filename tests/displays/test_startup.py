@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from displays.service.displays_file import DisplayConfigError, load_displays
-from displays.service.settings import SettingsError, load_settings
+from displays.service.config.displays_file import DisplayConfigError, load_displays
+from displays.service.config.settings import SettingsError, load_settings
 from tests.faults.harness import ROOT, service_env
 from tests.redis_server import free_port
 

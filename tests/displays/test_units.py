@@ -12,7 +12,11 @@ from displays.board.pillar import build_pillar
 from displays.board.text import fit, text_board
 from displays.board.themes import THEMES, contrast_ratio, text_pairs
 from displays.demo.network import build_demo_feed
-from displays.service.displays_file import DisplayConfigError, default_displays_file, load_displays
+from displays.service.config.displays_file import (
+    DisplayConfigError,
+    default_displays_file,
+    load_displays,
+)
 from displays.service.stop_search import StopSearch, fold
 from displays.web.params import ParamError, negotiate_lang, parse_filter, parse_instant, parse_int
 from feeds import load_timetable
@@ -193,7 +197,7 @@ def test_pillar_sorts_notices_by_display_type() -> None:
 
 
 def test_document_etag_ignores_refresh_instant_and_feed_timestamp() -> None:
-    from displays.service.board_cache import document_etag
+    from displays.service.cluster.board_cache import document_etag
     first = _document()
     later = _document()
     later["generated_at"] = "2026-11-21T14:00:20+01:00"
@@ -221,7 +225,7 @@ def test_pillar_html_is_identical_within_a_minute() -> None:
 
 
 def test_settings_from_environment_name_the_bad_key() -> None:
-    from displays.service.settings import SettingsError, load_settings
+    from displays.service.config.settings import SettingsError, load_settings
     settings = load_settings({"ABFAHRT_FETCH_TIMEOUT": "2.5", "ABFAHRT_TRUSTED_PROXIES":
                               "10.0.0.1, 10.0.0.2", "ABFAHRT_COUNTDOWN_HORIZON": "15",
                               "ABFAHRT_REALTIME": "https://a.example/tu.pb /x/alerts.pb"},
@@ -283,7 +287,7 @@ def test_clock_starts_at_the_given_instant_and_runs_on() -> None:
 
 
 def test_settings_take_the_clock_and_the_row_limits_from_the_environment() -> None:
-    from displays.service.settings import SettingsError, load_settings
+    from displays.service.config.settings import SettingsError, load_settings
     settings = load_settings({"ABFAHRT_CLOCK": "2026-03-29T03:30:00+02:00",
                               "ABFAHRT_DEFAULT_LIMIT": "20", "ABFAHRT_MAX_LIMIT": "40"})
     assert settings.clock_start == 1_774_747_800

@@ -17,9 +17,9 @@ from aiohttp import web
 
 from displays.app import create_app
 from displays.demo.network import build_demo_feed
-from displays.service.displays_file import default_displays_file
+from displays.service.config.displays_file import default_displays_file
 from displays.service.jobs import check_static
-from displays.service.static_feed import StaticFeed
+from displays.service.static.feed import StaticFeed
 from displays.web.appkeys import runtime
 from tests.faults.harness import BERLIN, HBF, Upstream
 from tests.instants import SUITE_AT, suite_settings

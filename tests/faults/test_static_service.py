@@ -26,7 +26,7 @@ import psutil
 import pytest
 
 from displays.demo.network import build_demo_feed
-from displays.service.displays_file import default_displays_file
+from displays.service.config.displays_file import default_displays_file
 from tests.faults.conftest import StartService
 from tests.faults.harness import HBF, FeedServer, ServiceProcess, poll, wait_until
 from tests.instants import BERLIN, suite_now

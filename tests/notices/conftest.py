@@ -21,8 +21,8 @@ from displays.notices.auth import Role, new_token
 from displays.notices.model import Notice, RouteTarget, Targets
 from displays.notices.storage import open_store
 from displays.notices.validation import Catalog
-from displays.service.displays_file import default_displays_file, load_displays
-from displays.service.settings import Settings
+from displays.service.config.displays_file import default_displays_file, load_displays
+from displays.service.config.settings import Settings
 from feeds import Timetable, load_timetable
 from tests.instants import suite_settings
 

@@ -16,7 +16,7 @@ from displays.cli.main import main
 from displays.notices.auth import principal_for
 from displays.notices.file_store import FileStore
 from displays.notices.redis_store import RedisStore
-from displays.service.keys import Keys
+from displays.service.cluster.keys import Keys
 
 
 def tokens(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -107,6 +107,6 @@ def test_create_says_which_store_and_never_uses_the_current_folder(tmp_path: Pat
 
 def test_the_redis_store_is_named_without_its_password() -> None:
     from displays.cli.tokens import store_name
-    from displays.service.settings import load_settings
+    from displays.service.config.settings import load_settings
     settings = load_settings({}, redis_url="redis://:geheim@redis.intern:6380/2")
     assert store_name(settings) == "Redis redis://redis.intern:6380/2 (key prefix abfahrt:)"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from displays.app import create_app
-from displays.service.settings import Settings
+from displays.service.config.settings import Settings
 from tests.instants import suite_now, suite_settings
 from tests.notices.conftest import SCHILLER, start_service
 from tests.notices.test_api import NOTICE

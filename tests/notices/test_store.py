@@ -18,7 +18,7 @@ from displays.notices.auth import Role, new_token, principal_for, split_token, v
 from displays.notices.file_store import FileStore
 from displays.notices.redis_store import RedisStore
 from displays.notices.store import NoticeStore, RevisionConflict, StoreUnavailable
-from displays.service.keys import Keys
+from displays.service.cluster.keys import Keys
 from tests.redis_server import start_redis
 
 

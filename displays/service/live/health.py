@@ -1,7 +1,5 @@
-"""Do the feeds make sense together? Plain-words findings for status, log and `rt-info`.
-
-The static feed's validity comes from `feeds.validity`; here: how much of a realtime feed
-matched the timetable, and a hint when realtime and timetable evidently do not belong
+"""Does a realtime feed fit the timetable? Plain-words findings for status, log and `rt-info`:
+how much of it matched, and a hint when realtime and timetable evidently do not belong
 together (the header's day outside the calendar, next to nothing matched).
 """
 
@@ -9,9 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from displays.board.document import validity_document
 from feeds import Timetable
-from feeds.validity import Validity, calendar_range
+from feeds.validity import calendar_range
 from realtime.reasons import FeedStats
 
 MIN_UPDATES_FOR_HINT = 10      # fewer trip updates say too little about a mismatch
@@ -41,24 +38,3 @@ def realtime_hint(tt: Timetable, stats: FeedStats, header_timestamp: int | None)
     return (f"only {stats.trip_updates_matched} of {stats.trip_updates} trip updates "
             f"({share:.0%}) match a trip of the timetable: realtime and timetable probably "
             f"come from different publishers or feed versions")
-
-
-def validity_text(v: Validity) -> str:
-    """One line about the timetable's validity today, for the log and `feed-info`."""
-    if v.first is None or v.last is None:
-        return "the timetable has no day with service"
-    span = f"{v.first} … {v.last}"
-    days = v.days_left or 0
-    if v.status == "expired":
-        return (f"timetable EXPIRED: its last service day was {v.last} ({-days} days ago; "
-                f"calendar {span}); boards say so instead of showing departures")
-    if v.status == "not_yet_valid":
-        return (f"timetable NOT YET VALID: its first service day is {v.first} "
-                f"({(v.first - v.today).days} days ahead; calendar {span})")
-    return f"timetable valid {span}, {days} days left"
-
-
-def validity_status(v: Validity) -> dict[str, object]:
-    """The validity block of /api/v1/status and `feed-info --json`."""
-    return {**(validity_document(v) or {}), "today": v.today.isoformat(),
-            "days_left": v.days_left}

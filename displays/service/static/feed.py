@@ -17,9 +17,9 @@ import aiohttp
 
 from displays.demo.network import DEMO_ZONE, write_demo_feed
 from displays.service.clock import Clock
-from displays.service.settings import Settings
-from displays.service.static_build import build_timetable, keep_last_good, open_last_good
-from displays.service.static_fetch import download_static
+from displays.service.config.settings import Settings
+from displays.service.static.build import build_timetable, keep_last_good, open_last_good
+from displays.service.static.fetch import download_static
 from feeds import FeedError, Region, Timetable
 from feeds.progress import ProgressCallback, no_progress
 

@@ -14,7 +14,7 @@ import ctypes.util
 import threading
 from pathlib import Path
 
-from displays.service.speech_engine import EngineUnavailable, Pcm, trim_silence
+from displays.service.speech.engine import EngineUnavailable, Pcm, trim_silence
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 INITIALIZE_DONT_EXIT = 0x8000

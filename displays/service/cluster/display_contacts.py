@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.service.keys import Keys
+from displays.service.cluster.keys import Keys
 
 log = logging.getLogger("abfahrt.displays")
 MINUTE = 60

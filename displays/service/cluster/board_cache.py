@@ -25,7 +25,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.service.keys import BOARD_TTL_S, Keys, decode, encode
+from displays.service.cluster.keys import BOARD_TTL_S, Keys, decode, encode
 from displays.service.metrics import Metrics
 
 log = logging.getLogger(__name__)

@@ -27,11 +27,11 @@ import soundfile
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.service.espeak import EspeakEngine
-from displays.service.keys import AUDIO_TTL_S, Keys
-from displays.service.piper import PiperEngine
-from displays.service.speech_engine import EngineUnavailable, Pcm, SpeechEngine
-from displays.service.speech_lanes import Lanes
+from displays.service.cluster.keys import AUDIO_TTL_S, Keys
+from displays.service.speech.engine import EngineUnavailable, Pcm, SpeechEngine
+from displays.service.speech.espeak import EspeakEngine
+from displays.service.speech.lanes import Lanes
+from displays.service.speech.piper import PiperEngine
 
 MAX_WAITING = 4              # readouts for stops that may wait for the voice; more: 503
 MAX_WAITING_PRIORITY = 16    # configured pillars' own readouts waiting (they go first)

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from displays.service.speech_engine import EngineUnavailable, Pcm, SpeechEngine, trim_silence
+from displays.service.speech.engine import EngineUnavailable, Pcm, SpeechEngine, trim_silence
 
 TIMEOUT_S = 30
 

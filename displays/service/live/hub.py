@@ -32,12 +32,12 @@ from redis.exceptions import RedisError
 from displays.board.document import alert_document, coverage_document, iso
 from displays.board.model import BoardAlert
 from displays.demo.simulation import simulate_feed
-from displays.service.feed_health import matched_share, realtime_hint
+from displays.service.cluster.keys import Keys
+from displays.service.config.settings import Settings
 from displays.service.heap import long_lived_objects
-from displays.service.keys import Keys
+from displays.service.live.health import matched_share, realtime_hint
+from displays.service.live.resolver import Resolver, ResolverUnavailable
 from displays.service.metrics import Metrics
-from displays.service.resolver import Resolver, ResolverUnavailable
-from displays.service.settings import Settings
 from feeds import Timetable
 from realtime.alerts import render_alert
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, FilePath, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
-from displays.service.config_errors import ConfigError, Location, did_you_mean, format_errors
+from displays.service.config.errors import ConfigError, Location, did_you_mean, format_errors
 from feeds.region import Region, RegionError, parse_region
 
 Seconds = Annotated[int, Field(ge=1)]

@@ -27,7 +27,7 @@ from pydantic import (
 from displays.board.display import BoardFilter, Display
 from displays.board.text import MAX_LINES, MIN_LINES, MIN_TEXT_WIDTH
 from displays.board.themes import THEMES
-from displays.service.config_errors import ConfigError, Location, format_errors
+from displays.service.config.errors import ConfigError, Location, format_errors
 from feeds import Timetable
 
 DisplayId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
@@ -147,4 +147,4 @@ def unknown_stops(displays: dict[str, Display], tt: Timetable) -> list[str]:
 
 
 def default_displays_file() -> Path:
-    return Path(__file__).resolve().parent.parent / "demo" / "displays.toml"
+    return Path(__file__).resolve().parents[2] / "demo" / "displays.toml"
