@@ -63,7 +63,7 @@ async def main(repeat: int) -> None:
             rt = runtime(app)
             board = await rt.cache.get("display:hbf-tram")
             assert board is not None
-            readout = build_readout(board.document, "de", rt.tt.zone, rt.pronunciation["de"])
+            readout = build_readout(board.board, "de", rt.pronunciation["de"])
             print(f"readout: {len(readout.sentences) - 1} departures, "
                   f"{len(readout.text.split())} words, {len(readout.text)} characters")
             engine = EspeakEngine()

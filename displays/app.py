@@ -42,6 +42,7 @@ from displays.service.jobs import (
 from displays.service.live.hub import RealtimeHub
 from displays.service.metrics import Metrics
 from displays.service.runtime import FeedStatus, Runtime
+from displays.service.runtime_gauges import watch_runtime
 from displays.service.speech.audio import Speech, open_engine
 from displays.service.startup import Startup
 from displays.service.static.feed import StaticFeed
@@ -205,7 +206,7 @@ async def _start(app: web.Application, settings: Settings, displays: dict[str, D
     hub = rt.realtime = RealtimeHub.from_settings(settings, redis, keys, metrics, rt.worker)
     if hub.resolver is not None:
         stack.callback(hub.resolver.shutdown)
-    metrics.watch(rt)
+    watch_runtime(metrics, rt)
     if redis is not None and settings.redis_url:
         lock = LeaderLock(settings.redis_url, keys.leader, rt.instance_id,
                           settings.leader_ttl_s)

@@ -3,179 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import Counter
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from feeds.arrow_columns import arrow_text, lookup
-from feeds.calendar import WEEKDAYS, CalendarException, CalendarRow, build_service_matrix
+from feeds.calendar import build_service_matrix
 from feeds.departure_index import build_departure_index
 from feeds.errors import FeedInvalid
 from feeds.ids import IdArray, build_ids, decode_ids
-from feeds.model import Agency, ExclusionReason, Route
+from feeds.model import ExclusionReason
 from feeds.progress import Progress, ProgressCallback, no_progress
 from feeds.read import Tables, table_ids
 from feeds.stop_times import build_stop_times, parse_times, trip_ranges
-from feeds.timebase import build_day_bases, parse_gtfs_date
+from feeds.tables import (
+    agencies_of,
+    calendar_of,
+    clean_text,
+    int_column,
+    routes_of,
+    stops_of,
+    text_column,
+)
+from feeds.timebase import build_day_bases
 from feeds.timetable import Timetable
 
 I32 = npt.NDArray[np.int32]
-
-
-def _text(value: Any) -> str | None:
-    """Return a clean string for a cell, None for empty/NA (numbers read by pandas included)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        if value.is_integer():
-            return str(int(value))
-    text = str(value).strip()
-    return text or None
-
-
-def _clean_text(frame: pd.DataFrame, name: str) -> pd.Series:
-    """Return a text column stripped, with empty cells as NA (vectorised `_text`)."""
-    if name not in frame.columns:
-        return pd.Series([None] * len(frame), dtype=object)
-    text = frame[name].astype("string").str.strip()
-    return text.mask(text == "").astype(object).where(text.notna() & (text != ""), None)
-
-
-def _column(frame: pd.DataFrame, name: str) -> list[str | None]:
-    if name not in frame.columns:
-        return [None] * len(frame)
-    return [_text(v) for v in frame[name].tolist()]
-
-
-def _ints(frame: pd.DataFrame, name: str, default: int) -> npt.NDArray[np.int64]:
-    if name not in frame.columns:
-        return np.full(len(frame), default, dtype=np.int64)
-    numbers = pd.to_numeric(frame[name], errors="coerce").fillna(default)
-    values: npt.NDArray[np.int64] = numbers.to_numpy(dtype=np.int64)
-    return values
-
-
-def _colour(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.lstrip("#")
-    return value if len(value) == 6 and all(c in "0123456789abcdefABCDEF" for c in value) else None
-
-
-def _agencies(frame: pd.DataFrame) -> tuple[tuple[Agency, ...], str]:
-    zones = _column(frame, "agency_timezone")
-    ids, names, urls = (_column(frame, c) for c in ("agency_id", "agency_name", "agency_url"))
-    agencies = []
-    for row, zone in enumerate(zones, start=1):
-        if zone is None:
-            raise FeedInvalid("agency.txt", "agency_timezone is required", row=row,
-                              field="agency_timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise FeedInvalid("agency.txt", f"unknown time zone {zone!r}", row=row,
-                              field="agency_timezone") from exc
-        agencies.append(Agency(id=ids[row - 1] or "", name=names[row - 1] or "",
-                               timezone=zone, url=urls[row - 1]))
-    # GTFS requires one timezone for all agencies; times are read in the first one's.
-    return tuple(agencies), agencies[0].timezone
-
-
-def _stops(frame: pd.DataFrame) -> dict[str, Any]:
-    ids = _column(frame, "stop_id")
-    for row, value in enumerate(ids, start=1):
-        if value is None:
-            raise FeedInvalid("stops.txt", "stop_id is empty", row=row, field="stop_id")
-    sorted_ids = build_ids(i for i in ids if i is not None)
-    index = pd.Index(decode_ids(sorted_ids))
-    pos = index.get_indexer(pd.Index(ids))
-    n = len(sorted_ids)
-
-    def place(values: list[Any], fill: Any) -> list[Any]:
-        out = [fill] * n
-        for p, v in zip(pos, values, strict=True):
-            out[p] = v if v is not None else fill
-        return out
-
-    names = place(_column(frame, "stop_name"), "")
-    platforms = place(_column(frame, "platform_code"), "")
-    parent_ids = place(_column(frame, "parent_station"), None)
-    parent = index.get_indexer(pd.Index([p if p is not None else "" for p in parent_ids]))
-    loc = np.zeros(n, dtype=np.int8)
-    loc[pos] = _ints(frame, "location_type", 0)
-    wheel = np.zeros(n, dtype=np.int8)
-    wheel[pos] = _ints(frame, "wheelchair_boarding", 0)
-    lat = np.zeros(n)
-    lon = np.zeros(n)
-    lat[pos] = pd.to_numeric(frame["stop_lat"], errors="coerce").fillna(0).to_numpy(float)
-    lon[pos] = pd.to_numeric(frame["stop_lon"], errors="coerce").fillna(0).to_numpy(float)
-    parent = parent.astype(np.int32)
-    # a platform without stop-level wheelchair info inherits its station's (GTFS L227)
-    inherit = (wheel == 0) & (parent >= 0)
-    wheel[inherit] = wheel[parent[inherit]]
-    has_parent = np.flatnonzero(parent >= 0)
-    order = has_parent[np.argsort(parent[has_parent], kind="stable")]
-    child_ptr = np.zeros(n + 1, dtype=np.int32)
-    np.cumsum(np.bincount(parent[has_parent], minlength=n), out=child_ptr[1:])
-    return dict(stop_ids=sorted_ids, stop_name=tuple(names), stop_platform=tuple(platforms),
-                stop_parent=parent, stop_location_type=loc, stop_lat=lat, stop_lon=lon,
-                stop_wheelchair=wheel, child_ptr=child_ptr, child_idx=order.astype(np.int32),
-                _index=index)
-
-
-def _routes(frame: pd.DataFrame) -> tuple[Any, tuple[Route, ...], pd.Index]:
-    ids = _column(frame, "route_id")
-    records = {}
-    types = _ints(frame, "route_type", 3)
-    cols = {c: _column(frame, c) for c in ("route_short_name", "route_long_name", "route_color",
-                                           "route_text_color", "agency_id")}
-    for i, rid in enumerate(ids):
-        if rid is None or rid in records:
-            continue
-        records[rid] = Route(
-            id=rid, short_name=cols["route_short_name"][i], long_name=cols["route_long_name"][i],
-            type=int(types[i]), color=_colour(cols["route_color"][i]),
-            text_color=_colour(cols["route_text_color"][i]), agency_id=cols["agency_id"][i])
-    sorted_ids = build_ids(records)
-    index = pd.Index(decode_ids(sorted_ids))
-    return sorted_ids, tuple(records[r] for r in index), index
-
-
-def _calendar(tables: Tables) -> tuple[list[str], list[CalendarRow], list[CalendarException]]:
-    rows: list[CalendarRow] = []
-    exceptions: list[CalendarException] = []
-    cal = tables.get("calendar")
-    if cal is not None:
-        flags = [_ints(cal, d, 0) for d in WEEKDAYS]
-        for i, (sid, start, end) in enumerate(zip(_column(cal, "service_id"),
-                                                  _column(cal, "start_date"),
-                                                  _column(cal, "end_date"), strict=True)):
-            try:
-                rows.append(CalendarRow(str(sid), tuple(bool(f[i]) for f in flags),  # type: ignore[arg-type]
-                                        parse_gtfs_date(start or ""), parse_gtfs_date(end or "")))
-            except ValueError as exc:
-                raise FeedInvalid("calendar.txt", str(exc), row=i + 1,
-                                  field="start_date/end_date") from exc
-    dates = tables.get("calendar_dates")
-    if dates is not None:
-        kinds = _ints(dates, "exception_type", 0)
-        for i, (sid, day) in enumerate(zip(_column(dates, "service_id"),
-                                           _column(dates, "date"), strict=True)):
-            try:
-                date = parse_gtfs_date(day or "")
-            except ValueError as exc:
-                raise FeedInvalid("calendar_dates.txt", str(exc), row=i + 1, field="date") from exc
-            if kinds[i] in (1, 2):
-                exceptions.append(CalendarException(str(sid), date, added=kinds[i] == 1))
-    service_ids = sorted({r.service_id for r in rows} | {e.service_id for e in exceptions})
-    return service_ids, rows, exceptions
 
 
 def build_timetable(tables: Tables, *, key: str | None = None, region: str | None = None,
@@ -189,11 +46,11 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
     text of the region the tables were cut to.
     """
     excluded: Counter[str] = Counter()
-    agencies, timezone = _agencies(tables.get("agency"))
-    stops = _stops(tables.get("stops"))
+    agencies, timezone = agencies_of(tables.get("agency"))
+    stops = stops_of(tables.get("stops"))
     stops.pop("_index")
-    route_ids, routes, route_index = _routes(tables.get("routes"))
-    service_list, cal_rows, cal_exc = _calendar(tables)
+    route_ids, routes, route_index = routes_of(tables.get("routes"))
+    service_list, cal_rows, cal_exc = calendar_of(tables)
     service_ids = build_ids(service_list)
     service_index = pd.Index(decode_ids(service_ids))
 
@@ -217,8 +74,8 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
 
     trip_route = by_trip(id_positions(route_ids, trips["route_id"], route_index), -1)
     trip_service = by_trip(id_positions(service_ids, trips["service_id"], service_index), -1)
-    trip_direction = by_trip(_ints(trips, "direction_id", -1).astype(np.int8), -1)
-    trip_wheel = by_trip(_ints(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
+    trip_direction = by_trip(int_column(trips, "direction_id", -1).astype(np.int8), -1)
+    trip_wheel = by_trip(int_column(trips, "wheelchair_accessible", 0).astype(np.int8), 0)
 
     raw = tables.stop_times
     if raw is None or raw.rows == 0:
@@ -240,7 +97,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
 
     # one text table for headsigns: stop_headsign codes first, then trip headsigns appended
     texts = list(stop_texts)
-    trip_hs_codes, trip_hs_uniques = pd.factorize(_clean_text(trips, "trip_headsign"),
+    trip_hs_codes, trip_hs_uniques = pd.factorize(clean_text(trips, "trip_headsign"),
                                                   use_na_sentinel=True)
     trip_headsign = np.where(trip_hs_codes >= 0, trip_hs_codes + len(texts), -1).astype(np.int32)
     texts.extend(str(t) for t in trip_hs_uniques)
@@ -251,7 +108,7 @@ def build_timetable(tables: Tables, *, key: str | None = None, region: str | Non
 
     freq = _frequencies(tables.get("frequencies"), trip_ids, bad, counts, excluded)
     feed_info = tables.get("feed_info")
-    version = _column(feed_info, "feed_version")[0] if feed_info is not None else None
+    version = text_column(feed_info, "feed_version")[0] if feed_info is not None else None
     del trips
     tables.frames.clear()            # the DataFrames are not needed any more: free them now
     progress(Progress("index", len(st_cols["trip"]), len(st_cols["trip"])))
@@ -346,8 +203,8 @@ def _frequencies(
     trip = id_positions(trip_ids, frame["trip_id"])
     start = parse_times(frame["start_time"], "frequencies.txt", "start_time")
     end = parse_times(frame["end_time"], "frequencies.txt", "end_time")
-    headway = _ints(frame, "headway_secs", 0).astype(np.int32)
-    exact = _ints(frame, "exact_times", 0).astype(np.int8)
+    headway = int_column(frame, "headway_secs", 0).astype(np.int32)
+    exact = int_column(frame, "exact_times", 0).astype(np.int8)
     valid = (trip >= 0) & (headway > 0) & (start >= 0) & (end > start)
     if (~valid).any():
         excluded[ExclusionReason.BAD_FREQUENCY] += int((~valid).sum())

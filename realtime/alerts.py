@@ -43,17 +43,6 @@ class StopScope:
     agencies: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
-class ActiveAlert:
-    id: str
-    header: str | None
-    description: str | None
-    url: str | None
-    effect: str | None
-    severity: str | None
-    cause: str | None
-
-
 def build_alert_index(alerts: Iterable[Alert]) -> AlertIndex:
     """File each (alert, selector) under trip, stop, route, route_type or agency."""
     kept = tuple(alerts)
@@ -87,7 +76,7 @@ def _frozen(files: dict[K, list[Entry]]) -> dict[K, tuple[Entry, ...]]:
     return {k: tuple(v) for k, v in files.items()}
 
 
-def pick_text(translations: tuple[Translation, ...], lang: str) -> str | None:
+def pick(translations: tuple[Translation, ...], lang: str) -> Translation | None:
     """Return the translation for `lang`: exact tag, primary subtag, untagged, else the first."""
     if not translations:
         return None
@@ -96,23 +85,20 @@ def pick_text(translations: tuple[Translation, ...], lang: str) -> str | None:
     tagged = [(t.language.lower() if t.language else None, t) for t in translations]
     for tag, t in tagged:
         if tag == want:
-            return t.text
+            return t
     for tag, t in tagged:
         if tag is not None and tag.split("-")[0] == primary:
-            return t.text
+            return t
     for tag, t in tagged:
         if tag is None:
-            return t.text
-    return translations[0].text
+            return t
+    return translations[0]
 
 
-def render_alert(alert: Alert, lang: str) -> ActiveAlert:
-    """Return the alert's texts in `lang`; an empty text is no text (null in JSON)."""
-    return ActiveAlert(
-        id=alert.entity_id, header=pick_text(alert.header, lang) or None,
-        description=pick_text(alert.description, lang) or None,
-        url=pick_text(alert.url, lang) or None,
-        effect=alert.effect, severity=alert.severity, cause=alert.cause)
+def pick_text(translations: tuple[Translation, ...], lang: str) -> str | None:
+    """The text of `pick`."""
+    found = pick(translations, lang)
+    return found.text if found is not None else None
 
 
 def agency_of(tt: Timetable, agency_id: str | None) -> str | None:

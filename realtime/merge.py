@@ -18,12 +18,10 @@ import numpy.typing as npt
 from feeds import Departure, Timetable
 from feeds.departures import build_departure, find_rows
 from realtime.alerts import (
-    ActiveAlert,
     StopScope,
     agency_of,
     board_alerts,
     departure_alert_ids,
-    render_alert,
     stop_family,
 )
 from realtime.freshness import (
@@ -35,6 +33,7 @@ from realtime.freshness import (
 )
 from realtime.overlay import is_boardable, overlay_departure, overlay_vehicle
 from realtime.propagation import RowUpdate
+from realtime.records import Alert
 from realtime.state import RealtimeState, Snapshot
 from realtime.trip_updates import InstanceKey, TripOverlay
 
@@ -44,13 +43,13 @@ class MergedBoard:
     departures: tuple[Departure, ...]
     status: Freshness                       # over the sources that can carry predictions
     feed_timestamp: int | None              # the oldest header timestamp of those sources
-    alerts: tuple[ActiveAlert, ...]
+    alerts: tuple[Alert, ...]               # the active alerts of the stop, as decoded
     sources: tuple[tuple[str, Freshness], ...]   # every source with its own freshness
 
 
 def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
                 state: RealtimeState | None, max_age_s: int = DEFAULT_MAX_AGE_S,
-                lang: str = "de", limit: int | None = None) -> MergedBoard:
+                limit: int | None = None) -> MergedBoard:
     """Return the departures, realtime status and alerts of stop index `stop` at `at`."""
     feeds = state.feeds if state is not None else ()
     live: list[Snapshot] = []
@@ -65,7 +64,7 @@ def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
     departures = sorted(_departures(tt, stop, at, window_s, live), key=Departure.sort_key)
     if limit is not None:
         departures = departures[:limit]
-    alerts: list[ActiveAlert] = []
+    alerts: list[Alert] = []
     with_alerts = [s for s in live if s.alerts.alerts]
     if with_alerts:
         departures = [_with_alert_ids(tt, d, with_alerts, at) for d in departures]
@@ -75,7 +74,7 @@ def merge_board(tt: Timetable, stop: int, at: int, window_s: int,
             for alert in board_alerts(snap.alerts, scope, at):
                 if alert.entity_id not in seen:
                     seen.add(alert.entity_id)
-                    alerts.append(render_alert(alert, lang))
+                    alerts.append(alert)
     return MergedBoard(
         departures=tuple(departures),
         status=status, feed_timestamp=feed_timestamp,

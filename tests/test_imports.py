@@ -1,7 +1,8 @@
 """The house rules of imports: no circles, and every room imports only the rooms below it.
 
-Read from the source with `ast` (imports inside functions count too; only `if TYPE_CHECKING:`
-blocks are left out, since they never run). The rules are those in displays/__init__.py:
+Read from the source with `ast`: every import counts, inside functions and inside
+`if TYPE_CHECKING:` blocks too (a type-only import is a dependency all the same, and a circle
+through one is a circle). The rules are those in displays/__init__.py:
 
     app, cli → notices → web → service → board → demo → feeds, realtime
 """
@@ -43,26 +44,14 @@ def project_modules() -> dict[str, Path]:
     return {module_name(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py")}
 
 
-def _is_type_checking(node: ast.If) -> bool:
-    test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
-        (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
-
-
 def imported_names(tree: ast.AST) -> Iterator[str]:
-    """Every module name an import statement of `tree` may load (TYPE_CHECKING left out)."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            stack.extend(node.orelse)
-            continue
+    """Every module name an import statement of `tree` may load."""
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             yield from (alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             yield node.module
             yield from (f"{node.module}.{alias.name}" for alias in node.names)
-        stack.extend(ast.iter_child_nodes(node))
 
 
 def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
@@ -151,6 +140,12 @@ def test_the_rooms_of_the_shell_exist_and_say_what_they_hold() -> None:
         assert doc, f"displays/{room}/__init__.py says what lives there"
         if room != "demo":
             assert "import" in doc.lower(), f"displays/{room} says what it may import"
+
+
+def test_a_type_only_import_counts() -> None:
+    source = ("from typing import TYPE_CHECKING\n"
+              "if TYPE_CHECKING:\n    from displays.service.runtime import Runtime\n")
+    assert "displays.service.runtime" in set(imported_names(ast.parse(source)))
 
 
 @pytest.mark.parametrize(("graph", "expected_circles", "expected_breaks"), [

@@ -1,8 +1,8 @@
 """Bitmap boards for e-paper controllers that run no browser: a pillar as a 1-bit or 4-grey PNG.
 
 The same pillar view as the HTML (rows, ticker page, notice panel, status line), laid out by the
-same rules: destination type 3.2 % of the height in landscape, 2.4 % in portrait (at least
-12 px), header / notices / footer first, then as many whole rows as fit. Text is drawn straight
+same table as the page (`displays.board.layout`): header / notices / footer first, then as many
+whole rows as fit. Text is drawn straight
 onto the final canvas without anti-aliasing in 1-bit mode (crisp, never dithered); 4-grey draws
 anti-aliased text and quantises to four levels. Pure: pillar in, PNG bytes out.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from displays.board.layout import LAYOUT
 from displays.board.pillar import Pillar, Row
 from displays.board.wording import label
 
@@ -29,7 +30,7 @@ FONT_FILES = {"regular": "AtkinsonHyperlegible-Regular.ttf",
               "bold": "AtkinsonHyperlegible-Bold.ttf"}
 MIN_SIDE, MAX_SIDE = 128, 4096
 GREYS = (0, 85, 170, 255)             # the four levels of a 2-bit panel
-SPEAK_MIN_PX = 44                     # the "Vorlesen" button's least height (board.css)
+L = LAYOUT
 
 
 @dataclass(frozen=True)
@@ -51,13 +52,8 @@ def font(weight: str, size: int) -> ImageFont.FreeTypeFont:
 
 
 def unit_for(width: int, height: int) -> float:
-    """The destination font size (px): 3.2 % of the height (landscape) or 2.4 % (portrait)."""
-    share = 0.024 if height > width else 0.032
-    return max(12.0, height * share)
-
-
-def _lines_height(unit: float, scale: float, lines: int) -> int:
-    return round(lines * 1.15 * unit * scale)
+    """The destination font size (px): 1 rem of the page on this screen."""
+    return L.unit_px(width, height)
 
 
 @dataclass(frozen=True)
@@ -75,14 +71,14 @@ class Bands:
 def bands(pillar: Pillar, u: float, notes: tuple[str, ...] = ()) -> Bands:
     takeover = bool(pillar.takeover_pages)
     return Bands(
-        header=round((1.3 * 1.15 + 0.5 + 0.08) * u),
-        note=round((0.6 * 1.15 + 0.1) * u) * len(notes),
-        panel=_lines_height(u, 0.9, 4) + round(0.4 * u)
-        if pillar.alternate_pages and not takeover else 0,
-        heads=0 if takeover else round((0.6 * 1.15 + 0.2) * u),
-        ticker=_lines_height(u, 0.8, 3) + round(0.3 * u) if pillar.ticker else 0,
-        status=round(max(0.7 * 1.15 * u, max(SPEAK_MIN_PX, 1.5 * u) if pillar.audio else 0)
-                     + 0.2 * u))
+        header=round((L.title * L.line_height + 2 * L.title_pad + L.rule) * u),
+        note=round((L.note * L.line_height + 2 * L.note_pad) * u) * len(notes),
+        panel=round(L.panel_height() * u) if pillar.alternate_pages and not takeover else 0,
+        heads=0 if takeover else round((L.heads * L.line_height + 2 * L.heads_pad) * u),
+        ticker=round(L.ticker_height() * u) if pillar.ticker else 0,
+        status=round(max(L.status * L.line_height * u,
+                         max(L.speak_min_px, L.speak_min * u) if pillar.audio else 0)
+                     + 2 * L.status_pad * u))
 
 
 def plan(pillar: Pillar, width: int, height: int, notes: tuple[str, ...] = ()) -> Layout:
@@ -90,7 +86,7 @@ def plan(pillar: Pillar, width: int, height: int, notes: tuple[str, ...] = ()) -
     u = unit_for(width, height)
     b = bands(pillar, u, notes)
     used = b.header + b.note + b.panel + b.heads + b.ticker + b.status
-    row_height = round(2.55 * u)
+    row_height = round(L.row * u)
     fit = max((height - used) // row_height, 0)
     rows = () if pillar.takeover_pages else pillar.rows[:fit]
     return Layout(width, height, u, rows, row_height)
@@ -142,25 +138,25 @@ def _block(c: _Canvas, top: int, u: int, scale: float, height: int, text: str, w
            inverse: bool) -> int:
     """Draw a notice block (black, white text) `height` px tall; return its bottom."""
     face = font("bold", round(u * scale))
-    lines = max(int((height - 0.3 * u) // (1.15 * u * scale)), 1)
+    lines = max(int((height - 2 * L.ticker_pad * u) // (L.line_height * u * scale)), 1)
     c.box((0, top, width, top + height), 0 if inverse else 255)
-    pad = round(0.5 * u)
+    pad = round(L.pad * u)
     for i, line in enumerate(_wrap(c.draw, text, face, width - 2 * pad)[:lines]):
-        c.text((pad, top + round(0.15 * u) + i * 1.15 * u * scale), line, face,
-               255 if inverse else 0)
+        c.text((pad, top + round(L.ticker_pad * u) + i * L.line_height * u * scale), line,
+               face, 255 if inverse else 0)
     return top + height
 
 
 def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout, lang: str) -> None:
     w = layout.width
-    pad, gap = round(0.5 * u), round(0.45 * u)
-    line_w, when_w, plat_w = round(3.6 * u), round(5 * u), round(3.2 * u)
+    pad, gap = round(L.pad * u), round(L.gap * u)
+    line_w, when_w, plat_w = round(L.line_col * u), round(L.when_col * u), round(L.platform_col * u)
     middle = top + layout.row_height / 2
     bold, regular = font("bold", u), font("regular", u)
-    small = font("regular", round(0.7 * u))
+    small = font("regular", round(L.small * u))
     # line badge: black with white number (e-paper has no route colours)
     badge = _cut(c.draw, row.line, bold, line_w - round(0.5 * u))
-    badge_w = max(round(2.6 * u), round(c.draw.textlength(badge, font=bold) + 0.5 * u))
+    badge_w = max(round(L.badge_min * u), round(c.draw.textlength(badge, font=bold) + 0.5 * u))
     c.box((pad, middle - 0.65 * u, pad + badge_w, middle + 0.65 * u))
     c.text((pad + badge_w / 2, middle), badge, bold, 255, "mm")
     # destination: one line, or two at word/slash boundaries, else cut with an ellipsis
@@ -180,7 +176,7 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout, lang: str) -> N
             c.box((x, y - 0.05 * u, x + min(struck, dest_w), y + 0.05 * u))
     # when: countdown (or status), and the scheduled time with its delay below
     right = w - pad - plat_w - gap
-    main = (row.status_text if row.status in ("cancelled", "skipped") else None) or row.when
+    main = row.when_text
     if row.approximate:
         main = f"ca. {main}"
     sub = row.scheduled + (f" {row.delay}" if row.delay else "")
@@ -196,7 +192,7 @@ def _row(c: _Canvas, row: Row, top: int, u: int, layout: Layout, lang: str) -> N
             c.box((centre - 0.9 * u, middle - 0.95 * u, centre + 0.9 * u, middle + 0.25 * u))
             c.text((centre, middle - 0.35 * u), row.platform, bold, 255, "mm")
             c.text((centre, middle + 0.7 * u), label(lang, "platform_changed"),
-                   font("bold", round(0.55 * u)), 0, "mm")
+                   font("bold", round(L.changed * u)), 0, "mm")
         else:
             c.text((centre, middle), row.platform, bold, 0, "mm")
     c.box((0, top + layout.row_height - max(1, u // 16), w, top + layout.row_height))
@@ -214,27 +210,28 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
     u = round(layout.unit)
     b = bands(pillar, layout.unit, notes)
     c = _Canvas(width, height, grey)
-    pad = round(0.5 * u)
-    head = font("bold", round(1.3 * u))
+    pad = round(L.pad * u)
+    head = font("bold", round(L.title * u))
     clock_w = c.draw.textlength(pillar.clock, font=head)
     c.text((pad, b.header / 2), _cut(c.draw, pillar.title, head, width - 3 * pad - clock_w),
            head, 0, "lm")
     c.text((width - pad, b.header / 2), pillar.clock, head, 0, "rm")
     c.box((0, b.header - max(1, u // 12), width, b.header))
     top = b.header
-    small = font("regular", round(0.6 * u))
+    small = font("regular", round(L.heads * u))
     for note in notes:
         c.text((pad, top + b.note / len(notes) / 2), _cut(c.draw, note, small, width - 2 * pad),
                small, 0, "lm")
         top += b.note // len(notes)
     if b.panel:
-        top = _block(c, top, u, 0.9, b.panel, pillar.alternate_pages[0], width, True)
+        top = _block(c, top, u, L.panel, b.panel, pillar.alternate_pages[0], width, True)
     if pillar.takeover_pages:
-        _block(c, top, u, 1.2, height - b.ticker - b.status - top, pillar.takeover_pages[0],
-               width, True)
+        _block(c, top, u, L.takeover, height - b.ticker - b.status - top,
+               pillar.takeover_pages[0], width, True)
     else:
-        xs = (pad, pad + round(4.05 * u), width - pad - round(3.65 * u),
-              width - pad - round(1.6 * u))
+        xs = (pad, pad + round((L.line_col + L.gap) * u),
+              width - pad - round((L.platform_col + L.gap) * u),
+              width - pad - round(L.platform_col / 2 * u))
         heads = (label(pillar.lang, "line"), label(pillar.lang, "destination"),
                  label(pillar.lang, "departure"), pillar.platform_header)
         for (x, text), anchor in zip(zip(xs, heads, strict=True), ("lm", "lm", "rm", "mm"),
@@ -248,8 +245,9 @@ def render_bitmap(pillar: Pillar, width: int, height: int, grey: bool = False,
             c.text((width / 2, top + u), label(pillar.lang, "no_departures"),
                    font("regular", u), 0, "mm")
     if b.ticker:
-        _block(c, height - b.status - b.ticker, u, 0.8, b.ticker, pillar.ticker[0], width, True)
-    status = font("bold" if not pillar.live else "regular", round(0.7 * u))
+        _block(c, height - b.status - b.ticker, u, L.ticker, b.ticker, pillar.ticker[0], width,
+               True)
+    status = font("bold" if not pillar.live else "regular", round(L.status * u))
     c.text((pad, height - b.status / 2),
            _cut(c.draw, pillar.status_line, status, width - 2 * pad), status, 0, "lm")
     image = c.image

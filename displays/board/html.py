@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 
 from displays.board.pillar import Pillar
-from displays.board.wording import label
+from displays.board.wording import countdown_words, label
 
 MAX_PAGES = 16      # pages a notice box turns through (board.css has a cycle for each count)
 
@@ -31,6 +31,6 @@ def render_board_html(env: jinja2.Environment, pillar: Pillar, *, theme: str, re
         p=pillar, lang=pillar.lang, theme=theme, refresh=refresh, demo=demo,
         route_colours=route_colours, still=theme == "epaper", horizon=horizon,
         audio_url=audio_url if pillar.audio else None, max_pages=MAX_PAGES, etag=etag,
-        t=lambda key, **kw: label(pillar.lang, key, **kw),
+        t=lambda key, **kw: label(pillar.lang, key, **kw), words=countdown_words(pillar.lang),
     ).encode("utf-8")
 

@@ -1,30 +1,45 @@
-"""The board view-model: one stop's departures, realtime status and alerts at an instant.
+"""The board: what one stop's (or display's) screen says at an instant, as typed values.
 
-Pure: `at` is an argument. The JSON document (`displays.board.document`) and every HTML and
-text rendering are made from this one structure, so they cannot drift apart.
+Every rendering is a function of a `Board`: the contract JSON (`document`), the pillar page,
+text and bitmap (`pillar`), the spoken readout (`readout`), the GTFS-RT alerts export and the
+standards' XML. Times are instants (UTC epochs); each departure carries its `When` (what its
+time column says), the realtime freshness is one enum, every alert (upstream or operator notice)
+carries its texts in every language it has, its periods, severity and informed entities.
+Built by pure functions (`displays.board.build`) with the instant as an argument.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from feeds import Departure, Timetable
-from feeds.validity import Validity, board_validity
-from realtime.freshness import DEFAULT_MAX_AGE_S
-from realtime.merge import merge_board
-from realtime.state import RealtimeState
+from displays.board.alert import BoardAlert
+from displays.board.when import When
+from feeds import Departure
+from feeds.validity import Validity
+from realtime.freshness import Freshness
 
 
 @dataclass(frozen=True, slots=True)
-class BoardAlert:
+class BoardDeparture:
+    """One listed departure and what its time column says."""
+
+    dep: Departure
+    when: When
+
+
+@dataclass(frozen=True, slots=True)
+class BoardDisplay:
+    """The configured display a board is for, as its screens and readout need it."""
+
     id: str
-    header: str | None
-    description: str | None
-    effect: str | None
-    severity: str | None
-    source: str                          # "gtfs-rt" | "operator"
-    url: str | None = None
-    cause: str | None = None
+    name: str
+    title: str                   # the heading riders read (the display's title, else the stop)
+    lang: str
+    theme: str
+    refresh_s: int
+    platforms: tuple[str, ...]   # its Haltebereich (platform codes), sorted; () = every platform
+    audio: bool                  # the pillar has a speaker
+    readout_rows: int            # departures the readout speaks
 
 
 @dataclass(frozen=True)
@@ -34,32 +49,22 @@ class Board:
     timezone: str
     at: int                              # UTC epoch (s) the board was computed for
     window_s: int
-    departures: tuple[Departure, ...]
-    realtime_status: str = "unavailable"  # live | stale | unavailable
-    feed_timestamp: int | None = None
-    alerts: tuple[BoardAlert, ...] = field(default_factory=tuple)
-    lang: str = "de"
-    realtime_sources: tuple[tuple[str, str], ...] = ()   # (source, live|stale|unavailable)
-    timetable: Validity | None = None     # the feed's validity as this board reports it
+    departures: tuple[BoardDeparture, ...]
+    freshness: Freshness = Freshness.UNAVAILABLE
+    feed_timestamp: int | None = None    # the oldest header of the sources that predict
+    sources: tuple[tuple[str, Freshness], ...] = ()   # every realtime source, its freshness
+    alerts: tuple[BoardAlert, ...] = ()  # operator notices first, then upstream alerts
+    lang: str = "de"                     # the language the board is shown in
+    timetable: Validity | None = None    # the feed's validity as this board reports it
+    display: BoardDisplay | None = None  # the configured display it is for, if any
+    feed_version: str | None = None      # the static feed it was computed from
+    feed_hash: str = ""
+    realtime_errors: tuple[tuple[str, str], ...] = ()   # (source, why) not read (CLI)
 
+    @property
+    def live(self) -> bool:
+        return self.freshness is Freshness.LIVE
 
-def build_board(tt: Timetable, stop: int, at: int, window_s: int, limit: int | None = None,
-                realtime: RealtimeState | None = None, max_age_s: int = DEFAULT_MAX_AGE_S,
-                lang: str = "de") -> Board:
-    """Return the board of stop index `stop` for [at, at + window_s).
-
-    `realtime` None gives the schedule alone (status "unavailable"). A source whose header
-    timestamp is more than `max_age_s` before `at` is stale and contributes nothing. Alert texts
-    are chosen for `lang`.
-    """
-    merged = merge_board(tt, stop, at, window_s, realtime, max_age_s, lang, limit)
-    alerts = tuple(
-        BoardAlert(id=a.id, header=a.header, description=a.description, effect=a.effect,
-                   severity=a.severity, source="gtfs-rt", url=a.url, cause=a.cause)
-        for a in merged.alerts)
-    return Board(stop_id=tt.stop_id(stop), stop_name=tt.stop_name[stop], timezone=tt.timezone,
-                 at=at, window_s=window_s, departures=merged.departures,
-                 realtime_status=str(merged.status), feed_timestamp=merged.feed_timestamp,
-                 alerts=alerts, lang=lang,
-                 realtime_sources=tuple((s, str(f)) for s, f in merged.sources),
-                 timetable=board_validity(tt, [stop], at, bool(merged.departures)))
+    @property
+    def title(self) -> str:
+        return self.display.title if self.display is not None else self.stop_name

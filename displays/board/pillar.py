@@ -1,7 +1,7 @@
-"""Turn a board document into what a pillar shows: rows of words, notices in pages, a status.
+"""Turn a board into what a pillar shows: rows of words, notices in pages, a status.
 
-Works on the contract document (the one view-model), so HTML, text, bitmap, readout and JSON
-agree. German board conventions: "sofort", "in 3 min", the clock time beyond a horizon, the
+HTML, text, bitmap and readout are all made from this view of the one `Board`, so they agree.
+German board conventions: a countdown ("in 3 min"), the clock time beyond a horizon, the
 delay beside the scheduled clock time only ("14:48 +3": the countdown already includes it),
 "ca." only for approximate timetable times, "Steig"/"Gleis", a marked platform change, a status
 line that is always there ("Echtzeit · Stand 14:32" or "Stand 14:32 – Fahrplandaten").
@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.board.alert import DEFAULT_PRIORITY, Placement
 from displays.board.lexicon import Lexicon
 from displays.board.message import whole_text
+from displays.board.model import Board, BoardDeparture
 from displays.board.paging import MAX_PAGES_PER_NOTICE, Page, notice_cycle, plain, split_pages
 from displays.board.themes import badge_class
-from displays.board.wording import clock, countdown, label
+from displays.board.when import When
+from displays.board.wording import clock, label, when_text
 
 RAIL_TYPES = {2, 100, 101, 102, 103, 106, 109}   # boards say "Gleis" for trains
 SHORTEN_FROM = 20            # destinations longer than this use the abbreviated form
@@ -30,7 +32,6 @@ SHORTEN_FROM = 20            # destinations longer than this use the abbreviated
 TICKER_PAGE_CHARS = (110, 200)      # three ticker lines
 NOTICE_PAGE_CHARS = (120, 240)      # the alternate notice panel (four lines)
 TAKEOVER_PAGE_CHARS = (360, 600)    # the rows area
-DEFAULT_PRIORITY = 3                # a notice without one (upstream alerts)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ class Row:
     text_colour: str | None
     destination: str        # as shown: abbreviated when long
     full_destination: str   # the feed's headsign (for the readout and screen readers)
-    when: str               # "sofort", "in 4 min", "14:52" (effective: delay included)
+    when: When              # what the time column says (effective: delay included)
+    when_text: str          # ... in words (`wording.when_text`): "in 4 min", "14:52", …
     scheduled: str          # "14:48"
     delay: str | None       # "+3": shown only beside the scheduled time
     status: str             # scheduled | cancelled | skipped | added
@@ -52,8 +54,12 @@ class Row:
     approximate: bool       # "ca.": an approximate timetable time, never a prediction
     realtime: bool
     rail: bool
-    epoch: int              # effective departure, for the countdown script
     delay_s: int | None = None
+
+    @property
+    def epoch(self) -> int:
+        """The effective departure (the page's script counts down to it)."""
+        return self.when.epoch
 
     @property
     def badge(self) -> str | None:
@@ -113,38 +119,31 @@ class Pillar:
                        alternate_pages=self.alternate_pages_wide)
 
 
-def _epoch(iso: str) -> int:
-    return int(dt.datetime.fromisoformat(iso).timestamp())
-
-
-def build_row(dep: dict[str, Any], at: int, zone: ZoneInfo, lang: str, horizon_min: int,
+def build_row(listed: BoardDeparture, zone: ZoneInfo, lang: str,
               abbreviations: Lexicon | None = None) -> Row:
-    route = dep["route"]
-    scheduled = _epoch(dep["scheduled"])
-    effective = _epoch(dep["predicted"]) if dep["predicted"] else scheduled
-    delay = dep.get("delay_s")
-    status = dep["status"]
+    dep = listed.dep
+    route = dep.route
+    status = dep.status
     status_text = {"cancelled": label(lang, "cancelled"), "skipped": label(lang, "skipped"),
                    "added": label(lang, "added")}.get(status)
-    when = countdown(effective, at, zone, lang, horizon_min)
-    if dep.get("frequency") and not dep["realtime"]:
-        when = label(lang, "every", n=dep["frequency"]["headway_s"] // 60)
-    full = plain(dep["headsign"] or "")
+    full = plain(dep.headsign or "")
     shown = full
     if abbreviations is not None and len(full) > SHORTEN_FROM:
         shown = abbreviations.apply(full)
-    rail = route["type"] in RAIL_TYPES
+    rail = route.type in RAIL_TYPES
+    delay = dep.delay_s
     return Row(
-        line=route["short_name"] or route["long_name"] or route["id"],
-        colour=route["color"], text_colour=route["text_color"],
-        destination=shown, full_destination=full, when=when, scheduled=clock(scheduled, zone),
+        line=route.short_name or route.long_name or route.id,
+        colour=route.color, text_colour=route.text_color,
+        destination=shown, full_destination=full, when=listed.when,
+        when_text=when_text(listed.when, lang, zone), scheduled=clock(dep.scheduled, zone),
         delay=(f"{delay // 60:+d}" if delay is not None and abs(delay) >= 60
                and status in ("scheduled", "added") else None),
-        status=status, status_text=status_text, platform=dep["platform"],
+        status=status, status_text=status_text, platform=dep.platform,
         platform_label=label(lang, "track" if rail else "platform"),
-        platform_changed=dep["platform_changed"], wheelchair=dep["wheelchair_accessible"],
-        approximate=dep["approximate"] and not dep["realtime"], realtime=dep["realtime"],
-        rail=rail, epoch=effective, delay_s=delay)
+        platform_changed=dep.platform_changed, wheelchair=dep.wheelchair_accessible,
+        approximate=dep.approximate and not dep.realtime, realtime=dep.realtime,
+        rail=rail, delay_s=delay)
 
 
 def platform_header(rows: tuple[Row, ...], lang: str) -> str:
@@ -157,74 +156,73 @@ def platform_header(rows: tuple[Row, ...], lang: str) -> str:
     return label(lang, "platform")
 
 
-def status_line(document: dict[str, Any], lang: str, at: int, zone: ZoneInfo) -> str:
+def status_line(board: Board, lang: str, zone: ZoneInfo) -> str:
     """The line that is always on screen: an invalid timetable, live data, or timetable only."""
-    if (invalid := timetable_line(document, lang)) is not None:
+    if (invalid := timetable_line(board, lang)) is not None:
         return invalid
-    if document["realtime"]["status"] == "live":
-        return label(lang, "live_as_of", time=clock(at, zone))
-    return label(lang, "schedule_only", time=clock(at, zone))
+    if board.live:
+        return label(lang, "live_as_of", time=clock(board.at, zone))
+    return label(lang, "schedule_only", time=clock(board.at, zone))
 
 
-def _messages(document: dict[str, Any], lang: str) -> dict[str, list[Message]]:
-    by_kind: dict[str, list[Message]] = {"takeover": [], "alternate": [], "ticker": []}
-    for alert in document["alerts"]:
-        header = plain(alert.get("header") or alert.get("description") or "")
+def _messages(board: Board, lang: str) -> dict[Placement, list[Message]]:
+    by_kind: dict[Placement, list[Message]] = {kind: [] for kind in Placement}
+    for alert in board.alerts:
+        words = alert.words(lang)
+        header = plain(words.header or words.description or "")
         if header:
-            kind = alert.get("display") if alert.get("display") in by_kind else "ticker"
-            detail = plain(alert.get("description") or "") if alert.get("header") else None
-            other = alert.get("lang")
-            priority = alert.get("priority")
-            by_kind[kind].append(Message(
-                header, detail or None, other if other and other != lang else None,
-                priority if isinstance(priority, int) else DEFAULT_PRIORITY))
+            detail = plain(words.description or "") if words.header else None
+            other = words.shown if words.shown and words.shown != lang else None
+            by_kind[alert.placement].append(Message(header, detail or None, other,
+                                                    alert.priority))
     for messages in by_kind.values():
         messages.sort(key=lambda m: m.priority)     # stable: the feed's order within one
     return by_kind
 
 
-def timetable_line(document: dict[str, Any], lang: str) -> str | None:
+def timetable_line(board: Board, lang: str) -> str | None:
     """The plain line a board shows when its timetable is not valid today (else None)."""
-    status = (document.get("timetable") or {}).get("status", "valid")
-    return None if status == "valid" else label(lang, f"timetable_{status}")
+    validity = board.timetable
+    if validity is None or validity.status == "valid":
+        return None
+    return label(lang, f"timetable_{validity.status}")
 
 
-def build_pillar(document: dict[str, Any], lang: str, zone: ZoneInfo, horizon_min: int = 20,
-                 rows: int | None = None, abbreviations: Lexicon | None = None,
-                 refresh_s: int = 30) -> Pillar:
-    """Return the pillar view of a board document, in `lang`, clock times in `zone`.
+def build_pillar(board: Board, lang: str, rows: int | None = None,
+                 abbreviations: Lexicon | None = None, refresh_s: int = 30) -> Pillar:
+    """Return the pillar view of a board in `lang`, clock times in the board's zone.
 
     Notice pages turn with `refresh_s`: each period starts with the next notice (the most
     urgent first in the order), so every notice and page gets its turn on screens that reload.
     """
-    at = _epoch(document["generated_at"])
-    departures = document["departures"][:rows] if rows else document["departures"]
-    built = tuple(build_row(d, at, zone, lang, horizon_min, abbreviations) for d in departures)
-    display = document.get("display") or {}
-    title = display.get("title") or display.get("name") or document["stop"]["name"]
-    by_kind = _messages(document, lang)
+    zone = ZoneInfo(board.timezone)
+    at = board.at
+    departures = board.departures[:rows] if rows else board.departures
+    built = tuple(build_row(d, zone, lang, abbreviations) for d in departures)
+    by_kind = _messages(board, lang)
 
     def pages(messages: list[Message], size: int) -> tuple[str, ...]:
         return notice_cycle([[Page(p, m.lang) for p in split_pages(m.text, size,
                                                                   MAX_PAGES_PER_NOTICE)]
                              for m in messages], at, refresh_s)
 
-    def wide(kind: str, sizes: tuple[int, int]) -> tuple[str, ...]:
-        return pages(by_kind[kind], sizes[1])
+    def both(kind: Placement, sizes: tuple[int, int]) -> tuple[tuple[str, ...], ...]:
+        return pages(by_kind[kind], sizes[0]), pages(by_kind[kind], sizes[1])
 
+    ticker, ticker_wide = both(Placement.TICKER, TICKER_PAGE_CHARS)
+    takeover, takeover_wide = both(Placement.TAKEOVER, TAKEOVER_PAGE_CHARS)
+    alternate, alternate_wide = both(Placement.ALTERNATE, NOTICE_PAGE_CHARS)
+    display = board.display
     return Pillar(
-        title=plain(title), lang=lang, clock=clock(at, zone), rows=built,
-        ticker=pages(by_kind["ticker"], TICKER_PAGE_CHARS[0]),
-        takeover=tuple(by_kind["takeover"]), alternate=tuple(by_kind["alternate"]),
-        status_line=status_line(document, lang, at, zone),
-        live=document["realtime"]["status"] == "live",
+        title=plain(board.title), lang=lang, clock=clock(at, zone), rows=built,
+        ticker=ticker, takeover=tuple(by_kind[Placement.TAKEOVER]),
+        alternate=tuple(by_kind[Placement.ALTERNATE]),
+        status_line=status_line(board, lang, zone), live=board.live,
         minute=dt.datetime.fromtimestamp(at - at % 60, zone).isoformat(), at=at,
         platform_header=platform_header(built, lang),
-        takeover_pages=pages(by_kind["takeover"], TAKEOVER_PAGE_CHARS[0]),
-        alternate_pages=pages(by_kind["alternate"], NOTICE_PAGE_CHARS[0]),
-        ticker_wide=wide("ticker", TICKER_PAGE_CHARS),
-        takeover_pages_wide=wide("takeover", TAKEOVER_PAGE_CHARS),
-        alternate_pages_wide=wide("alternate", NOTICE_PAGE_CHARS),
-        platforms=tuple(display.get("platforms") or ()),
-        ticker_texts=tuple(m.text for m in by_kind["ticker"]),
-        audio=bool(display.get("audio", True)), refresh_s=refresh_s)
+        takeover_pages=takeover, alternate_pages=alternate,
+        ticker_wide=ticker_wide, takeover_pages_wide=takeover_wide,
+        alternate_pages_wide=alternate_wide,
+        platforms=display.platforms if display is not None else (),
+        ticker_texts=tuple(m.text for m in by_kind[Placement.TICKER]),
+        audio=display.audio if display is not None else True, refresh_s=refresh_s)

@@ -1,6 +1,6 @@
 """The spoken readout of a board, as data: plain text and SSML, German and English.
 
-Pure: a board document in, sentences out. It reads what the board shows and nothing else: the
+Pure: a board in, sentences out. It reads what the board shows and nothing else: the
 stop (and the display's Haltebereich), whether the times are live, the next departures (4 by
 default) as "Linie 50 nach Hechtsheim, Bürgerhaus, in 3 Minuten, 2 Minuten später als geplant,
 Steig L", then the operator notices (their own audio text where given) and the upstream alerts.
@@ -17,14 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from displays.board.alert import AlertSource
 from displays.board.lexicon import Lexicon
-from displays.board.message import whole_text
+from displays.board.model import Board
 from displays.board.paging import plain
 from displays.board.pillar import Row, build_pillar, timetable_line
+from displays.board.when import When, WhenKind
+from displays.board.wording import SPOKEN, clock, label, spoken
 
 DEFAULT_COUNT = 4
 NOTICE_CHARS = 400           # one notice is read up to this many characters
@@ -32,38 +34,6 @@ MAX_CHARS = 2400             # the whole readout never exceeds this (about three
 CLOCK = re.compile(r"\b([01]?\d|2[0-3]|24(?=[:.]00))[:.]([0-5]\d)\b(?:\s*Uhr\b)?")
 MARKUP = re.compile(r"[<>&{}\[\]\\|*_#~^`\"]")
 SSML_LANG = {"de": "de-DE", "en": "en-GB"}
-
-WORDS: dict[str, dict[str, str]] = {
-    "de": {"stop": "Haltestelle {name}", "platforms": "Steig {codes}", "and": "und",
-           "line": "Linie {line}", "to": "nach {destination}", "now": "sofort",
-           "in_one": "in einer Minute", "in_n": "in {n} Minuten", "at": "um {time}",
-           "every": "alle {n} Minuten", "approx": "etwa",
-           "late_one": "eine Minute später als geplant",
-           "late_n": "{n} Minuten später als geplant",
-           "early_one": "eine Minute früher als geplant",
-           "early_n": "{n} Minuten früher als geplant", "platform": "Steig {code}",
-           "track": "Gleis {code}", "changed_platform": "heute von Steig {code}",
-           "changed_track": "heute von Gleis {code}", "cancelled": "fällt aus",
-           "planned": "planmäßig {time}", "skipped": "hält heute nicht hier",
-           "added": "Zusatzfahrt", "scheduled_row": "nach Fahrplan",
-           "not_live": "Keine Echtzeitdaten, Angaben nach Fahrplan.",
-           "none": "Zurzeit keine Abfahrten.", "notice": "Hinweis: {text}",
-           "clock": "{h} Uhr {m}", "clock_full": "{h} Uhr"},
-    "en": {"stop": "Stop {name}", "platforms": "platform {codes}", "and": "and",
-           "line": "Line {line}", "to": "to {destination}", "now": "now",
-           "in_one": "in one minute", "in_n": "in {n} minutes", "at": "at {time}",
-           "every": "every {n} minutes", "approx": "about", "late_one": "one minute late",
-           "late_n": "{n} minutes late", "early_one": "one minute early",
-           "early_n": "{n} minutes early", "platform": "platform {code}",
-           "track": "platform {code}", "changed_platform": "today from platform {code}",
-           "changed_track": "today from platform {code}", "cancelled": "cancelled",
-           "planned": "scheduled {time}", "skipped": "does not stop here today",
-           "added": "extra service", "scheduled_row": "timetable time",
-           "not_live": "No live data, times from the timetable.",
-           "none": "No departures at the moment.", "notice": "Notice: {text}",
-           "clock": "{h} {m}", "clock_full": "{h} o'clock"},
-}
-
 
 @dataclass(frozen=True)
 class Readout:
@@ -85,7 +55,7 @@ class Readout:
         notice in another language is an <s xml:lang> (eSpeak NG switches its voice there)."""
         head = [f"<s>{escape(s)}</s>" for s in self.sentences[: self.first_notice]]
         notices = []
-        prefix = _w(self.lang, "notice", text="")
+        prefix = spoken(self.lang, "notice", text="")
         for i, sentence in enumerate(self.sentences[self.first_notice:]):
             other = self.notice_langs[i] if i < len(self.notice_langs) else None
             if other and sentence.startswith(prefix):
@@ -98,18 +68,14 @@ class Readout:
                 f"<p>{''.join(head)}</p>{''.join(notices)}</speak>")
 
 
-def _w(lang: str, key: str, **values: object) -> str:
-    return WORDS[lang][key].format(**values)
-
-
 def spoken_clock(text: str, lang: str) -> str:
     """"14:05" -> "14 Uhr 5", "14:00" -> "14 Uhr" (eSpeak NG says "14 Uhr null fünf")."""
     def say(match: re.Match[str]) -> str:
         hours, minutes = int(match.group(1)), int(match.group(2))
         if minutes == 0:
-            return _w(lang, "clock_full", h=hours)
+            return spoken(lang, "clock_full", h=hours)
         m = f"oh {minutes}" if lang == "en" and minutes < 10 else str(minutes)
-        return _w(lang, "clock", h=hours, m=m)
+        return spoken(lang, "clock", h=hours, m=m)
     return CLOCK.sub(say, text)
 
 
@@ -131,91 +97,91 @@ def speakable(text: str, lang: str, lexicon: Lexicon | None, limit: int = NOTICE
 
 
 def _minutes(n: int, lang: str, one: str, many: str) -> str:
-    return _w(lang, one) if n == 1 else _w(lang, many, n=n)
+    return spoken(lang, one) if n == 1 else spoken(lang, many, n=n)
 
 
-def departure_sentence(row: Row, lang: str, lexicon: Lexicon | None, at: int,
-                       board_live: bool) -> str:
+def spoken_when(when: When, lang: str, zone: ZoneInfo) -> str:
+    """A departure's time column as the voice says it ("in 3 Minuten", "um 14 Uhr 5")."""
+    if when.kind is WhenKind.EVERY:
+        return spoken(lang, "every", n=when.minutes)
+    if when.kind is WhenKind.NOW:
+        return label(lang, "now")
+    if when.kind is WhenKind.MINUTES:
+        return _minutes(when.minutes, lang, "in_one", "in_n")
+    return spoken(lang, "at", time=spoken_clock(clock(when.epoch, zone), lang))
+
+
+def departure_sentence(row: Row, lang: str, lexicon: Lexicon | None, board_live: bool,
+                       zone: ZoneInfo) -> str:
     """One departure as a sentence (without its full stop)."""
     line = speakable(row.line, lang, lexicon)
-    who = _w(lang, "line", line=line) if re.fullmatch(r"[\d ]+[a-zA-Z]?", row.line) else line
-    parts = [f"{_w(lang, 'added')}, {who}" if row.status == "added" else who]
+    who = spoken(lang, "line", line=line) if re.fullmatch(r"[\d ]+[a-zA-Z]?", row.line) \
+        else line
+    parts = [f"{spoken(lang, 'added')}, {who}" if row.status == "added" else who]
     destination = speakable(row.full_destination, lang, lexicon)
     if destination:
-        parts[0] += " " + _w(lang, "to", destination=destination)
+        parts[0] += " " + spoken(lang, "to", destination=destination)
     if row.status == "cancelled":
-        parts += [_w(lang, "planned", time=spoken_clock(row.scheduled, lang)),
-                  _w(lang, "cancelled")]
+        parts += [spoken(lang, "planned", time=spoken_clock(row.scheduled, lang)),
+                  spoken(lang, "cancelled")]
         return ", ".join(parts)
     if row.status == "skipped":
-        return ", ".join([*parts, _w(lang, "skipped")])
-    minutes = (row.epoch - at) // 60
-    if row.when.startswith(("alle", "every")):
-        when = _w(lang, "every", n=int(re.sub(r"\D", "", row.when) or 0))
-    elif minutes <= 0:
-        when = _w(lang, "now")
-    elif row.when.startswith("in "):
-        when = _minutes(minutes, lang, "in_one", "in_n")
-    else:
-        when = _w(lang, "at", time=spoken_clock(row.when, lang))
-    parts.append(f"{_w(lang, 'approx')} {when}" if row.approximate else when)
+        return ", ".join([*parts, spoken(lang, "skipped")])
+    when = spoken_when(row.when, lang, zone)
+    parts.append(f"{spoken(lang, 'approx')} {when}" if row.approximate else when)
     if row.delay_s is not None and row.realtime and abs(row.delay_s) >= 60:
         late = abs(row.delay_s) // 60
         parts.append(_minutes(late, lang, "late_one", "late_n") if row.delay_s > 0
                      else _minutes(late, lang, "early_one", "early_n"))
     if board_live and not row.realtime:
-        parts.append(_w(lang, "scheduled_row"))
+        parts.append(spoken(lang, "scheduled_row"))
     if row.platform:
         code = speakable(row.platform, lang, None)
         key = ("changed_" if row.platform_changed else "") + ("track" if row.rail else "platform")
-        parts.append(_w(lang, key, code=code))
+        parts.append(spoken(lang, key, code=code))
     return ", ".join(parts)
 
 
-def build_readout(document: dict[str, Any], lang: str, zone: ZoneInfo,
-                  lexicon: Lexicon | None = None, count: int | None = None,
-                  horizon_min: int = 20, lexicons: Mapping[str, Lexicon] | None = None
+def build_readout(board: Board, lang: str, lexicon: Lexicon | None = None,
+                  count: int | None = None, lexicons: Mapping[str, Lexicon] | None = None
                   ) -> Readout:
-    """Return the readout of a board document in `lang` ("de" or "en").
+    """Return the readout of a board in `lang` ("de" or "en").
 
     A notice in another language (a German notice on an English board) is spoken with that
     language's lexicon (`lexicons`) and clock words, and marked in the SSML."""
-    lang = lang if lang in WORDS else "de"
-    display = document.get("display") or {}
-    count = count or int(display.get("readout_rows") or DEFAULT_COUNT)
-    pillar = build_pillar(document, lang, zone, horizon_min, count)
-    intro = _w(lang, "stop", name=speakable(pillar.title, lang, lexicon))
+    lang = lang if lang in SPOKEN else "de"
+    display = board.display
+    count = count or (display.readout_rows if display is not None else DEFAULT_COUNT)
+    pillar = build_pillar(board, lang, count)
+    intro = spoken(lang, "stop", name=speakable(pillar.title, lang, lexicon))
     if pillar.platforms:
         codes = [speakable(c, lang, None) for c in pillar.platforms]
         joined = codes[0] if len(codes) == 1 else \
-            f"{', '.join(codes[:-1])} {_w(lang, 'and')} {codes[-1]}"
-        intro += ", " + _w(lang, "platforms", codes=joined)
+            f"{', '.join(codes[:-1])} {spoken(lang, 'and')} {codes[-1]}"
+        intro += ", " + spoken(lang, "platforms", codes=joined)
     sentences = [intro + "."]
-    if (invalid := timetable_line(document, lang)) is not None:
+    if (invalid := timetable_line(board, lang)) is not None:
         sentences.append(speakable(invalid, lang, lexicon).rstrip(".") + ".")
     live = pillar.live
     if not live:
-        sentences.append(_w(lang, "not_live"))
-    at = pillar.at
+        sentences.append(spoken(lang, "not_live"))
     if not pillar.takeover:
-        said = [departure_sentence(r, lang, lexicon, at, live) + "."
+        zone = ZoneInfo(board.timezone)
+        said = [departure_sentence(r, lang, lexicon, live, zone) + "."
                 for r in pillar.rows[:count]]
-        sentences += said or [_w(lang, "none")]
+        sentences += said or [spoken(lang, "none")]
     first_notice = len(sentences)
-    operator = [a for a in document["alerts"] if a.get("source") == "operator"]
-    upstream = [a for a in document["alerts"] if a.get("source") != "operator"]
+    operator = [a for a in board.alerts if a.source is AlertSource.OPERATOR]
+    upstream = [a for a in board.alerts if a.source is not AlertSource.OPERATOR]
     notice_langs: list[str | None] = []
     for alert in (*operator, *upstream):
-        text = alert.get("audio") if alert.get("source") == "operator" else None
-        said = alert.get("audio_lang") if text else alert.get("lang")
-        if not text:
-            header, detail = alert.get("header") or "", alert.get("description") or ""
-            text = whole_text(header, detail, ". ") if header else detail
-        other = said if said in WORDS and said != lang else None
-        spoken = speakable(text, other or lang,
-                           (lexicons or {}).get(other) if other else lexicon)
-        if spoken:
-            sentences.append(_w(lang, "notice", text=spoken.rstrip(".") + "."))
+        words = alert.words(lang)
+        said_in = words.audio_lang
+        other = said_in if said_in in SPOKEN and said_in != lang else None
+        text = speakable(words.audio, other or lang,
+                         (lexicons or {}).get(other) if other else lexicon)
+        if text:
+            sentences.append(spoken(lang, "notice", text=text.rstrip(".") + "."))
             notice_langs.append(other)
     total, kept = 0, list[str]()
     for sentence in sentences:

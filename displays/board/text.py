@@ -40,7 +40,7 @@ def wrap(text: str, width: int) -> list[str]:
 
 def tail_of(row: Row, width: int) -> str:
     """What a row says on the right: countdown (or status), and "14:48+3" on wide signs."""
-    tail = row.status_text if row.status in ("cancelled", "skipped") else row.when
+    tail = row.when_text
     if row.delay and width >= DELAY_FROM and row.status != "cancelled":
         tail = f"{tail} {row.scheduled}{row.delay}"
     return tail or ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from displays.board.layout import css_variables
+
 
 @dataclass(frozen=True)
 class Theme:
@@ -59,9 +61,10 @@ def text_pairs(theme: Theme) -> list[tuple[str, str, str]]:
 
 
 def theme_css(theme: Theme) -> str:
+    """The theme's colours and the screen layout's sizes as CSS variables."""
     return (f":root{{--bg:{theme.background};--fg:{theme.text};--muted:{theme.muted};"
             f"--accent:{theme.accent};--warn-bg:{theme.warning_bg};"
-            f"--warn-fg:{theme.warning_text}}}")
+            f"--warn-fg:{theme.warning_text};{css_variables()}}}")
 
 
 MIN_BADGE_CONTRAST = 4.5      # WCAG AA for the line badge's small bold text

@@ -1,9 +1,13 @@
-"""What a board says, in German first and English: countdowns, labels, status words."""
+"""What a board says, in German first and English: labels, status words, the time column
+(`when_text`, one rule for every screen; the page's script gets its words from the page) and the
+spoken readout's phrases (`spoken`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
+
+from displays.board.when import When, WhenKind
 
 LANGUAGES = ("de", "en")
 
@@ -52,16 +56,64 @@ def label(lang: str, key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def countdown(effective: int, at: int, zone: ZoneInfo, lang: str = "de",
-              horizon_min: int = 20) -> str:
-    """Return "sofort", "in 4 min", or the clock time beyond `horizon_min` minutes."""
-    minutes = (effective - at) // 60
-    if minutes <= 0:
-        return label(lang, "now")
-    if minutes <= horizon_min:
-        return label(lang, "in_min", n=minutes)
-    return clock(effective, zone)
-
-
 def clock(epoch: int, zone: ZoneInfo) -> str:
     return dt.datetime.fromtimestamp(epoch, zone).strftime("%H:%M")
+
+
+def when_text(when: When, lang: str, zone: ZoneInfo) -> str:
+    """A departure's time column as a screen shows it: "sofort", "in 4 min", "14:52",
+    "alle 10 min", "fällt aus", "hält nicht"."""
+    kind = when.kind
+    if kind is WhenKind.NOW:
+        return label(lang, "now")
+    if kind is WhenKind.MINUTES:
+        return label(lang, "in_min", n=when.minutes)
+    if kind is WhenKind.EVERY:
+        return label(lang, "every", n=when.minutes)
+    if kind is WhenKind.CANCELLED:
+        return label(lang, "cancelled")
+    if kind is WhenKind.SKIPPED:
+        return label(lang, "skipped")
+    return clock(when.epoch, zone)
+
+
+def countdown_words(lang: str) -> dict[str, str]:
+    """The words a page's script moves a countdown on with (it reads them from the page)."""
+    return {"now": label(lang, "now"), "minutes": label(lang, "in_min", n="{n}")}
+
+
+def spoken(lang: str, key: str, **values: object) -> str:
+    """A phrase of the spoken readout in `lang` ("de" or "en")."""
+    return SPOKEN[lang][key].format(**values)
+
+
+SPOKEN: dict[str, dict[str, str]] = {
+    "de": {"stop": "Haltestelle {name}", "platforms": "Steig {codes}", "and": "und",
+           "line": "Linie {line}", "to": "nach {destination}",
+           "in_one": "in einer Minute", "in_n": "in {n} Minuten", "at": "um {time}",
+           "every": "alle {n} Minuten", "approx": "etwa",
+           "late_one": "eine Minute später als geplant",
+           "late_n": "{n} Minuten später als geplant",
+           "early_one": "eine Minute früher als geplant",
+           "early_n": "{n} Minuten früher als geplant", "platform": "Steig {code}",
+           "track": "Gleis {code}", "changed_platform": "heute von Steig {code}",
+           "changed_track": "heute von Gleis {code}", "cancelled": "fällt aus",
+           "planned": "planmäßig {time}", "skipped": "hält heute nicht hier",
+           "added": "Zusatzfahrt", "scheduled_row": "nach Fahrplan",
+           "not_live": "Keine Echtzeitdaten, Angaben nach Fahrplan.",
+           "none": "Zurzeit keine Abfahrten.", "notice": "Hinweis: {text}",
+           "clock": "{h} Uhr {m}", "clock_full": "{h} Uhr"},
+    "en": {"stop": "Stop {name}", "platforms": "platform {codes}", "and": "and",
+           "line": "Line {line}", "to": "to {destination}",
+           "in_one": "in one minute", "in_n": "in {n} minutes", "at": "at {time}",
+           "every": "every {n} minutes", "approx": "about", "late_one": "one minute late",
+           "late_n": "{n} minutes late", "early_one": "one minute early",
+           "early_n": "{n} minutes early", "platform": "platform {code}",
+           "track": "platform {code}", "changed_platform": "today from platform {code}",
+           "changed_track": "today from platform {code}", "cancelled": "cancelled",
+           "planned": "scheduled {time}", "skipped": "does not stop here today",
+           "added": "extra service", "scheduled_row": "timetable time",
+           "not_live": "No live data, times from the timetable.",
+           "none": "No departures at the moment.", "notice": "Notice: {text}",
+           "clock": "{h} {m}", "clock_full": "{h} o'clock"},
+}

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.board.build import build_board
 from displays.board.document import board_document
-from displays.board.model import Board, build_board
-from displays.board.wording import clock, countdown, label
+from displays.board.message import whole_text
+from displays.board.model import Board
+from displays.board.pillar import build_pillar
+from displays.board.wording import clock, label
 from displays.cli.common import (
     MAX_WINDOW_MIN,
     UsageError,
@@ -21,6 +25,8 @@ from displays.cli.common import (
     positive,
 )
 from displays.cli.realtime import load_realtime_state
+
+TERMINAL_HORIZON_MIN = 24 * 60     # a terminal board counts down every departure it lists
 
 
 def cmd_departures(args: argparse.Namespace) -> int:
@@ -34,43 +40,43 @@ def cmd_departures(args: argparse.Namespace) -> int:
     for path, why in ignored:
         print(f"abfahrt: warning: realtime feed {path} ignored: {why}", file=sys.stderr)
     board = build_board(tt, stop, at, args.window * 60, args.limit, realtime=state,
-                        max_age_s=args.max_age, lang=args.lang)
+                        max_age_s=args.max_age, lang=args.lang,
+                        horizon_min=TERMINAL_HORIZON_MIN)
+    board = replace(board, realtime_errors=tuple(ignored))
     if args.json:
-        document = board_document(board)
-        if ignored:
-            document["realtime"]["errors"] = [{"source": p, "error": e} for p, e in ignored]
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(board_document(board), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         return 0
     print(render_terminal_board(board, args.lang))
     return 0
 
 
+def cell(text: str, width: int) -> str:
+    """`text` in a column of `width` characters, cut with "…" when longer."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def render_terminal_board(board: Board, lang: str) -> str:
+    """The board for a terminal: the status line, a row per departure (scheduled time with its
+    delay, the countdown or what happened), then every alert in words."""
     zone = ZoneInfo(board.timezone)
-    lines = [f"{board.stop_name} — {clock(board.at, zone)}"]
+    pillar = build_pillar(board, lang)
+    lines = [f"{board.stop_name} — {clock(board.at, zone)}", pillar.status_line]
     header = (f"{label(lang, 'line'):<6} {label(lang, 'destination'):<32} "
-              f"{label(lang, 'departure'):>8} {'':>10} {label(lang, 'platform'):<6}")
+              f"{label(lang, 'departure'):>9} {'':>10} {label(lang, 'platform'):<6}")
     lines += [header, "-" * len(header)]
-    for dep in board.departures:
-        when = clock(dep.scheduled, zone)
-        if dep.status == "cancelled":
-            rel = label(lang, "cancelled")
-        elif dep.status == "skipped":
-            rel = label(lang, "skipped")
-        else:
-            rel = countdown(dep.effective, board.at, zone, lang, horizon_min=10**6)
-            if dep.delay_s:
-                when += f" {dep.delay_s // 60:+d}"
-        name = dep.route.short_name or dep.route.long_name or dep.route.id
-        lines.append(f"{name[:6]:<6} {(dep.headsign or '')[:32]:<32} {when:>8} {rel:>10} "
-                     f"{dep.platform or '':<6}")
-    if not board.departures:
+    for row in pillar.rows:
+        when = row.scheduled + (f" {row.delay}" if row.delay else "")
+        lines.append(f"{cell(row.line, 6):<6} {cell(row.full_destination, 32):<32} "
+                     f"{when:>9} {cell(row.when_text, 10):>10} {row.platform or '':<6}")
+    if not pillar.rows:
         lines.append(label(lang, "no_departures"))
-    if board.timetable is not None and board.timetable.status != "valid":
-        lines.append(label(lang, f"timetable_{board.timetable.status}"))
-    if board.realtime_status != "live":
-        lines.append(label(lang, "schedule_only", time=clock(board.at, zone)))
+    for alert in board.alerts:
+        words = alert.words(lang)
+        text = whole_text(words.header or "", words.description, ": ") if words.header \
+            else words.description
+        if text:
+            lines.append(f"! {text}")
     return "\n".join(lines)
 
 

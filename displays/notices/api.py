@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from displays.board.alert import BoardAlert
 from displays.notices.auth import (
     Principal,
     Scope,
@@ -39,7 +40,6 @@ from displays.web.appkeys import runtime
 from displays.web.http import error_json, json_response
 from displays.web.params import parse_int
 from realtime.parse import encode_feed_dict
-from realtime.records import Alert
 
 routes = web.RouteTableDef()
 log = logging.getLogger("abfahrt.notices")
@@ -235,7 +235,7 @@ async def audit_log(request: web.Request) -> web.Response:
     return json_response({"audit": records[:limit]}, headers=dict(NO_STORE))
 
 
-def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
+def upstream_alerts(rt: Runtime, now: int) -> list[BoardAlert]:
     """The alerts of every live GTFS-RT source the realtime hub holds."""
     return rt.realtime.live_alerts(rt.tt, now) if rt.realtime is not None else []
 
@@ -244,10 +244,8 @@ def upstream_alerts(rt: Runtime, now: int) -> list[Alert]:
 async def alerts_feed(request: web.Request) -> web.Response:
     """Open data: operator notices and upstream alerts as a GTFS-RT ServiceAlerts feed."""
     rt = runtime(request.app)
-    service = service_of(request)
-    now = runtime(request.app).now()
-    feed = build_alerts_feed(service.notices.values(), rt.tt, rt.displays, now,
-                             upstream_alerts(rt, now))
+    now = rt.now()
+    feed = build_alerts_feed(rt.notice_board.current(now), now, upstream_alerts(rt, now))
     headers = {"Cache-Control": "public, max-age=15"}
     if request.query.get("format") == "json":
         return json_response(feed, headers=headers)

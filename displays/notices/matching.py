@@ -1,139 +1,28 @@
-"""Which notices a board shows at an instant. Pure: the instant and the timetable are arguments.
-
-A notice is active when it is published, `valid_from <= at < valid_until` (end exclusive, as a
-GTFS-RT TimeRange), the local weekday is listed (if any are) and the local time of day is inside
-the daily window (if one is given). A window that wraps midnight (22:00–02:00) belongs to the
-weekday it starts on. It applies to a board when it targets everything, the board's display,
-a stop of the board (a stop covers its parent station and a station its platforms), or a route
-serving the board's platforms (in the given direction) — always after the display's own filter.
+"""Which notices a board shows at an instant, over `Notice` records (the operator pages list
+and preview them); the rules themselves live with the boards (`displays.board.notice_rules`),
+so a board and the notice pages can never disagree. Pure: the instant is an argument.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import numpy as np
-
-from displays.board.display import Display
-from displays.notices.model import DisplayType, Notice, Status
-from feeds import Timetable
-
-RouteDirection = tuple[str, int]            # (route_id, direction_id or -1 when unknown)
-DISPLAY_ORDER = {DisplayType.TAKEOVER: 0, DisplayType.ALTERNATE: 1, DisplayType.TICKER: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class BoardScope:
-    """What one board covers: stop ids (with stations and platforms), serving routes, display."""
-
-    stop_ids: frozenset[str]
-    route_directions: frozenset[RouteDirection]
-    display: str | None = None
-
-    @property
-    def routes(self) -> frozenset[str]:
-        return frozenset(r for r, _ in self.route_directions)
-
-
-def build_serving(tt: Timetable) -> Mapping[int, frozenset[RouteDirection]]:
-    """Return, per stop index, the (route, direction) pairs of the trips calling there."""
-    if len(tt.st_stop) == 0:
-        return {}
-    trips = tt.st_trip.astype(np.int64)
-    routes = tt.trip_route[trips].astype(np.int64)
-    directions = tt.trip_direction[trips].astype(np.int64) + 1          # -1..1 -> 0..2
-    keys = np.unique((tt.st_stop.astype(np.int64) * len(tt.routes) + routes) * 3 + directions)
-    serving: dict[int, set[RouteDirection]] = {}
-    for key in keys.tolist():
-        stop_route, direction = divmod(key, 3)
-        stop, route = divmod(stop_route, len(tt.routes))
-        serving.setdefault(stop, set()).add((tt.routes[route].id, direction - 1))
-    return {stop: frozenset(pairs) for stop, pairs in serving.items()}
-
-
-def _route_allowed(tt: Timetable, route_id: str, display: Display | None) -> bool:
-    if display is None or not display.filter.routes:
-        return True
-    index = tt.find_route(route_id)
-    short = (tt.routes[index].short_name or "") if index >= 0 else ""
-    return route_id in display.filter.routes or short in display.filter.routes
-
-
-def build_scope(tt: Timetable, serving: Mapping[int, frozenset[RouteDirection]],
-                stops: Iterable[int], display: Display | None = None) -> BoardScope:
-    """Return the scope of a board of `stops` (indices), narrowed by the display's filter."""
-    ids: set[str] = set()
-    pairs: set[RouteDirection] = set()
-    wanted = display.filter.platforms if display is not None else frozenset()
-    for stop in stops:
-        ids.add(tt.stop_id(stop))
-        if (parent := int(tt.stop_parent[stop])) >= 0:
-            ids.add(tt.stop_id(parent))
-        for platform in tt.platforms_of(stop):
-            if wanted and platform != stop and tt.stop_platform[platform] not in wanted:
-                continue
-            ids.add(tt.stop_id(platform))
-            pairs.update(serving.get(platform, ()))
-    if display is not None:
-        flt = display.filter
-        pairs = {(r, d) for r, d in pairs if _route_allowed(tt, r, display)
-                 and (flt.direction is None or d == flt.direction)}
-    return BoardScope(frozenset(ids), frozenset(pairs), display.id if display else None)
+from displays.board import notice_rules
+from displays.board.notice_board import board_order as order_of
+from displays.board.notice_rules import BoardScope
+from displays.notices.model import Notice, Status
 
 
 def is_active(notice: Notice, at: int, zone: ZoneInfo) -> bool:
     """True when a published notice is shown at `at` (validity, weekdays, daily window)."""
-    if notice.status is not Status.PUBLISHED or at < notice.valid_from:
-        return False
-    if notice.valid_until is not None and at >= notice.valid_until:
-        return False
-    if not notice.weekdays and notice.daily is None:
-        return True
-    local = dt.datetime.fromtimestamp(at, zone)
-    weekday = local.isoweekday()
-    window = notice.daily
-    if window is not None:
-        minute = local.hour * 60 + local.minute
-        if not window.wraps:
-            if not window.start <= minute < window.end:
-                return False
-        elif minute < window.end:
-            weekday = weekday - 1 or 7          # the early part belongs to the day before
-        elif minute < window.start:
-            return False
-    return not notice.weekdays or weekday in notice.weekdays
+    return notice.status is Status.PUBLISHED and notice.schedule.shows(at, zone)
 
 
 def applies_to(notice: Notice, scope: BoardScope) -> bool:
     """True when the notice targets this board."""
-    targets = notice.targets
-    if targets.all:
-        return True
-    if scope.display is not None and scope.display in targets.displays:
-        return True
-    if any(stop in scope.stop_ids for stop in targets.stops):
-        return True
-    return any(
-        (route.id, route.direction) in scope.route_directions if route.direction is not None
-        else route.id in scope.routes
-        for route in targets.routes)
+    return notice_rules.applies_to(notice.targets, scope)
 
 
 def board_order(notice: Notice) -> tuple[int, int, int, str]:
     """Most urgent first; at equal priority takeover, alternate, ticker; then newest first."""
-    return (notice.priority, DISPLAY_ORDER[notice.display], -notice.updated, notice.id)
-
-
-def select_notices(notices: Iterable[Notice], scope: BoardScope, at: int, zone: ZoneInfo
-                   ) -> list[Notice]:
-    """Return the notices shown on the board of `scope` at `at`, in board order."""
-    return sorted((n for n in notices if is_active(n, at, zone) and applies_to(n, scope)),
-                  key=board_order)
-
-
-def select_active(notices: Iterable[Notice], at: int, zone: ZoneInfo) -> list[Notice]:
-    """Return every notice active at `at` regardless of target, in board order."""
-    return sorted((n for n in notices if is_active(n, at, zone)), key=board_order)
+    return order_of(notice.priority, notice.display, notice.updated, notice.id)

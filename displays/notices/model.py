@@ -19,18 +19,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from displays.board.alert import DEFAULT_PRIORITY, Placement
 from displays.board.document import iso
+from displays.board.notice_rules import DailyWindow, RouteTarget, Schedule, Targets
 
 LANGUAGES = ("de", "en")
-DEFAULT_PRIORITY = 3
-
-
-class DisplayType(StrEnum):
-    """How a pillar shows the notice (Golemio infotexts: inline / general / general-alternate)."""
-
-    TICKER = "ticker"          # one line in the ticker under the departures
-    TAKEOVER = "takeover"      # full-width section above (or instead of) the departures
-    ALTERNATE = "alternate"    # alternates with the departures
 
 
 class Status(StrEnum):
@@ -82,36 +75,6 @@ class Severity(StrEnum):
     SEVERE = "SEVERE"
 
 
-@dataclass(frozen=True, slots=True)
-class RouteTarget:
-    id: str
-    direction: int | None = None      # GTFS direction_id 0/1; None = both directions
-
-
-@dataclass(frozen=True, slots=True)
-class Targets:
-    all: bool = False
-    stops: tuple[str, ...] = ()       # stop or station ids (a station covers its platforms)
-    routes: tuple[RouteTarget, ...] = ()
-    displays: tuple[str, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.all or self.stops or self.routes or self.displays)
-
-
-@dataclass(frozen=True, slots=True)
-class DailyWindow:
-    """Minutes after local midnight, start inclusive, end exclusive; end < start wraps midnight."""
-
-    start: int
-    end: int
-
-    @property
-    def wraps(self) -> bool:
-        return self.end <= self.start
-
-
 @dataclass(frozen=True)
 class Notice:
     id: str
@@ -125,7 +88,7 @@ class Notice:
     weekdays: tuple[int, ...] = ()            # ISO weekdays; () = every day
     daily: DailyWindow | None = None
     priority: int = DEFAULT_PRIORITY
-    display: DisplayType = DisplayType.TICKER
+    display: Placement = Placement.TICKER
     cause: Cause = Cause.UNKNOWN_CAUSE
     effect: Effect = Effect.UNKNOWN_EFFECT
     severity: Severity = Severity.UNKNOWN_SEVERITY
@@ -135,10 +98,14 @@ class Notice:
     updated: int = 0
     revision: int = 1                         # +1 with every write (compare-and-set, ETag)
 
+    @property
+    def schedule(self) -> Schedule:
+        """When it is shown (if published)."""
+        return Schedule(self.valid_from, self.valid_until, self.weekdays, self.daily)
+
     def is_over(self, at: int) -> bool:
         """True once the validity has ended (a withdrawn notice is over too)."""
-        return self.status is Status.WITHDRAWN or (
-            self.valid_until is not None and self.valid_until <= at)
+        return self.status is Status.WITHDRAWN or self.schedule.is_over(at)
 
 
 def hhmm(minutes: int) -> str:
@@ -206,7 +173,7 @@ def notice_from_dict(data: Mapping[str, Any]) -> Notice:
         url=data.get("url"), weekdays=tuple(data.get("weekdays") or ()),
         daily=DailyWindow(_minutes(daily["from"]), _minutes(daily["until"])) if daily else None,
         priority=int(data.get("priority", DEFAULT_PRIORITY)),
-        display=DisplayType(data.get("display", "ticker")),
+        display=Placement(data.get("display", "ticker")),
         cause=Cause(data.get("cause", "UNKNOWN_CAUSE")),
         effect=Effect(data.get("effect", "UNKNOWN_EFFECT")),
         severity=Severity(data.get("severity", "UNKNOWN_SEVERITY")),

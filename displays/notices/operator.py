@@ -22,11 +22,13 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
+from displays.board.alert import Placement
+from displays.board.notice_rules import serving_of
 from displays.notices.alerts import header_and_description
 from displays.notices.api import NO_STORE, service_of
 from displays.notices.auth import principal_for
 from displays.notices.matching import is_active
-from displays.notices.model import Cause, DisplayType, Effect, Notice, Severity, Status
+from displays.notices.model import Cause, Effect, Notice, Severity, Status
 from displays.notices.operator_form import (
     form_body,
     form_values,
@@ -39,7 +41,6 @@ from displays.notices.service import NoticeService
 from displays.notices.sessions import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
-    SESSION_TTL_S,
     Session,
     csrf_ok,
     open_session,
@@ -48,6 +49,7 @@ from displays.notices.sessions import (
 )
 from displays.notices.store import StoreUnavailable
 from displays.notices.validation import NoticeInvalid
+from displays.service.cluster.keys import SESSION_TTL_S
 from displays.web.appkeys import JINJA, runtime
 from displays.web.http import client_key
 
@@ -136,14 +138,14 @@ def editor(request: web.Request, lang: str, form: MultiMapping[str] | None,
         else None, "enums": ENUMS}
     if candidate is not None:
         now = rt.now()
-        boards, more = catalog.affected_boards(candidate, rt.displays, service.serving(rt.tt))
+        boards, more = catalog.affected_boards(candidate, rt.displays, serving_of(rt.tt))
         key = board if board in {b.key for b in boards} else (boards[0].key if boards else "")
         context.update(boards=boards, more_boards=more, gtfs_rt=gtfs_rt_rendering(
             rt, candidate, now), preview=preview_board(rt, service, candidate, lang, now, key))
     return context
 
 
-ENUMS = {"display": [d.value for d in DisplayType], "cause": [c.value for c in Cause],
+ENUMS = {"display": [d.value for d in Placement], "cause": [c.value for c in Cause],
          "effect": [e.value for e in Effect], "severity": [s.value for s in Severity]}
 
 

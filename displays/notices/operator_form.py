@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from multidict import MultiDict, MultiMapping
 
-from displays.board.display import BoardFilter
+from displays.board.alert import AlertSource, BoardAlert, Placement
 from displays.board.pillar import Pillar, build_pillar
-from displays.notices.alerts import notice_alert
-from displays.notices.export import notice_entity
+from displays.notices.alerts import posted_alert
+from displays.notices.export import alert_entity
 from displays.notices.matching import board_order
 from displays.notices.model import LANGUAGES, Notice, hhmm
 from displays.notices.service import NoticeService
@@ -151,34 +151,34 @@ def preview_board(rt: Runtime, service: NoticeService, notice: Notice, lang: str
     display = rt.displays.get(ident) if kind == "display" else None
     stop = tt.find_stop(ident) if kind == "stop" else -1
     if display is not None:
-        document = rt.display_document(display, at)
+        board = rt.display_board(display, at).board
         lang = display.lang
     elif stop >= 0:
-        document = rt.stop_document(stop, at, rt.settings.window_min * 60, PREVIEW_ROWS,
-                                    BoardFilter(), lang)
+        board = rt.stop_board(stop, at, rt.request(rt.settings.window_min * 60, PREVIEW_ROWS,
+                                                   lang=lang))
     else:
         return None
-    shown = [a for a in document["alerts"] if a["source"] == "operator" and a["id"] != notice.id]
-    others = [a for a in document["alerts"] if a["source"] != "operator"]
-    ordered = sorted([*shown, notice_alert(notice, lang)], key=_alert_order(service, notice))
-    document = {**document, "alerts": ordered + others}
-    pillar = build_pillar(document, lang, tt.zone, rt.settings.countdown_horizon_min,
-                          PREVIEW_ROWS)
-    return Preview(key, pillar, tuple((a["header"], a["description"]) for a in ordered
-                                      if a.get("display") == "takeover"))
+    draft = posted_alert(notice, tt, rt.displays, at)
+    shown = [a for a in board.alerts if a.source is AlertSource.OPERATOR and a.id != notice.id]
+    others = [a for a in board.alerts if a.source is not AlertSource.OPERATOR]
+    ordered = sorted([*shown, draft], key=_alert_order(service, notice))
+    pillar = build_pillar(replace(board, alerts=(*ordered, *others)), lang, PREVIEW_ROWS)
+    takeover = [a.words(lang) for a in ordered if a.placement is Placement.TAKEOVER]
+    return Preview(key, pillar, tuple((w.header or "", w.description) for w in takeover))
 
 
 def gtfs_rt_rendering(rt: Runtime, notice: Notice, at: int) -> str:
     """The notice as it will appear in /gtfs-rt/alerts.pb?format=json (an empty object when it
     has nothing to publish yet, e.g. a draft)."""
-    entity = notice_entity(notice, rt.tt, rt.displays, at)
+    entity = alert_entity(posted_alert(notice, rt.tt, rt.displays, at))
     return json.dumps(entity or {}, ensure_ascii=False, indent=2)
 
 
-def _alert_order(service: NoticeService, candidate: Notice) -> Any:
+def _alert_order(service: NoticeService, candidate: Notice
+                 ) -> Callable[[BoardAlert], tuple[int, int, int, str]]:
     known: Mapping[str, Notice] = {**service.notices, candidate.id: candidate}
 
-    def key(alert: dict[str, Any]) -> Any:
-        notice = known.get(alert["id"])
-        return board_order(notice) if notice is not None else (9, 9, 0, alert["id"])
+    def key(alert: BoardAlert) -> tuple[int, int, int, str]:
+        notice = known.get(alert.id)
+        return board_order(notice) if notice is not None else (9, 9, 0, alert.id)
     return key

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from displays.board.display import Display
-from displays.notices.matching import RouteDirection, applies_to, build_scope
+from displays.board.notice_rules import RouteDirection, build_scope
+from displays.notices.matching import applies_to
 from displays.notices.model import Notice
 from displays.service.stop_search import StopSearch, fold
 from feeds import Timetable

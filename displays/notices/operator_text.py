@@ -19,7 +19,7 @@ TEXT: dict[str, dict[str, str]] = {
         "audio_en": "Ansagetext (Englisch)", "targets": "Wo anzeigen",
         "all": "Überall", "stops": "Haltestellen", "routes": "Linien",
         "displays": "Anzeigen", "both_directions": "beide Richtungen",
-        "direction": "Richtung", "when": "Wann", "valid_from": "Gültig ab (leer = sofort)",
+        "direction": "Richtung", "when": "Wann", "valid_from": "Gültig ab (leer = ab jetzt)",
         "valid_until": "Gültig bis (leer = unbefristet)", "weekdays": "Wochentage",
         "daily_from": "Täglich von", "daily_until": "bis", "how": "Wie",
         "priority": "Priorität (1 = am dringendsten)", "display": "Darstellung",
@@ -129,7 +129,7 @@ MORE: dict[str, dict[str, str]] = {
         "text_pair": "Anzeigetext und Ansagetext", "save": "Änderungen speichern",
         "edit": "Ansehen und bearbeiten", "history": "Verlauf",
         "confirm_title": "Hinweis zurückziehen?",
-        "confirm_text": "„{header}“ verschwindet sofort von allen Anzeigen. Der Eintrag und "
+        "confirm_text": "„{header}“ verschwindet umgehend von allen Anzeigen. Der Eintrag und "
                         "sein Verlauf bleiben erhalten.",
         "confirm_yes": "Ja, zurückziehen", "cancel": "Abbrechen", "back": "Zurück zur Übersicht",
         "updated_msg": "Änderungen gespeichert.", "revision": "Stand",

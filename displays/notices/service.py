@@ -1,11 +1,14 @@
-"""The notice service: the in-process snapshot boards read, and the writes that change it.
+"""The notice service: the notices in memory, the snapshot it posts for boards, and the writes
+that change them.
 
-Boards read notices synchronously (`alerts_for`, called by Runtime for every board), so the
-service keeps all notices in memory, loaded from the store at start and after every write. A
-write goes to the store first — compare-and-set on the notice's revision, with its audit
-record — then the whole snapshot is loaded again (so a write another instance made just before
-is never skipped) and the boards are refreshed. Other instances reload at once (the Redis store
-announces every write) or at the latest within `reload_s` (the leader then refreshes).
+The service keeps all notices in memory, loaded from the store at start and after every write,
+and posts the published ones to the runtime as a `NoticeBoard` (displays.board.notice_board)
+that board building reads: after every load, when the timetable changes, and every hour (the
+periods of patterned notices roll forward). A write goes to the store first — compare-and-set
+on the notice's revision, with its audit record — then the whole snapshot is loaded again (so a
+write another instance made just before is never skipped) and the boards are refreshed. Other
+instances reload at once (the Redis store announces every write) or at the latest within
+`reload_s` (the leader then refreshes).
 
 A store that lost its data (Redis restarted without persistence: its marker is gone or its
 write counter went back) is detected here: the notices known before stay on the boards and are
@@ -23,18 +26,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from displays.board.document import coverage_document, iso
-from displays.notices.alerts import notice_alert
+from displays.board.document import iso
+from displays.notices.alerts import post_notices
 from displays.notices.auth import Principal
-from displays.notices.export import notice_coverage
-from displays.notices.matching import (
-    BoardScope,
-    RouteDirection,
-    build_scope,
-    build_serving,
-    select_active,
-    select_notices,
-)
 from displays.notices.model import Notice, Status, notice_dict, notice_from_dict
 from displays.notices.operator_targets import TargetCatalog
 from displays.notices.store import (
@@ -57,6 +51,7 @@ from feeds import Timetable
 
 log = logging.getLogger("abfahrt.notices")
 RELOAD_S = 2.0
+REPOST_S = 3600           # patterned notices' periods roll forward at least this often
 RESTORER = {"token_id": None, "name": "abfahrt (after a store reset)", "role": "system"}
 PAST = {"create": "created", "update": "changed", "withdraw": "withdrawn"}
 
@@ -91,7 +86,6 @@ class NoticeService:
         self.version: StoreVersion | None = None
         self.reset_at: int | None = None          # when the store was found to have lost data
         self.unavailable: str | None = None       # the store's last error, while it lasts
-        self._serving: tuple[Timetable, Mapping[int, frozenset[RouteDirection]]] | None = None
         self._targets: TargetCatalog | None = None
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
@@ -112,6 +106,7 @@ class NoticeService:
         self.notices = self._parse(records)
         self.version = version
         self.unavailable = None
+        self.post()
 
     def _parse(self, records: Mapping[str, Record]) -> dict[str, Notice]:
         notices: dict[str, Notice] = {}
@@ -142,6 +137,7 @@ class NoticeService:
                     await self.store.save_notice(self._dict(notice), audit, None)
         self.version = await self.store.notices_version()
         self.notices = {**held, **self._parse(await self.store.load_notices())}
+        self.post()
 
     def wake(self) -> None:
         """Another instance wrote a notice (announced through Redis): check the store now."""
@@ -164,10 +160,13 @@ class NoticeService:
                 self.unavailable = str(exc)
 
     async def check(self) -> None:
-        """Reload if the store changed; end a reported reset once tokens exist again."""
+        """Reload if the store changed (post again when the timetable or the hour changed);
+        end a reported reset once tokens exist again."""
         if await self.store.notices_version() != self.version:
             await self.load()
             await self.refresh_boards()
+        elif self._post_due():
+            self.post()
         self.unavailable = None
         if self.reset_at is not None and await self.store.load_tokens():
             log.info("notice store: tokens exist again after the reset")
@@ -183,37 +182,23 @@ class NoticeService:
     async def refresh_boards(self) -> None:
         await refresh_boards(self.rt)
 
+    # ---- posting for boards ----------------------------------------------------------------
+    def post(self) -> None:
+        """Hand the published notices to board building (`Runtime.notice_board`)."""
+        rt = self.rt
+        rt.notice_board = post_notices(self.notices.values(), rt.tt, rt.displays, rt.now())
+
+    def _post_due(self) -> bool:
+        posted = self.rt.notice_board
+        return (posted.feed_hash != self.rt.tt.feed_hash
+                or self.rt.now() - posted.posted_at >= REPOST_S)
+
     # ---- reading (pure over the snapshot) --------------------------------------------------
     def targets(self, tt: Timetable) -> TargetCatalog:
         """What the operator page offers as targets (built once per timetable)."""
         if self._targets is None or self._targets.tt is not tt:
             self._targets = TargetCatalog(tt)
         return self._targets
-
-    def serving(self, tt: Timetable) -> Mapping[int, frozenset[RouteDirection]]:
-        if self._serving is None or self._serving[0] is not tt:
-            self._serving = (tt, build_serving(tt))
-        return self._serving[1]
-
-    def scope(self, tt: Timetable, stops: list[int], display_id: str | None) -> BoardScope:
-        display = self.rt.displays.get(display_id) if display_id else None
-        return build_scope(tt, self.serving(tt), stops, display)
-
-    def alerts_for(self, tt: Timetable, stops: list[int], display: str | None, lang: str,
-                   at: int) -> list[dict[str, Any]]:
-        """The contract alerts of the notices shown on a board of `stops` / `display` at `at`."""
-        if not self.notices:
-            return []
-        chosen = select_notices(self.notices.values(), self.scope(tt, stops, display), at,
-                                tt.zone)
-        return [notice_alert(n, lang) for n in chosen]
-
-    def all_alerts(self, lang: str, at: int) -> list[dict[str, Any]]:
-        """Every notice shown at `at`, with its active periods and informed entities."""
-        tt = self.rt.tt
-        return [notice_alert(n, lang) | coverage_document(
-                    *notice_coverage(n, tt, self.rt.displays, at), tt)
-                for n in select_active(self.notices.values(), at, tt.zone)]
 
     def catalog(self) -> Catalog:
         tt = self.rt.tt
@@ -328,6 +313,7 @@ class NoticeService:
                  principal.name, principal.token_id, via, notice.status.value,
                  notice.display.value)
         self.notices = {**self.notices, notice.id: notice}
+        self.post()
         try:
             await self.load()
         except StoreUnavailable as exc:

@@ -15,12 +15,12 @@ from aiohttp import web
 
 from displays.notices.auth import Principal, principal_of
 from displays.notices.store import NoticeStore
+from displays.service.cluster.keys import SESSION_TTL_S
 from displays.web.appkeys import runtime
 from displays.web.http import is_secure
 
 SESSION_COOKIE = "abfahrt_operator"
 LOGIN_COOKIE = "abfahrt_login"
-SESSION_TTL_S = 8 * 3600
 COOKIE_PATH = "/operator"
 
 

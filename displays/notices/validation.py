@@ -18,19 +18,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from displays.notices.model import (
-    DEFAULT_PRIORITY,
-    LANGUAGES,
-    Cause,
-    DailyWindow,
-    DisplayType,
-    Effect,
-    Notice,
-    RouteTarget,
-    Severity,
-    Status,
-    Targets,
-)
+from displays.board.alert import DEFAULT_PRIORITY, Placement
+from displays.board.notice_rules import DailyWindow, RouteTarget, Targets
+from displays.notices.model import LANGUAGES, Cause, Effect, Notice, Severity, Status
 
 MAX_HEADER = 200
 MAX_TEXT = 2000
@@ -299,7 +289,7 @@ def parse_notice(body: Any, *, catalog: Catalog, zone: ZoneInfo, now: int, notic
         header=header, audio_text=audio, url=r.url(body.get("url")),
         weekdays=r.weekdays(body.get("weekdays")), daily=r.daily(body.get("daily")),
         priority=r.priority(body.get("priority")),
-        display=r.choice(body.get("display"), "display", DisplayType, DisplayType.TICKER),
+        display=r.choice(body.get("display"), "display", Placement, Placement.TICKER),
         cause=r.choice(body.get("cause"), "cause", Cause, Cause.UNKNOWN_CAUSE),
         effect=r.choice(body.get("effect"), "effect", Effect, Effect.UNKNOWN_EFFECT),
         severity=r.choice(body.get("severity"), "severity", Severity,

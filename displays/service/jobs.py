@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 
 from displays.service.cluster.board_cache import CachedBoard
 from displays.service.cluster.display_contacts import watch_displays
-from displays.service.cluster.keys import RECENT_TTL_S
+from displays.service.cluster.keys import RECENT_TTL_S, stop_of_board_key
 from displays.service.cluster.leader import LeaderLock
 from displays.service.heap import long_lived_objects
 from displays.service.runtime import Runtime
@@ -42,17 +42,7 @@ async def refresh_boards(rt: Runtime) -> int:
     started = time.perf_counter()
     now = rt.now()
     tt = rt.tt
-    horizon = now - rt.settings.recent_stop_ttl_s
-    recent = sorted(rt.recent_stops.items(), key=lambda item: -item[1])
-    stops: list[tuple[int, str]] = []
-    for rank, (key, asked) in enumerate(recent):
-        if asked < horizon or rank >= rt.settings.max_recent_stops:
-            del rt.recent_stops[key]    # asked long ago, or a crawler: computed on demand
-            continue
-        _, lang, stop_id = key.split(":", 2)
-        stop = tt.find_stop(stop_id)
-        if stop >= 0:
-            stops.append((stop, lang))
+    stops = recent_stops(rt, tt, now)
     displays = list(rt.displays.values())
 
     def compute() -> list[CachedBoard]:
@@ -90,6 +80,24 @@ async def refresh_boards(rt: Runtime) -> int:
     log.debug("refresh boards=%d changed=%d ms=%.1f", len(boards), len(changed),
               rt.last_refresh_ms)
     return len(changed)
+
+
+def recent_stops(rt: Runtime, tt: Timetable, now: int) -> list[tuple[int, str]]:
+    """(stop, language) of the stop boards asked for lately, the most recent first; the ones
+    asked long ago or beyond the most recent `max_recent_stops` (a crawler) are forgotten:
+    they are computed on demand."""
+    horizon = now - rt.settings.recent_stop_ttl_s
+    recent = sorted(rt.recent_stops.items(), key=lambda item: -item[1])
+    stops: list[tuple[int, str]] = []
+    for rank, (key, asked) in enumerate(recent):
+        if asked < horizon or rank >= rt.settings.max_recent_stops:
+            del rt.recent_stops[key]
+            continue
+        found = stop_of_board_key(key)
+        stop = tt.find_stop(found[1]) if found is not None else -1
+        if found is not None and stop >= 0:
+            stops.append((stop, found[0]))
+    return stops
 
 
 async def poll_realtime(rt: Runtime, session: aiohttp.ClientSession) -> None:

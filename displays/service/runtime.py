@@ -12,14 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from displays.board.compose import compute_board, compute_display_board, display_board_document
+from displays.board.alert import BoardAlert
+from displays.board.build import BoardRequest, compute_board, compute_display_board, display_stops
 from displays.board.display import BoardFilter, Display
-from displays.board.document import board_document, validity_document
 from displays.board.lexicon import Lexicon
 from displays.board.model import Board
+from displays.board.notice_board import NoticeBoard
+from displays.board.notice_rules import build_scope, serving_of
 from displays.service.clock import Clock
-from displays.service.cluster.board_cache import BoardCache, CachedBoard, document_etag
+from displays.service.cluster.board_cache import BoardCache, CachedBoard
 from displays.service.cluster.display_contacts import DisplayContacts
+from displays.service.cluster.keys import display_board_key, stop_board_key
 from displays.service.config.settings import Settings
 from displays.service.live.hub import RealtimeHub
 from displays.service.loop_lag import LoopLag
@@ -46,17 +49,8 @@ class FeedStatus:
     excluded: dict[str, int] = field(default_factory=dict)
 
 
-class NoticeSource(Protocol):
-    """What boards need of the operator notices (displays.notices.service.NoticeService)."""
-
-    def alerts_for(self, tt: Timetable, stops: list[int], display: str | None, lang: str,
-                   at: int) -> list[dict[str, Any]]:
-        """The contract alerts of the notices a board of `stops` / `display` shows at `at`."""
-        ...
-
-    def all_alerts(self, lang: str, at: int) -> list[dict[str, Any]]:
-        """Every notice active at `at`, as contract alerts."""
-        ...
+class NoticeHealth(Protocol):
+    """What readiness and status need of the operator notices (the notice service)."""
 
     def health(self) -> dict[str, Any]:
         """The notice store's state: {"store": "ok" | "reset" | "unavailable", ...}."""
@@ -79,7 +73,8 @@ class Runtime:
     realtime: RealtimeHub | None = None
     is_leader: bool = True
     instance_id: str = ""
-    notices: NoticeSource | None = None   # operator notices, when enabled
+    notices: NoticeHealth | None = None   # operator notices, when enabled
+    notice_board: NoticeBoard = field(default_factory=NoticeBoard)   # what the service posts
     contacts: DisplayContacts = field(init=False)
     recent_stops: dict[str, int] = field(default_factory=dict)   # board key -> last ask
     refresh_count: int = 0
@@ -128,64 +123,42 @@ class Runtime:
     def realtime_state(self) -> RealtimeState | None:
         return self.realtime.state if self.realtime is not None else None
 
-    # ---- board documents -----------------------------------------------------------------
-    def stop_document(self, stop: int, at: int, window_s: int, limit: int | None,
-                      flt: BoardFilter, lang: str) -> dict[str, Any]:
-        return self._stop_board(stop, at, window_s, limit, flt, lang)[0]
+    # ---- boards ----------------------------------------------------------------------------
+    def request(self, window_s: int, limit: int | None = None, flt: BoardFilter | None = None,
+                lang: str = "de") -> BoardRequest:
+        """A board request with this service's realtime age limit and countdown horizon."""
+        settings = self.settings
+        return BoardRequest(window_s=window_s, limit=limit, flt=flt or BoardFilter(),
+                            lang=lang, max_age_s=settings.max_age_s,
+                            horizon_min=settings.countdown_horizon_min)
 
-    def _stop_board(self, stop: int, at: int, window_s: int, limit: int | None,
-                    flt: BoardFilter, lang: str) -> tuple[dict[str, Any], Board]:
-        board = compute_board(self.tt, self.realtime_state, [stop], at, window_s, limit, flt,
-                              lang, self.settings.max_age_s)
-        document = board_document(board)
-        self._add_notices(document, [stop], None, lang, at)
-        return document, board
+    def notices_for(self, stops: list[int], display: Display | None, at: int
+                    ) -> tuple[BoardAlert, ...]:
+        """The operator notices a board of `stops` (of `display`) shows at `at`."""
+        if not self.notice_board.notices:
+            return ()
+        tt = self.tt
+        scope = build_scope(tt, serving_of(tt), stops, display)
+        return self.notice_board.for_board(scope, at, tt.zone)
 
-    def display_document(self, display: Display, at: int) -> dict[str, Any]:
-        return self._display_board(display, at)[0]
-
-    def _display_board(self, display: Display, at: int) -> tuple[dict[str, Any], Board]:
-        board = compute_display_board(self.tt, self.realtime_state, display, at,
-                                      self.settings.window_min * 60, self.settings.max_age_s)
-        document = display_board_document(board, display)
-        stops = [i for i in (self.tt.find_stop(s) for s in display.stops) if i >= 0]
-        self._add_notices(document, stops, display.id, display.lang, at)
-        document["static"] = {"version": self.tt.feed_version, "feed_hash": self.tt.feed_hash}
-        return document, board
-
-    def _add_notices(self, document: dict[str, Any], stops: list[int], display: str | None,
-                     lang: str, at: int) -> None:
-        """Put the operator notices for the board first in its alerts."""
-        if self.notices is None:
-            return
-        notices = self.notices.alerts_for(self.tt, stops, display, lang, at)
-        if notices:
-            document["alerts"] = notices + document["alerts"]
+    def stop_board(self, stop: int, at: int, ask: BoardRequest) -> Board:
+        """The board of one stop (filtered, limited) with its notices."""
+        return compute_board(self.tt, self.realtime_state, [stop], at, ask,
+                             self.notices_for([stop], None, at))
 
     def default_stop_board(self, stop: int, lang: str, at: int) -> CachedBoard:
-        document, board = self._stop_board(stop, at, self.settings.window_min * 60,
-                                           self.settings.default_limit, BoardFilter(), lang)
-        return CachedBoard(key=stop_board_key(self.tt.stop_id(stop), lang), document=document,
-                           etag=document_etag(document), computed_at=at,
-                           timetable=validity_document(board.timetable),
-                           feed_hash=self.tt.feed_hash)
+        ask = self.request(self.settings.window_min * 60, self.settings.default_limit,
+                           lang=lang)
+        return CachedBoard.of(stop_board_key(self.tt.stop_id(stop), lang),
+                              self.stop_board(stop, at, ask))
 
     def display_board(self, display: Display, at: int, lang: str | None = None) -> CachedBoard:
         """The display's board; in `lang` when a page asks for another language than its own."""
         key = display_board_key(display.id, lang if lang != display.lang else None)
         if lang is not None and lang != display.lang:
             display = replace(display, lang=lang)
-        document, board = self._display_board(display, at)
-        return CachedBoard(key=key, document=document,
-                           etag=document_etag(document), computed_at=at,
-                           timetable=validity_document(board.timetable),
-                           feed_hash=self.tt.feed_hash)
-
-
-def stop_board_key(stop_id: str, lang: str) -> str:
-    return f"stop:{lang}:{stop_id}"
-
-
-def display_board_key(display_id: str, lang: str | None = None) -> str:
-    """The display's board in its own language, or (`lang`) in another one a page asked for."""
-    return f"display:{display_id}" if lang is None else f"display:{display_id}:{lang}"
+        tt = self.tt
+        notices = self.notices_for(display_stops(tt, display), display, at)
+        board = compute_display_board(tt, self.realtime_state, display, at,
+                                      self.request(self.settings.window_min * 60), notices)
+        return CachedBoard.of(key, board)

@@ -9,12 +9,10 @@ thread; each replaces one immutable `Progress` value, so a reader never sees hal
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from displays.service.runtime import Runtime
 from feeds.progress import Progress
-
-if TYPE_CHECKING:
-    from displays.service.runtime import Runtime
 
 
 @dataclass

@@ -8,9 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from displays.board.display import Display
-from displays.board.document import iso
+from displays.board.document import board_document, covered_alert_document, iso
 from displays.service.cluster.board_cache import CachedBoard, document_etag
-from displays.service.runtime import Runtime, display_board_key, stop_board_key
+from displays.service.cluster.keys import display_board_key, stop_board_key
+from displays.service.runtime import Runtime
 from displays.service.static.validity import validity_status
 from displays.web.answers import conditional, gzipped, serve_rendering
 from displays.web.appkeys import runtime
@@ -141,7 +142,8 @@ async def stop_departures(request: web.Request) -> web.Response:
     at = parse_instant(q["at"], rt.tt.zone) if "at" in q else now
     window = parse_int(q, "window", rt.settings.window_min, 1, rt.settings.max_window_min)
     limit = parse_int(q, "limit", rt.settings.default_limit, 1, rt.settings.max_limit)
-    document = rt.stop_document(stop, at, window * 60, limit, parse_filter(q), lang)
+    board = rt.stop_board(stop, at, rt.request(window * 60, limit, parse_filter(q), lang))
+    document = board_document(board)
     body = json_body(document)
     return conditional(request, etag=document_etag(document), body=body,
                        content_type="application/json",
@@ -215,11 +217,11 @@ async def alerts(request: web.Request) -> web.Response:
     rt = runtime(request.app)
     lang = negotiate_lang(request.query, request.headers.get("Accept-Language"))
     now = rt.now()
-    items: list[dict[str, Any]] = []
+    zone = rt.tt.zone
+    shown = list(rt.notice_board.active(now, zone))
     if rt.realtime is not None:
-        items.extend(rt.realtime.all_alerts(rt.tt, lang, now))
-    if rt.notices is not None:
-        items = rt.notices.all_alerts(lang, now) + items
+        shown += [a for a in rt.realtime.live_alerts(rt.tt, now) if a.is_active(now)]
+    items = [covered_alert_document(a, lang, zone) for a in shown]
     return json_response({"alerts": items}, headers={"Cache-Control": "public, max-age=15"})
 
 

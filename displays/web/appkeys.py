@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import jinja2
 from aiohttp import web
 
+from displays.service.runtime import Runtime
 from displays.service.startup import Startup
-
-if TYPE_CHECKING:
-    from displays.service.runtime import Runtime
 
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja", jinja2.Environment)
 # at most this many bitmaps / syntheses run at once (each in a worker thread)

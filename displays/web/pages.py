@@ -88,10 +88,7 @@ class PageRequest:
 
 
 def pillar_of(rt: Runtime, page: PageRequest) -> Pillar:
-    document = {**page.board.document, "timetable": page.board.timetable}  # the status line
-    return build_pillar(document, page.lang, rt.tt.zone,
-                        rt.settings.countdown_horizon_min, page.rows, rt.abbreviations,
-                        page.refresh)
+    return build_pillar(page.board.board, page.lang, page.rows, rt.abbreviations, page.refresh)
 
 
 def speech_on(rt: Runtime) -> bool:

@@ -22,7 +22,8 @@ from aiohttp import web
 
 from displays.board.display import Display
 from displays.service.cluster.board_cache import CachedBoard
-from displays.service.runtime import Runtime, display_board_key
+from displays.service.cluster.keys import display_board_key
+from displays.service.runtime import Runtime
 from displays.service.startup import Startup
 from displays.web.answers import Answers, Ready
 from displays.web.api import DISPLAY_JSON_ROUTE, JSON_VARIANT, max_age, stale_after_s

@@ -45,9 +45,7 @@ _LIMITERS: weakref.WeakKeyDictionary[web.Application, RateLimiter] = \
 
 
 def readout_of(rt: Runtime, board: CachedBoard, lang: str, count: int | None) -> Readout:
-    document = {**board.document, "timetable": board.timetable}   # its validity is said too
-    return build_readout(document, lang, rt.tt.zone, rt.pronunciation.get(lang), count,
-                         rt.settings.countdown_horizon_min, rt.pronunciation)
+    return build_readout(board.board, lang, rt.pronunciation.get(lang), count, rt.pronunciation)
 
 
 async def readout_bodies(request: web.Request, rt: Runtime, board: CachedBoard, lang: str,

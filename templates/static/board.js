@@ -7,7 +7,6 @@
   "use strict";
   var frame = document.querySelector(".frame");
   if (!frame) { return; }
-  var lang = frame.getAttribute("data-lang") || "de";
   var offset = 0;          // server time minus this device's time (s)
   var etag = frame.getAttribute("data-etag") || null;   // the page's own: no second fetch
 
@@ -31,11 +30,13 @@
       minutes = ((minutes % 1440) + 1440) % 1440;
       time.textContent = pad(Math.floor(minutes / 60)) + ":" + pad(minutes % 60);
     }
-    frame.querySelectorAll(".countdown[data-epoch]").forEach(function (el) {
-      if (!/^(in \d+ min|sofort|now)$/.test(el.textContent.trim())) { return; }
+    // the server says which columns count down and in which words (data-word-*)
+    var nowWord = frame.getAttribute("data-word-now");
+    var minutesWord = frame.getAttribute("data-word-minutes");
+    frame.querySelectorAll(".countdown[data-counts]").forEach(function (el) {
       var left = Math.floor((parseInt(el.getAttribute("data-epoch"), 10) - now) / 60);
-      if (left > horizon) { return; }
-      el.textContent = left <= 0 ? (lang === "de" ? "sofort" : "now") : "in " + left + " min";
+      if (left > horizon || !nowWord || !minutesWord) { return; }
+      el.textContent = left <= 0 ? nowWord : minutesWord.replace("{n}", String(left));
     });
   }
 

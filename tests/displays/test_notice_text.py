@@ -7,16 +7,21 @@ import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from displays.app import create_app
+from displays.board.alert import BoardAlert, Placement
+from displays.board.model import Board
+from displays.board.notice_rules import Targets
 from displays.board.pillar import build_pillar
 from displays.board.readout import build_readout
 from displays.board.text import text_board
 from displays.notices.alerts import notice_alert
-from displays.notices.model import DisplayType, Notice, Targets
-from tests.instants import BERLIN, suite_settings
+from displays.notices.model import Notice
+from tests.boards import board_of
+from tests.instants import suite_settings
 from tests.notices.conftest import add_tokens
 
 LONG = ("Wegen Bauarbeiten in der Ludwigsstraße halten die Linien 54, 55, 56 und 57 bis auf "
@@ -25,43 +30,43 @@ LONG = ("Wegen Bauarbeiten in der Ludwigsstraße halten die Linien 54, 55, 56 un
         "Aufzug am Höfchen defekt, bitte nutzen Sie die Rampe am Markt.")
 
 
-def _document(alerts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"stop": {"id": "s", "name": "Höfchen"}, "generated_at": "2026-03-04T12:00:00+01:00",
-            "realtime": {"status": "live", "feed_timestamp": None}, "departures": [],
-            "alerts": alerts}
+def _board(alerts: list[BoardAlert]) -> Board:
+    empty = board_of({"stop": {"id": "s", "name": "Höfchen"},
+                      "generated_at": "2026-03-04T12:00:00+01:00",
+                      "realtime": {"status": "live", "feed_timestamp": None}, "departures": []})
+    return replace(empty, alerts=tuple(alerts))
 
 
-def _notice(text: str, kind: DisplayType, header: str | None = None) -> Notice:
+def _notice(text: str, kind: Placement, header: str | None = None) -> Notice:
     return Notice(id="n1", text={"de": text}, targets=Targets(all=True), valid_from=0,
                   header={"de": header} if header else {}, display=kind)
 
 
 def test_a_long_header_less_notice_is_shown_and_read_once() -> None:
     assert len(LONG) > 200 and "\n" not in LONG
-    for kind in DisplayType:
-        alert = notice_alert(_notice(LONG, kind), "de")
-        assert alert["header"].endswith("…"), "the first line is cut for the header"
-        pillar = build_pillar(_document([alert]), "de", BERLIN)
-        shown = {DisplayType.TICKER: pillar.ticker_texts,
-                 DisplayType.ALTERNATE: tuple(m.text for m in pillar.alternate),
-                 DisplayType.TAKEOVER: tuple(m.text for m in pillar.takeover)}[kind]
+    for kind in Placement:
+        alert = notice_alert(_notice(LONG, kind))
+        assert (alert.words("de").header or "").endswith("…"), "the first line is cut"
+        pillar = build_pillar(_board([alert]), "de")
+        shown = {Placement.TICKER: pillar.ticker_texts,
+                 Placement.ALTERNATE: tuple(m.text for m in pillar.alternate),
+                 Placement.TAKEOVER: tuple(m.text for m in pillar.takeover)}[kind]
         assert shown == (LONG,), kind
         board = text_board(pillar, 40).replace("\n", " ")
         assert board.count("Rampe am Markt") == 1 and board.count("Wegen Bauarbeiten") == 1
-        readout = build_readout(_document([alert]), "de", BERLIN).text
+        readout = build_readout(_board([alert]), "de").text
         assert readout.count("Wegen Bauarbeiten") == 1, readout
         assert readout.count("Rampe am Markt") == 1, readout
 
 
 def test_a_header_is_still_said_before_a_description_that_does_not_repeat_it() -> None:
-    alert = notice_alert(_notice("Linie 54 fällt aus.", DisplayType.ALTERNATE,
-                                 header="Baustelle"), "de")
-    assert alert["audio"] == "Baustelle. Linie 54 fällt aus."
-    pillar = build_pillar(_document([alert]), "de", BERLIN)
+    alert = notice_alert(_notice("Linie 54 fällt aus.", Placement.ALTERNATE,
+                                 header="Baustelle"))
+    assert alert.words("de").audio == "Baustelle. Linie 54 fällt aus."
+    pillar = build_pillar(_board([alert]), "de")
     assert pillar.alternate[0].text == "Baustelle: Linie 54 fällt aus."
-    short = notice_alert(_notice("Aufzug defekt\nBitte Rampe nutzen.", DisplayType.TICKER),
-                         "de")
-    assert build_pillar(_document([short]), "de", BERLIN).ticker_texts == (
+    short = notice_alert(_notice("Aufzug defekt\nBitte Rampe nutzen.", Placement.TICKER))
+    assert build_pillar(_board([short]), "de").ticker_texts == (
         "Aufzug defekt: Bitte Rampe nutzen.",)
 
 
@@ -98,10 +103,10 @@ async def test_a_german_notice_on_an_english_board_says_its_language(
         assert "'aUfts" in phonemes, phonemes      # German "Aufzug", not English "O:fzVg"
 
 
-def test_the_alert_dict_says_which_language_is_shown_and_said() -> None:
+def test_the_alert_says_which_language_is_shown_and_said() -> None:
     notice = Notice(id="n", text={"de": "Aufzug defekt."}, targets=Targets(all=True),
                     valid_from=0, audio_text={"en": "The lift is out of order."})
-    assert notice_alert(notice, "en")["lang"] == "de"
-    assert notice_alert(notice, "en")["audio_lang"] == "en"
-    assert (notice_alert(notice, "de")["lang"], notice_alert(notice, "de")["audio_lang"]) == (
-        "de", "de"), "no German audio text: the German text is said"
+    english, german = notice_alert(notice).words("en"), notice_alert(notice).words("de")
+    assert (english.shown, english.audio_lang) == ("de", "en")
+    assert (german.shown, german.audio_lang) == ("de", "de"), \
+        "no German audio text: the German text is said"

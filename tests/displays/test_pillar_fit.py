@@ -23,8 +23,9 @@ from displays.app import create_app
 from displays.board.bitmap import plan
 from displays.board.lexicon import load_lexicon
 from displays.board.pillar import build_pillar
+from tests.boards import board_of
 from tests.cdp import Page, browser
-from tests.instants import BERLIN, busy_settings
+from tests.instants import busy_settings
 from tests.notices.conftest import add_tokens
 
 ClientFactory = Callable[..., Awaitable[TestClient[Any, Any]]]
@@ -202,7 +203,7 @@ async def test_bitmap_and_text_boards_render_the_same_rows_as_the_html(
         aiohttp_client: ClientFactory, tmp_path: Path) -> None:
     client = await matrix_client(aiohttp_client, tmp_path)
     document = await (await client.get("/api/v1/displays/fit-ticker")).json()
-    pillar = build_pillar(document, "de", BERLIN, rows=10, abbreviations=load_lexicon(
+    pillar = build_pillar(board_of(document), "de", rows=10, abbreviations=load_lexicon(
         "abbreviations"))
     text = await (await client.get("/displays/fit-ticker.txt", params={"width": "60"})).text()
     text_rows = [line.split()[:2] for line in text.splitlines()[1:len(pillar.rows) + 1]]

@@ -17,8 +17,8 @@ from displays.board.paging import split_pages, turn
 from displays.board.pillar import build_pillar
 from displays.board.text import MIN_TEXT_WIDTH, text_board
 from displays.board.themes import contrast_ratio
+from tests.boards import board_of
 from tests.displays.pillar_keys import demo_key
-from tests.instants import BERLIN
 
 HBF = "de:07315:1001"
 Client = Any
@@ -77,15 +77,15 @@ def _document(alerts: list[dict[str, Any]] | None = None, platform_changed: bool
 
 
 def test_rows_say_the_delay_once_and_ca_only_without_realtime() -> None:
-    pillar = build_pillar(_document(), "de", BERLIN, abbreviations=load_lexicon("abbreviations"))
+    pillar = build_pillar(board_of(_document()), "de", abbreviations=load_lexicon("abbreviations"))
     live, planned = pillar.rows
-    assert live.when == "in 6 min" and live.scheduled == "12:03" and live.delay == "+3"
+    assert live.when_text == "in 6 min" and live.scheduled == "12:03" and live.delay == "+3"
     assert not live.approximate, "a realtime prediction is never 'ca.'"
-    assert planned.approximate and planned.when == "12:40"
+    assert planned.approximate and planned.when_text == "12:40"
     assert live.destination == "Zollhafen/Inge-Reitz-Str."
     assert live.full_destination == "Zollhafen/Inge-Reitz-Straße"
     assert live.destination_parts == ["Zollhafen/", "Inge-Reitz-Str."]
-    english = build_pillar(_document(), "en", BERLIN)
+    english = build_pillar(board_of(_document()), "en")
     assert english.platform_header == "Platform" and english.rows[0].platform_label == "Platform"
 
 
@@ -93,23 +93,23 @@ def test_text_board_platform_column_wrapped_notices_and_width() -> None:
     notice = {"id": "n", "header": "Umleitung", "description": "Die Linie 50 fährt über die "
               "Kaiserstraße; die Haltestellen Schillerplatz und Münsterplatz entfallen.",
               "source": "operator", "display": "takeover"}
-    pillar = build_pillar(_document([notice]), "de", BERLIN)
+    pillar = build_pillar(board_of(_document([notice])), "de")
     text = text_board(pillar, 24)
     assert all(len(line) <= 24 for line in text.splitlines())
     assert "Münsterplatz" in text and "entfallen." in text, "a takeover is wrapped, not cut"
-    rows = text_board(build_pillar(_document(), "de", BERLIN), MIN_TEXT_WIDTH).splitlines()[1:3]
+    rows = text_board(build_pillar(board_of(_document()), "de"), MIN_TEXT_WIDTH).splitlines()[1:3]
     assert [len(r) for r in rows] == [MIN_TEXT_WIDTH] * 2 and all(" D " in r for r in rows)
 
 
 def test_bitmap_is_one_bit_or_four_greys_and_changes_with_the_board() -> None:
-    pillar = build_pillar(_document(platform_changed=True), "de", BERLIN)
+    pillar = build_pillar(board_of(_document(platform_changed=True)), "de")
     mono = Image.open(io.BytesIO(render_bitmap(pillar, 800, 480)))
     assert mono.mode == "1" and mono.size == (800, 480)
     black = mono.histogram()[0]
     assert 0.01 < black / (800 * 480) < 0.5, "text drawn, not a blank or black page"
     grey = Image.open(io.BytesIO(render_bitmap(pillar, 800, 480, grey=True)))
     assert grey.mode == "P" and len(grey.getcolors()) <= 4
-    other = build_pillar(_document(), "de", BERLIN)
+    other = build_pillar(board_of(_document()), "de")
     assert render_bitmap(other, 800, 480) != render_bitmap(pillar, 800, 480)
 
 
@@ -242,13 +242,13 @@ def test_more_notice_pages_than_a_cycle_wait_their_turn() -> None:
     alerts = [{"id": str(i), "header": f"Hinweis {i}", "description": None, "source": "gtfs-rt"}
               for i in range(MAX_PAGES + 3)]
     document = _document(alerts)
-    html = render_board_html(make_environment(), build_pillar(document, "de", BERLIN),
+    html = render_board_html(make_environment(), build_pillar(board_of(document), "de"),
                              theme="lcd", refresh=30, demo=False, route_colours=True).decode()
     assert f'class="ticker pages n{MAX_PAGES}' in html
     assert html.count('class="page later"') == 3 and all(
         f"Hinweis {i}<" in html for i in range(MAX_PAGES + 3)), "all are in the page"
-    now = build_pillar(document, "de", BERLIN).ticker
-    later = build_pillar(dict(document, generated_at="2026-03-04T12:00:30+01:00"), "de", BERLIN)
+    now = build_pillar(board_of(document), "de").ticker
+    later = build_pillar(board_of(dict(document, generated_at="2026-03-04T12:00:30+01:00")), "de")
     assert later.ticker == now[1:] + now[:1], "the next refresh starts one page later"
 
 
@@ -261,15 +261,15 @@ def test_landscape_screens_get_larger_notice_pages() -> None:
             "entfallen.")
     document = _document([{"id": "a", "header": "Umleitung Linie 50", "description": text,
                            "source": "operator", "display": "alternate"}])
-    pillar = build_pillar(document, "de", BERLIN)
+    pillar = build_pillar(board_of(document), "de")
     assert len(pillar.alternate_pages) == 2 and len(pillar.alternate_pages_wide) == 1
     assert pillar.for_landscape().alternate_pages == pillar.alternate_pages_wide
     html = render_board_html(make_environment(), pillar, theme="lcd", refresh=30, demo=False,
                              route_colours=True).decode()
     assert "notice-panel pages n2" in html and "fit-portrait" in html
     assert "notice-panel pages n1" in html and "fit-landscape" in html
-    short = build_pillar(_document([{"id": "b", "header": "Aufzug defekt", "description": None,
-                                     "source": "gtfs-rt"}]), "de", BERLIN)
+    short = build_pillar(board_of(_document([{"id": "b", "header": "Aufzug defekt",
+                                              "description": None, "source": "gtfs-rt"}])), "de")
     assert short.ticker == short.ticker_wide == ("Aufzug defekt",)
     one = render_board_html(make_environment(), short, theme="lcd", refresh=30, demo=False,
                             route_colours=True).decode()
@@ -318,8 +318,8 @@ def test_notices_take_turns_per_notice_pages_within_one_and_the_urgent_first() -
 
     def shown(k: int) -> tuple[str, ...]:
         at = f"2026-03-04T12:{k:02d}:00+01:00"
-        return build_pillar(dict(document, generated_at=at), "de", BERLIN,
-                            refresh_s=period).alternate_pages
+        board = board_of(dict(document, generated_at=at))
+        return build_pillar(board, "de", refresh_s=period).alternate_pages
 
     cycle = shown(0)
     longs = [p for p in cycle if re.search(r"\(\d/\d\)$", p)]

@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 
-from displays.board.compose import compute_board
-from displays.board.display import BoardFilter
-from displays.board.document import board_document
+from displays.board.build import build_board
 from displays.board.lexicon import load_lexicon
 from displays.board.readout import MAX_CHARS, build_readout, speakable
 from displays.demo.network import write_demo_feed
 from feeds import load_timetable
+from tests.boards import board_of
 from tests.instants import BERLIN, DEMO_INSTANTS, instant
 
 DE = load_lexicon("pronunciation.de")
@@ -80,7 +79,7 @@ def test_departures_read_as_the_issue_says() -> None:
         _dep(trip_id="x", headsign="nie gelesen"),
     ], display={"id": "d", "name": "intern", "title": "Hauptbahnhof", "platforms": ["L", "M"],
                 "readout_rows": 4})
-    readout = build_readout(document, "de", BERLIN, DE)
+    readout = build_readout(board_of(document), "de", DE)
     assert readout.sentences == (
         "Haltestelle Hauptbahnhof, Steig L und M.",
         "Linie 50 nach Hechtsheim, Bürgerhaus, in 3 Minuten, 2 Minuten später als geplant, "
@@ -91,7 +90,7 @@ def test_departures_read_as_the_issue_says() -> None:
         "Regional-Express 3 nach Frankfurt am Main Hauptbahnhof, etwa um 12 Uhr 52, "
         "nach Fahrplan, Gleis 4.")
     assert "nie gelesen" not in readout.text, "only the display's four departures"
-    english = build_readout(document, "en", BERLIN, EN)
+    english = build_readout(board_of(document), "en", EN)
     assert english.sentences[1] == ("Line 50 to Hechtsheim, Bürgerhaus, in 3 minutes, "
                                     "2 minutes late, platform L.")
     assert "12 52" in english.text and not problems(english.text)
@@ -105,17 +104,17 @@ def test_notices_after_departures_their_audio_text_first_and_status() -> None:
          "source": "operator", "display": "ticker",
          "audio": "Die Linie 50 fährt eine Umleitung über die Kaiserstraße"},
     ]
-    readout = build_readout(_document([_dep(realtime=False, delay_s=None, predicted=None)],
-                                      alerts, status="stale"), "de", BERLIN, DE)
+    readout = build_readout(board_of(_document([_dep(realtime=False, delay_s=None, predicted=None)],
+                                      alerts, status="stale")), "de", DE)
     assert readout.sentences[:2] == ("Haltestelle Mainz Hauptbahnhof.",
                                      "Keine Echtzeitdaten, Angaben nach Fahrplan.")
     assert readout.sentences[-2:] == (
         "Hinweis: Die Linie 50 fährt eine Umleitung über die Kaiserstraße.",
         "Hinweis: Aufzug defekt. Aufzug Steig L etwa 14 Uhr 30 wieder in Betrieb.")
     takeover = dict(alerts[1], display="takeover")
-    replaced = build_readout(_document([_dep()], [takeover]), "de", BERLIN, DE)
+    replaced = build_readout(board_of(_document([_dep()], [takeover])), "de", DE)
     assert "Linie 50 nach" not in replaced.text, "a takeover replaces the departures"
-    empty = build_readout(_document([]), "de", BERLIN, DE)
+    empty = build_readout(board_of(_document([])), "de", DE)
     assert empty.sentences[-1] == "Zurzeit keine Abfahrten."
 
 
@@ -124,7 +123,7 @@ def test_hostile_notice_text_cannot_break_or_stretch_the_readout() -> None:
                + "sehr lang " * 2000 + "]]>")
     alerts = [{"id": str(i), "header": hostile, "description": hostile, "source": "operator",
                "audio": hostile} for i in range(10)]
-    readout = build_readout(_document([_dep()], alerts), "de", BERLIN, DE)
+    readout = build_readout(board_of(_document([_dep()], alerts)), "de", DE)
     assert len(readout.text) <= MAX_CHARS
     assert not re.search(r"[<>\x00-\x1f]", readout.text)
     root = ET.fromstring(readout.ssml)                       # well-formed, nothing injected
@@ -135,10 +134,9 @@ def test_hostile_notice_text_cannot_break_or_stretch_the_readout() -> None:
 def _readouts(tt: Any, at: int, stops: list[int]) -> list[tuple[str, str]]:
     out = []
     for stop in stops:
-        board = compute_board(tt, None, [stop], at, 3600, 10, BoardFilter(), "de", 300)
-        document = board_document(board)
+        board = build_board(tt, stop, at, 3600, 10)
         for lang, lexicon in (("de", DE), ("en", EN)):
-            out.append((tt.stop_id(stop), build_readout(document, lang, BERLIN, lexicon).text))
+            out.append((tt.stop_id(stop), build_readout(board, lang, lexicon).text))
     return out
 
 
@@ -171,13 +169,13 @@ def dt_day(epoch: int) -> Any:
 
 def test_an_invalid_timetable_is_said_as_it_is_shown() -> None:
     expired = {**_document([]), "timetable": {"status": "expired"}}
-    readout = build_readout(expired, "de", BERLIN, DE)
+    readout = build_readout(board_of(expired), "de", DE)
     assert readout.sentences[1] == "Fahrplandaten abgelaufen – bitte Aushang beachten."
-    english = build_readout({**_document([]), "timetable": {"status": "no_service_today"}},
-                            "en", BERLIN, EN)
+    english = build_readout(
+        board_of({**_document([]), "timetable": {"status": "no_service_today"}}), "en", EN)
     assert english.sentences[1] == "No service at this stop today."
-    valid = build_readout({**_document([_dep()]), "timetable": {"status": "valid"}}, "de",
-                          BERLIN, DE)
+    valid = build_readout(
+        board_of({**_document([_dep()]), "timetable": {"status": "valid"}}), "de", DE)
     assert valid.sentences[1].startswith("Linie 50 nach")
 
 

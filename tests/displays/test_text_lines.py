@@ -11,6 +11,7 @@ from typing import Any
 from displays.app import create_app
 from displays.board.pillar import build_pillar
 from displays.board.text import MIN_LINES, MIN_ROWS, MIN_TEXT_WIDTH, text_board
+from tests.boards import board_of
 from tests.instants import BERLIN, suite_settings
 
 LONG = " ".join(["Wegen Bauarbeiten in der Ludwigsstraße entfällt die Haltestelle Höfchen."] * 9)
@@ -43,7 +44,7 @@ def test_a_line_budget_keeps_departures_on_the_sign_and_pages_the_notices() -> N
         seen = ""
         for k in range(12):
             at = (dt.datetime(2026, 3, 4, 12, 0, tzinfo=BERLIN) + dt.timedelta(seconds=30 * k))
-            pillar = build_pillar(_document(at.isoformat()), "de", BERLIN)
+            pillar = build_pillar(board_of(_document(at.isoformat())), "de")
             board = text_board(pillar, 24, lines=lines).splitlines()
             assert len(board) <= lines, (lines, board)
             assert all(len(line) <= 24 for line in board)
@@ -51,7 +52,7 @@ def test_a_line_budget_keeps_departures_on_the_sign_and_pages_the_notices() -> N
             assert len(rows) >= min(MIN_ROWS, lines - 3), (lines, board)
             seen += " ".join(board) + " "
         assert "Aufzug" in seen and "Umleitung" in seen, f"{lines}: every notice in turn"
-    whole = text_board(build_pillar(_document(), "de", BERLIN), 24).splitlines()
+    whole = text_board(build_pillar(board_of(_document()), "de"), 24).splitlines()
     assert len(whole) > 20 and "Höfchen" in " ".join(whole), "without a budget: all of it"
 
 
@@ -61,7 +62,7 @@ def test_the_destination_keeps_six_letters_at_the_narrowest_width() -> None:
     document["departures"] = [_dep(5, status="skipped"), _dep(8, status="cancelled"),
                               _dep(59, headsign="Hechtsheim", platform="12A")]
     for lang in ("de", "en"):
-        board = text_board(build_pillar(document, lang, BERLIN), MIN_TEXT_WIDTH)
+        board = text_board(build_pillar(board_of(document), lang), MIN_TEXT_WIDTH)
         rows = [line for line in board.splitlines() if line.startswith("50 ")]
         assert len(rows) == 3
         assert all(line[4:10] == "Hechts" for line in rows), (lang, rows)

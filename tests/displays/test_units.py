@@ -20,6 +20,7 @@ from displays.service.config.displays_file import (
 from displays.service.stop_search import StopSearch, fold
 from displays.web.params import ParamError, negotiate_lang, parse_filter, parse_instant, parse_int
 from feeds import load_timetable
+from tests.boards import board_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -145,10 +146,10 @@ def _document(status: str = "live") -> dict:
 
 
 def test_pillar_wording_german() -> None:
-    pillar = build_pillar(_document(), "de", BERLIN)
+    pillar = build_pillar(board_of(_document()), "de")
     cancelled, delayed = pillar.rows
     assert cancelled.status_text == "fällt aus"
-    assert delayed.when == "in 6 min" and delayed.delay == "+3"
+    assert delayed.when_text == "in 6 min" and delayed.delay == "+3"
     assert delayed.platform_label == "Steig" and delayed.platform_changed
     assert pillar.ticker == ("Linie 80: Umleitung",)
     assert pillar.status_line == "Echtzeit · Stand 14:00", "the status line is always there"
@@ -156,15 +157,15 @@ def test_pillar_wording_german() -> None:
 
 
 def test_pillar_stale_says_fahrplandaten_and_english() -> None:
-    pillar = build_pillar(_document("stale"), "de", BERLIN)
+    pillar = build_pillar(board_of(_document("stale")), "de")
     assert pillar.status_line == "Stand 14:00 – Fahrplandaten"
-    english = build_pillar(_document("unavailable"), "en", BERLIN)
+    english = build_pillar(board_of(_document("unavailable")), "en")
     assert english.rows[0].status_text == "cancelled"
     assert english.status_line == "As of 14:00 – timetable data"
 
 
 def test_text_board_respects_width() -> None:
-    pillar = build_pillar(_document(), "de", BERLIN)
+    pillar = build_pillar(board_of(_document()), "de")
     text = text_board(pillar, 24)
     assert all(len(line) <= 24 for line in text.splitlines())
     assert "fällt aus" in text and "Hechtsh" in text and "in 6 min" in text
@@ -186,7 +187,7 @@ def test_pillar_sorts_notices_by_display_type() -> None:
         {"id": "g", "header": "Aufzug defekt", "description": None, "effect": "OTHER_EFFECT",
          "severity": "INFO", "source": "gtfs-rt"},
     ]
-    pillar = build_pillar(document, "de", BERLIN)
+    pillar = build_pillar(board_of(document), "de")
     assert [(m.header, m.description) for m in pillar.takeover] == [
         ("Haltestelle verlegt", "50 m weiter")]
     assert [m.header for m in pillar.alternate] == ["Linie 54: Umleitung"]
@@ -217,7 +218,7 @@ def test_pillar_html_is_identical_within_a_minute() -> None:
     def html(generated: str) -> bytes:
         document = _document()
         document["generated_at"] = generated
-        return render_board_html(env, build_pillar(document, "de", BERLIN), theme="lcd",
+        return render_board_html(env, build_pillar(board_of(document), "de"), theme="lcd",
                                  refresh=30, demo=False, route_colours=True)
 
     assert html("2026-11-21T14:00:05+01:00") == html("2026-11-21T14:00:25+01:00")

@@ -183,7 +183,9 @@ def test_cli_board_answers_the_contract(shared_data: Path,
     code = main(["departures", "--feed", str(shared_data / name), "--stop", stop_id,
                  "--at", at_iso, "--window", "60", "--json"])
     out, err = capsys.readouterr()
-    assert (code, err) == (0, "")
+    # a build that runs longer than a second (a busy machine) says so; nothing else is said
+    said = [line for line in err.splitlines() if not line.startswith("abfahrt: timetable build")]
+    assert (code, said) == (0, [])
     doc: dict[str, Any] = json.loads(out)
     assert set(doc) == TOP_KEYS
     assert doc["stop"]["id"] == stop_id and isinstance(doc["stop"]["name"], str)

@@ -18,8 +18,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from displays.board.model import Board, build_board
 from feeds import Departure, Timetable, load_timetable
+from realtime.alerts import pick_text
+from realtime.merge import MergedBoard, merge_board
 from realtime.parse import encode_feed_dict, parse_feed
 from realtime.state import RealtimeState
 from tests.gtfs_builder import GtfsBuilder
@@ -164,14 +165,14 @@ class FeedSequence(RuleBasedStateMachine):
     def advance_clock(self, seconds: int) -> None:
         self.now += seconds
 
-    def boards(self) -> list[tuple[Board, Board]]:
-        """(board with the realtime state, schedule-only board) for every watched stop."""
+    def boards(self) -> list[tuple[int, MergedBoard, MergedBoard]]:
+        """(stop, board with the realtime state, schedule-only board) for every watched stop."""
         out = []
         for stop_id in BOARD_STOPS:
             stop = self.tt.find_stop(stop_id)
-            out.append((build_board(self.tt, stop, self.now, WINDOW_S, realtime=self.state,
-                                    max_age_s=MAX_AGE_S),
-                        build_board(self.tt, stop, self.now, WINDOW_S)))
+            out.append((stop, merge_board(self.tt, stop, self.now, WINDOW_S, self.state,
+                                          MAX_AGE_S),
+                        merge_board(self.tt, stop, self.now, WINDOW_S, None)))
         return out
 
     @invariant()
@@ -179,7 +180,7 @@ class FeedSequence(RuleBasedStateMachine):
         if not hasattr(self, "tt"):
             return
         fresh = self.applied_ts is not None and self.now - self.applied_ts <= MAX_AGE_S
-        for board, schedule in self.boards():
+        for stop, board, schedule in self.boards():
             deps = board.departures
             keys = [(effective(d), d.scheduled, d.trip_id) for d in deps]
             assert keys == sorted(keys), "not sorted by effective time, scheduled, trip_id"
@@ -188,19 +189,19 @@ class FeedSequence(RuleBasedStateMachine):
                 if d.status in ("cancelled", "skipped"):
                     assert d.predicted is None and d.delay_s is None, d
                 if d.realtime:
-                    assert board.realtime_status == "live", d
+                    assert board.status == "live", d
             instances = [(d.trip_id, d.service_date, d.stop_sequence, d.scheduled) for d in deps]
             assert len(instances) == len(set(instances)), "a departure listed twice"
             expected = "unavailable" if self.applied_ts is None else (
                 "live" if fresh else "stale")
-            assert board.realtime_status == expected, (board.realtime_status, expected)
+            assert board.status == expected, (board.status, expected)
             if not fresh or self.applied_empty:
                 # stale realtime contributes nothing; an empty FULL_DATASET clears everything
                 assert deps == schedule.departures
-            if board.realtime_status == "stale":
+            if board.status == "stale":
                 assert not any(d.realtime for d in deps)
-            limited = build_board(self.tt, self.tt.find_stop(board.stop_id), self.now,
-                                  WINDOW_S, limit=3, realtime=self.state, max_age_s=MAX_AGE_S)
+            limited = merge_board(self.tt, stop, self.now, WINDOW_S, self.state, MAX_AGE_S,
+                                  limit=3)
             assert limited.departures == deps[:3]
 
 
@@ -225,8 +226,8 @@ def test_feeds_shaped_like_the_strategies_do_reach_the_boards() -> None:
     ]
     state = RealtimeState().apply(SOURCE, parse_feed(encode_feed_dict(feed_dict(START, items))),
                                   tt)
-    board = build_board(tt, tt.find_stop("HBF"), START, WINDOW_S, realtime=state)
+    board = merge_board(tt, tt.find_stop("HBF"), START, WINDOW_S, state)
     by_trip = {d.trip_id: d for d in board.departures}
     assert by_trip["O2"].predicted == by_trip["O2"].scheduled + 120 and by_trip["O2"].realtime
     assert by_trip["O3"].status == "cancelled" and by_trip["O4"].status == "skipped"
-    assert [a.header for a in board.alerts] == ["Umleitung"]
+    assert [pick_text(a.header, "de") for a in board.alerts] == ["Umleitung"]

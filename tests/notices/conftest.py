@@ -15,10 +15,11 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from displays.app import create_app
+from displays.board.notice_rules import RouteTarget, Targets
 from displays.cli.tokens import token_audit
 from displays.demo.network import write_demo_feed
 from displays.notices.auth import Role, new_token
-from displays.notices.model import Notice, RouteTarget, Targets
+from displays.notices.model import Notice
 from displays.notices.storage import open_store
 from displays.notices.validation import Catalog
 from displays.service.config.displays_file import default_displays_file, load_displays

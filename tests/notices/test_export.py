@@ -6,15 +6,11 @@ from typing import Any
 
 from google.transit import gtfs_realtime_pb2 as pb
 
-from displays.notices.export import active_periods, build_alerts_feed
-from displays.notices.model import (
-    Cause,
-    DailyWindow,
-    Effect,
-    RouteTarget,
-    Severity,
-    Status,
-)
+from displays.board.build import upstream_alert
+from displays.board.notice_rules import DailyWindow, RouteTarget
+from displays.notices.alerts import active_periods, post_notices
+from displays.notices.export import build_alerts_feed
+from displays.notices.model import Cause, Effect, Severity, Status
 from feeds import Timetable
 from realtime.parse import encode_feed_dict
 from realtime.records import Alert, EntitySelector, TimeRange, Translation
@@ -45,7 +41,8 @@ def test_round_trip(demo_tt: Timetable, demo_displays: dict[str, Any]) -> None:
     ]
     upstream = [Alert("rt-1", (TimeRange(AT - 60, None),), (EntitySelector(stop_id=HBF),),
                       effect="NO_SERVICE", header=(Translation("Gesperrt", "de"),))]
-    message = decode(build_alerts_feed(notices, demo_tt, demo_displays, AT, upstream))
+    posted = post_notices(notices, demo_tt, demo_displays, AT).current(AT)
+    message = decode(build_alerts_feed(posted, AT, [upstream_alert(a, demo_tt) for a in upstream]))
     assert message.header.gtfs_realtime_version == "2.0"
     assert message.header.incrementality == pb.FeedHeader.FULL_DATASET
     assert message.header.timestamp == AT

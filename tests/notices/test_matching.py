@@ -6,16 +6,18 @@ from typing import Any
 
 import pytest
 
-from displays.notices.alerts import header_and_description, notice_alert
-from displays.notices.matching import (
+from displays.board.alert import Placement
+from displays.board.document import alert_document
+from displays.board.notice_rules import (
     BoardScope,
-    applies_to,
+    DailyWindow,
+    RouteTarget,
     build_scope,
     build_serving,
-    is_active,
-    select_notices,
 )
-from displays.notices.model import DailyWindow, DisplayType, RouteTarget, Status
+from displays.notices.alerts import header_and_description, notice_alert, post_notices
+from displays.notices.matching import applies_to, is_active
+from displays.notices.model import Status
 from feeds import Timetable
 from tests.notices.conftest import BERLIN, HBF, HOEFCHEN, SCHILLER, local, make_notice
 
@@ -118,11 +120,12 @@ def test_all_targets_every_board(demo_tt: Timetable) -> None:
 def test_board_order_is_priority_then_display_type(demo_tt: Timetable) -> None:
     at = local("2026-03-02 08:00")
     notices = [make_notice("op-c", everywhere=True, priority=3),
-               make_notice("op-b", everywhere=True, priority=1, display=DisplayType.TICKER),
-               make_notice("op-a", everywhere=True, priority=1, display=DisplayType.TAKEOVER),
+               make_notice("op-b", everywhere=True, priority=1, display=Placement.TICKER),
+               make_notice("op-a", everywhere=True, priority=1, display=Placement.TAKEOVER),
                make_notice("op-x", stops=(HOEFCHEN,), priority=1),
                make_notice("op-d", everywhere=True, valid_until=at)]
-    chosen = select_notices(notices, scope_of(demo_tt, SCHILLER), at, BERLIN)
+    posted = post_notices(notices, demo_tt, {}, at)
+    chosen = posted.for_board(scope_of(demo_tt, SCHILLER), at, BERLIN)
     assert [n.id for n in chosen] == ["op-a", "op-b", "op-c"]
 
 
@@ -141,7 +144,8 @@ def test_header_is_first_line_unless_given() -> None:
 
 
 def test_alert_shape() -> None:
-    alert = notice_alert(make_notice(priority=2, display=DisplayType.TAKEOVER), "de")
+    alert = alert_document(notice_alert(make_notice(priority=2, display=Placement.TAKEOVER)),
+                           "de")
     assert alert == {"id": "op-test", "header": "Hinweis", "description": None,
                      "effect": "UNKNOWN_EFFECT", "severity": "UNKNOWN_SEVERITY",
                      "source": "operator", "display": "takeover", "priority": 2,

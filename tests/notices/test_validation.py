@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from displays.notices.model import DisplayType, RouteTarget, Status, notice_dict
+from displays.board.alert import Placement
+from displays.board.notice_rules import RouteTarget
+from displays.notices.model import Status, notice_dict
 from displays.notices.validation import (
     Catalog,
     NoticeInvalid,
@@ -41,7 +43,7 @@ def test_minimal_notice_gets_defaults(catalog: Catalog) -> None:
     notice = parse(catalog, body())
     assert notice.valid_from == NOW and notice.valid_until is None     # starts now, no end
     assert notice.status is Status.PUBLISHED and notice.priority == 3
-    assert notice.display is DisplayType.TICKER and notice.author == "Disposition"
+    assert notice.display is Placement.TICKER and notice.author == "Disposition"
     assert notice.created == NOW == notice.updated
 
 

@@ -21,8 +21,10 @@ from typing import Any
 
 import pytest
 
-from displays.board.model import Board, build_board
+from displays.board.build import build_board
+from displays.board.document import BoardDocument, board_document
 from feeds import Departure, Timetable, load_timetable
+from realtime.merge import MergedBoard, merge_board
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState
 from tests.gtfs_builder import GtfsBuilder
@@ -87,20 +89,30 @@ def apply(tt: Timetable, *entities: Any, ts: int = TS, source: str = "tu",
 
 
 def board(tt: Timetable, stop_id: str, at: int, state: RealtimeState | None,
-          window_s: int = 3600, **kwargs: Any) -> Board:
+          window_s: int = 3600, max_age_s: int = 300, limit: int | None = None) -> MergedBoard:
+    """The merged departures, status and alerts of a stop (what every board is built from)."""
     stop = tt.find_stop(stop_id)
     assert stop >= 0, stop_id
-    return build_board(tt, stop, at, window_s, realtime=state, **kwargs)
+    return merge_board(tt, stop, at, window_s, state, max_age_s, limit)
 
 
-def only(b: Board, trip_id: str) -> Departure:
+def contract(tt: Timetable, stop_id: str, at: int, state: RealtimeState | None,
+             window_s: int = 3600, max_age_s: int = 300, lang: str = "de") -> BoardDocument:
+    """The departures contract document of a stop's board."""
+    stop = tt.find_stop(stop_id)
+    assert stop >= 0, stop_id
+    return board_document(build_board(tt, stop, at, window_s, realtime=state,
+                                      max_age_s=max_age_s, lang=lang))
+
+
+def only(b: MergedBoard, trip_id: str) -> Departure:
     """The one departure of `trip_id` on a board (fails when absent or repeated)."""
     found = [d for d in b.departures if d.trip_id == trip_id]
     assert len(found) == 1, [(d.trip_id, d.stop_id) for d in b.departures]
     return found[0]
 
 
-def trip_ids(b: Board) -> list[str]:
+def trip_ids(b: MergedBoard) -> list[str]:
     return [d.trip_id for d in b.departures]
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import pytest
 from google.transit import gtfs_realtime_pb2 as pb
 
-from displays.board.document import board_document
 from feeds import Timetable
 from realtime.alerts import pick_text
 from realtime.parse import parse_feed
 from realtime.records import Translation
 from realtime.state import RealtimeState
-from tests.realtime.conftest import TS, apply, board, hm
+from tests.realtime.conftest import TS, apply, board, contract, hm
 from tests.realtime.rt_builder import alert, feed_bytes
 
 A = pb.Alert
@@ -45,7 +44,7 @@ def ids_of(tt: Timetable, state: RealtimeState, stop_id: str, trip_id: str, at: 
 
 
 def board_ids(tt: Timetable, state: RealtimeState, stop_id: str) -> list[str]:
-    return [a.id for a in board(tt, stop_id, hm("10:00"), state).alerts]
+    return [a.entity_id for a in board(tt, stop_id, hm("10:00"), state).alerts]
 
 
 def test_departure_alert_ids_follow_and_or_semantics(tt: Timetable,
@@ -104,7 +103,7 @@ def test_active_periods_start_inclusive_end_exclusive_open_ends_every_range() ->
 
 def test_inactive_alerts_are_left_out(tt: Timetable, alerts_state: RealtimeState) -> None:
     assert "expired" not in board_ids(tt, alerts_state, "A")
-    assert "expired" in [a.id for a in board(tt, "A", hm("08:30"), alerts_state,
+    assert "expired" in [a.entity_id for a in board(tt, "A", hm("08:30"), alerts_state,
                                              max_age_s=7200).alerts]
 
 
@@ -130,8 +129,8 @@ def test_board_document_alert_shape_in_the_requested_language(tt: Timetable) -> 
                             description=[("Haltestelle verlegt", "de"), ("Stop moved", "en")],
                             cause=A.CONSTRUCTION, effect=A.STOP_MOVED, severity=A.WARNING),
                   source="alerts")
-    en = board_document(board(tt, "A", hm("10:00"), state, lang="en"))
-    de = board_document(board(tt, "A", hm("10:00"), state, lang="de"))
+    en = contract(tt, "A", hm("10:00"), state, lang="en")
+    de = contract(tt, "A", hm("10:00"), state, lang="de")
     assert en["alerts"] == [{"id": "works", "header": "Construction",
                              "description": "Stop moved", "effect": "STOP_MOVED",
                              "severity": "WARNING", "source": "gtfs-rt"}]
@@ -148,5 +147,5 @@ def test_unset_cause_effect_severity_are_null_not_defaults() -> None:
 def test_stale_alerts_feed_shows_no_alerts(tt: Timetable) -> None:
     state = apply(tt, alert("x", [{"stop_id": "A"}]), ts=hm("09:00"), source="alerts")
     b = board(tt, "A", hm("10:00"), state)
-    assert (b.realtime_status, b.alerts) == ("stale", ())
+    assert (b.status, b.alerts) == ("stale", ())
     assert all(d.alert_ids == () for d in b.departures)

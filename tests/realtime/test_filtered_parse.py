@@ -112,6 +112,7 @@ def test_alerts_about_nothing_of_the_timetable_are_skipped(tt: Timetable) -> Non
         for at in (TS, TS + 3600):
             shown = board(tt, stop, at, filtered)
             assert shown == board(tt, stop, at, full), (stop, at)
-    assert {a.id for a in board(tt, "A", TS, filtered).alerts} >= {"stop-known", "route-type"}
+    shown = {a.entity_id for a in board(tt, "A", TS, filtered).alerts}
+    assert shown >= {"stop-known", "route-type"}
     t1 = [d for d in board(tt, "HBF:1", TS, filtered).departures if d.trip_id == "T1"]
     assert "trip-known" in t1[0].alert_ids

@@ -85,7 +85,7 @@ def test_an_empty_realtime_feed_leaves_the_schedule_board_unchanged(
     empty = apply(tt, ts=at)
     plain = board(tt, stop_id, at, None, window_s, limit=limit)
     merged = board(tt, stop_id, at, empty, window_s, limit=limit)
-    assert (plain.realtime_status, merged.realtime_status) == ("unavailable", "live")
+    assert (plain.status, merged.status) == ("unavailable", "live")
     assert merged.departures == plain.departures
     schedule = find_departures(tt, tt.find_stop(stop_id), at, at + window_s)
     if limit is None:

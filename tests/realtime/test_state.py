@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from displays.board.document import board_document
 from feeds import Timetable
 from realtime.parse import parse_feed
 from realtime.state import RealtimeState
-from tests.realtime.conftest import TS, apply, board, hm, only, trip_ids
+from tests.realtime.conftest import TS, apply, board, contract, hm, only, trip_ids
 from tests.realtime.rt_builder import TD, feed_bytes, stu, trip_update, vehicle
 
 
@@ -32,7 +31,7 @@ def test_an_empty_full_dataset_clears_all_realtime(tt: Timetable) -> None:
         "T1": "scheduled", "X1": "added", "T2": "cancelled"}
     cleared = apply(tt, ts=TS + 60, state=state)
     after = board(tt, "A", hm("10:00"), cleared, 4800)
-    assert after.realtime_status == "live"
+    assert after.status == "live"
     assert [d.trip_id for d in after.departures if d.trip_id != "TF"] == ["T1", "T2"]
     assert not any(d.realtime or d.predicted is not None or d.status != "scheduled"
                    for d in after.departures)
@@ -52,11 +51,11 @@ def test_freshness_boundary_at_max_age(tt: Timetable) -> None:
     state = apply(tt, trip_update("e", "T1", stu(20, dep_delay=60)), ts=hm("09:55"))
     live = board(tt, "A", hm("10:00"), state, max_age_s=300)          # age exactly 300 s
     stale = board(tt, "A", hm("10:00") + 1, state, max_age_s=300)     # 301 s
-    assert (live.realtime_status, only(live, "T1").predicted) == ("live", hm("10:11"))
-    assert stale.realtime_status == "stale"
+    assert (live.status, only(live, "T1").predicted) == ("live", hm("10:11"))
+    assert stale.status == "stale"
     dep = only(stale, "T1")
     assert (dep.predicted, dep.delay_s, dep.realtime) == (None, None, False)
-    assert board(tt, "A", hm("10:00") + 1, state, max_age_s=600).realtime_status == "live"
+    assert board(tt, "A", hm("10:00") + 1, state, max_age_s=600).status == "live"
 
 
 def test_stale_feed_contributes_no_cancellation_either(tt: Timetable) -> None:
@@ -67,17 +66,17 @@ def test_stale_feed_contributes_no_cancellation_either(tt: Timetable) -> None:
 def test_board_status_is_the_worst_feed_and_timestamp_the_oldest(tt: Timetable) -> None:
     state = apply(tt, ts=hm("09:55"), source="trip-updates")
     state = apply(tt, ts=hm("09:50"), source="alerts", state=state)
-    doc = board_document(board(tt, "A", hm("09:57"), state, max_age_s=300))
+    doc = contract(tt, "A", hm("09:57"), state, max_age_s=300)
     assert doc["realtime"] == {"status": "stale", "feed_timestamp": "2026-06-15T09:50:00+02:00"}
-    doc = board_document(board(tt, "A", hm("09:54"), state, max_age_s=300))
+    doc = contract(tt, "A", hm("09:54"), state, max_age_s=300)
     assert doc["realtime"] == {"status": "live", "feed_timestamp": "2026-06-15T09:50:00+02:00"}
 
 
 def test_without_realtime_the_status_is_unavailable(tt: Timetable) -> None:
-    doc = board_document(board(tt, "A", hm("09:57"), None))
+    doc = contract(tt, "A", hm("09:57"), None)
     assert doc["realtime"] == {"status": "unavailable", "feed_timestamp": None}
     never = RealtimeState().with_failure("tu", "connection refused")
-    assert board(tt, "A", hm("09:57"), never).realtime_status == "unavailable"
+    assert board(tt, "A", hm("09:57"), never).status == "unavailable"
 
 
 def test_a_snapshot_of_another_timetable_is_not_used(tt: Timetable) -> None:
@@ -85,7 +84,7 @@ def test_a_snapshot_of_another_timetable_is_not_used(tt: Timetable) -> None:
     other = type(tt)(**{**{f: getattr(tt, f) for f in tt.__dataclass_fields__},
                         "feed_hash": "another"})
     b = board(other, "A", hm("10:00"), state)
-    assert b.realtime_status == "unavailable"
+    assert b.status == "unavailable"
     assert only(b, "T1").predicted is None
 
 

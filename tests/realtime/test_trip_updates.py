@@ -7,9 +7,8 @@ from dataclasses import replace
 from typing import Any
 
 import realtime.merge
-from displays.board.document import board_document
 from feeds import Departure, Timetable
-from tests.realtime.conftest import BASE, apply, board, hm, only, trip_ids
+from tests.realtime.conftest import BASE, apply, board, contract, hm, only, trip_ids
 from tests.realtime.rt_builder import STU, TD, stu, trip_update
 
 Collect = Callable[..., dict[int, Departure]]
@@ -29,7 +28,7 @@ def test_time_wins_over_delay(tt: Timetable) -> None:
     state = apply(tt, trip_update("e", "T1", stu(20, dep_delay=60, dep_time=hm("10:13"))))
     dep = only(board(tt, "A", hm("10:00"), state), "T1")
     assert (dep.predicted, dep.delay_s, dep.realtime) == (1781511180, 180, True)
-    doc = board_document(board(tt, "A", hm("10:00"), state))
+    doc = contract(tt, "A", hm("10:00"), state)
     [t1] = [d for d in doc["departures"] if d["trip_id"] == "T1"]
     assert (t1["scheduled"], t1["predicted"], t1["delay_s"], t1["realtime"]) == (
         "2026-06-15T10:10:00+02:00", "2026-06-15T10:13:00+02:00", 180, True)
@@ -199,7 +198,7 @@ def test_start_time_past_24h_names_the_previous_service_date(tt: Timetable) -> N
         state = apply(tt, trip_update("e", "TN", stu(1, dep_delay=60), start_date=date,
                                       start_time=start), ts=at)
         dep = only(board(tt, "A", at, state), "TN")
-        doc = board_document(board(tt, "A", at, state))["departures"][0]
+        doc = contract(tt, "A", at, state)["departures"][0]
         assert (dep.predicted, dep.service_date.isoformat()) == (1781561760, "2026-06-15")
         assert doc["predicted"] == "2026-06-16T00:16:00+02:00"
 
@@ -284,7 +283,7 @@ def test_assigned_stop_id_moves_the_departure_to_the_new_platform(tt: Timetable)
         "HBF:2", "2", True, hm("10:01"))
     station = only(board(tt, "HBF", hm("09:55"), state), "T1")
     assert (station.stop_id, station.platform, station.platform_changed) == ("HBF:2", "2", True)
-    doc = board_document(board(tt, "HBF", hm("09:55"), state))
+    doc = contract(tt, "HBF", hm("09:55"), state)
     assert [(d["trip_id"], d["platform"], d["platform_changed"]) for d in doc["departures"]
             if d["trip_id"] == "T1"] == [("T1", "2", True)]
 

@@ -25,6 +25,9 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from displays.board.codec import BoardCodecError, board_from_plain, encode_board
+from displays.board.document import BoardDocument, board_document
+from displays.board.model import Board
 from displays.service.cluster.keys import BOARD_TTL_S, Keys, decode, encode
 from displays.service.metrics import Metrics
 
@@ -40,44 +43,60 @@ MAX_RENDERING_BYTES = 1 << 20  # and at most this many bytes of them (the newest
 
 @dataclass
 class CachedBoard:
-    """A computed board document with its ETag, plus renderings made from it on this instance.
+    """A computed board with its ETag, plus renderings made from it on this instance.
 
     The renderings are an LRU bounded by count and bytes, whatever their kind (HTML, text,
     bitmap, audio): a client asking for thousands of `?rows=`/`?width=` variants only ever
-    replaces older ones.
+    replaces older ones. The contract document (`document`) is made once per board version.
     """
 
     key: str
-    document: dict[str, Any]
+    board: Board
     etag: str
     computed_at: int
-    # the timetable's validity as the board reports it (status, first/last day); kept beside
-    # the document, whose keys the departures contract fixes; the pillar's status line
-    timetable: dict[str, Any] | None = None
     feed_hash: str = ""               # the static feed (timetable) it was computed from
     renderings: OrderedDict[tuple[str, ...], tuple[str, bytes]] = field(
         default_factory=OrderedDict)
     rendering_bytes: int = 0
     encoded: bytes | None = field(default=None, repr=False)
+    _document: BoardDocument | None = field(default=None, repr=False)
     _gzip_keys: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict, repr=False)
     # what the web layer made of a rendering to answer it (displays.web.answers.Ready), by the
     # rendering's variant and the path; dropped with the rendering
     answers: dict[tuple[tuple[str, ...], str], Any] = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def of(cls, key: str, board: Board) -> CachedBoard:
+        """A board computed here: its document and ETag made now (off the loop)."""
+        document = board_document(board)
+        return cls(key=key, board=board, etag=document_etag(document), computed_at=board.at,
+                   feed_hash=board.feed_hash, _document=document)
+
+    @property
+    def document(self) -> BoardDocument:
+        """The departures contract document of the board."""
+        if self._document is None:
+            self._document = board_document(self.board)
+        return self._document
+
     def to_bytes(self) -> bytes:
         """The board as stored in Redis (encoded once; the refresh does it off the loop)."""
         if self.encoded is None:
-            self.encoded = encode({"key": self.key, "document": self.document,
-                                   "etag": self.etag, "computed_at": self.computed_at,
-                                   "timetable": self.timetable, "feed_hash": self.feed_hash})
+            head = encode({"key": self.key, "etag": self.etag, "computed_at": self.computed_at,
+                           "feed_hash": self.feed_hash})
+            self.encoded = head[:-1] + b',"board":' + encode_board(self.board) + b"}"
         return self.encoded
 
     @classmethod
     def from_bytes(cls, raw: bytes) -> CachedBoard:
-        data = decode(raw)
-        return cls(key=data["key"], document=data["document"], etag=data["etag"],
-                   computed_at=int(data["computed_at"]), timetable=data.get("timetable"),
-                   feed_hash=data.get("feed_hash", ""))
+        """A board another instance stored (BoardCodecError when it is not readable here)."""
+        try:
+            data = decode(raw)
+            return cls(key=str(data["key"]), board=board_from_plain(data["board"]),
+                       etag=str(data["etag"]), computed_at=int(data["computed_at"]),
+                       feed_hash=str(data.get("feed_hash", "")), encoded=raw)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise BoardCodecError(f"unreadable board: {exc}") from None
 
     @property
     def feed_label(self) -> str:
@@ -122,14 +141,15 @@ class CachedBoard:
         self.answers[key] = answer
 
 
-def document_etag(document: dict[str, Any]) -> str:
+def document_etag(document: BoardDocument) -> str:
     """Return a weak ETag of what a board says, so a poll gets 304 while nothing changed.
 
     Ignored: `generated_at` (new every refresh) and the feed's header timestamp (new every
     poll of a live feed). The realtime status, every departure and every alert count.
     """
-    stable = {k: v for k, v in document.items() if k not in ("generated_at", "realtime")}
-    stable["realtime_status"] = document.get("realtime", {}).get("status")
+    stable: dict[str, object] = {k: v for k, v in document.items()
+                                 if k not in ("generated_at", "realtime")}
+    stable["realtime_status"] = document["realtime"]["status"]
     return f'W/"{hashlib.blake2b(encode(stable), digest_size=10).hexdigest()}"'
 
 
@@ -219,7 +239,12 @@ class BoardCache:
         self._redis_ok()
         if raw is None:
             return None
-        board = CachedBoard.from_bytes(raw if isinstance(raw, bytes) else raw.encode())
+        try:                              # a typed board is rebuilt off the loop
+            board = await asyncio.to_thread(
+                CachedBoard.from_bytes, raw if isinstance(raw, bytes) else raw.encode())
+        except BoardCodecError as exc:
+            log.warning("board %s in redis is unreadable here, computing it: %s", key, exc)
+            return None
         if board.feed_hash != self.generation:
             return None                   # computed from another timetable: never served
         self.hot[key] = board

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.service.cluster.keys import Keys
+from displays.service.cluster.keys import POLL_COUNT_TTL_S, Keys
 
 log = logging.getLogger("abfahrt.displays")
 MINUTE = 60
-POLL_KEY_TTL_S = 3900          # minute counters live a little longer than the hour they cover
 
 
 @dataclass(frozen=True)
@@ -109,7 +108,7 @@ class DisplayContacts:
             for minute, counts in self._unshared.items():
                 for display, n in counts.items():
                     pipe.hincrby(keys.display_polls(minute), display, n)
-                pipe.expire(keys.display_polls(minute), POLL_KEY_TTL_S)
+                pipe.expire(keys.display_polls(minute), POLL_COUNT_TTL_S)
             if self._seen_here:
                 pipe.hset(keys.displays_seen,
                           mapping={k: str(v) for k, v in self._seen_here.items()})

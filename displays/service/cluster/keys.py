@@ -11,10 +11,12 @@ from typing import Any
 
 BOARD_TTL_S = 600            # a board nobody refreshes disappears after 10 min
 RECENT_TTL_S = 3600          # the "recently asked stops" set is trimmed to this age
-LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
-BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <board key>" — a board changed
-REALTIME_CHANNEL = "realtime"  # pub/sub: a realtime source has new bytes
 AUDIO_TTL_S = 900            # readout audio: a board's text changes at least every few minutes
+SHARED_REALTIME_TTL_S = 86400  # the leader's last realtime bytes and snapshot, for followers
+POLL_COUNT_TTL_S = 3900      # a display's per-minute poll counters outlive the hour they cover
+SESSION_TTL_S = 8 * 3600     # an operator page session
+LEADER_KEY = "leader"        # SET NX PX lock naming the computing instance
+BOARDS_CHANNEL = "boards"    # pub/sub: "<instance id> <generation> <board key>" — a board changed
 REALTIME_CHANNEL = "realtime"  # pub/sub: "<header timestamp> <source>" — new realtime shared
 STATIC_CHANNEL = "static"    # pub/sub: "<feed hash>" — an instance swapped to a new static feed
 NOTICES_CHANNEL = "notices"  # pub/sub: "<store version>" — a notice was written
@@ -123,6 +125,23 @@ class Keys:
     def session(self, session_id: str) -> str:
         """JSON of an operator page session (expires with SESSION_TTL_S)."""
         return f"{self.prefix}session:{session_id}"
+
+
+def stop_board_key(stop_id: str, lang: str) -> str:
+    """A stop's default board in `lang` (in process, and inside the Redis board key)."""
+    return f"stop:{lang}:{stop_id}"
+
+
+def stop_of_board_key(key: str) -> tuple[str, str] | None:
+    """(lang, stop_id) of a `stop_board_key`, None for another key."""
+    kind, _, rest = key.partition(":")
+    lang, _, stop_id = rest.partition(":")
+    return (lang, stop_id) if kind == "stop" and stop_id else None
+
+
+def display_board_key(display_id: str, lang: str | None = None) -> str:
+    """The display's board in its own language, or (`lang`) in another one a page asked for."""
+    return f"display:{display_id}" if lang is None else f"display:{display_id}:{lang}"
 
 
 def encode(value: Any) -> bytes:

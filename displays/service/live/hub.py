@@ -29,29 +29,27 @@ import aiohttp
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from displays.board.document import alert_document, coverage_document, iso
-from displays.board.model import BoardAlert
+from displays.board.alert import BoardAlert
+from displays.board.build import upstream_alert
+from displays.board.document import iso
 from displays.demo.simulation import simulate_feed
-from displays.service.cluster.keys import Keys
+from displays.service.cluster.keys import SHARED_REALTIME_TTL_S, Keys
 from displays.service.config.settings import Settings
 from displays.service.heap import long_lived_objects
 from displays.service.live.health import matched_share, realtime_hint
 from displays.service.live.resolver import Resolver, ResolverUnavailable
 from displays.service.metrics import Metrics
 from feeds import Timetable
-from realtime.alerts import render_alert
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
-from realtime.freshness import feed_freshness
+from realtime.freshness import Freshness, feed_freshness
 from realtime.parse import encode_feed_dict
 from realtime.reasons import FeedRefusal, FeedStats
-from realtime.records import Alert
 from realtime.snapshot_codec import dump_snapshot, load_snapshot
 from realtime.state import RealtimeState, resolve_bytes
 
 log = logging.getLogger("abfahrt.realtime")
 SIMULATION = "simulation"
-SHARED_TTL_S = 86400
 
 
 @dataclass(frozen=True)
@@ -99,7 +97,7 @@ class SourceHealth:
     rejected_future: int = 0           # feeds refused for a header ahead of our clock
     digest: bytes = b""                # of the bytes last applied (identical ones are skipped)
     shared_at: int | None = None       # header timestamp last shared with the followers
-    freshness: str | None = None       # as last logged: a change is logged once
+    freshness: Freshness | None = None  # as last logged: a change is logged once
     hint: str | None = None
 
 
@@ -264,8 +262,8 @@ class RealtimeHub:
             return
         try:
             async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.set(self.keys.realtime_raw(source), data, ex=SHARED_TTL_S)
-                pipe.set(self.keys.realtime_snapshot(source), snapshot, ex=SHARED_TTL_S)
+                pipe.set(self.keys.realtime_raw(source), data, ex=SHARED_REALTIME_TTL_S)
+                pipe.set(self.keys.realtime_snapshot(source), snapshot, ex=SHARED_REALTIME_TTL_S)
                 pipe.publish(self.keys.realtime_channel, f"{stamp} {source}")
                 await pipe.execute()
             health.shared_at = stamp
@@ -324,8 +322,8 @@ class RealtimeHub:
             health.shared_at = None
 
     # ---- what the service reports ---------------------------------------------------------
-    def freshness(self, tt: Timetable, source: str, now: int) -> str:
-        return str(feed_freshness(self.state.feed(source), tt, now, self.max_age_s))
+    def freshness(self, tt: Timetable, source: str, now: int) -> Freshness:
+        return feed_freshness(self.state.feed(source), tt, now, self.max_age_s)
 
     def header_timestamp(self, source: str) -> int | None:
         snapshot = self.state.feed(source).snapshot
@@ -369,12 +367,12 @@ class RealtimeHub:
             fresh = self.freshness(tt, source, now)
             stamp = self.header_timestamp(source)
             if fresh != health.freshness:
-                if fresh == "live":
+                if fresh is Freshness.LIVE:
                     share = matched_share(self.state.feed(source).stats)
                     log.info("realtime source %s is live%s", source,
                              f" ({share:.0%} of its trip updates matched)"
                              if share is not None else "")
-                elif fresh == "stale" and stamp is not None:
+                elif fresh is Freshness.STALE and stamp is not None:
                     log.warning("realtime source %s is stale: its newest header is %d s old "
                                 "(max age %d s); boards show the timetable", source,
                                 now - stamp, self.max_age_s)
@@ -392,28 +390,15 @@ class RealtimeHub:
 
     def any_live(self, tt: Timetable, now: int) -> bool:
         return not self.sources or any(
-            self.freshness(tt, s, now) == "live" for s in self.sources)
+            self.freshness(tt, s, now) is Freshness.LIVE for s in self.sources)
 
-    def live_alerts(self, tt: Timetable, now: int) -> list[Alert]:
-        """The alerts of every live source (active or not at `now`)."""
-        out: list[Alert] = []
+    def live_alerts(self, tt: Timetable, now: int) -> list[BoardAlert]:
+        """The alerts of every live source (active or not at `now`), as boards carry them."""
+        out: list[BoardAlert] = []
         for source in self.sources:
             snapshot = self.state.feed(source).snapshot
-            if snapshot is not None and self.freshness(tt, source, now) == "live":
-                out.extend(snapshot.alerts.alerts)
-        return out
-
-    def all_alerts(self, tt: Timetable, lang: str, now: int) -> list[dict[str, Any]]:
-        """Every active alert of every live source, in `lang` (the contract's alert shape,
-        with its active periods and informed entities)."""
-        out = []
-        for alert in self.live_alerts(tt, now):
-            if alert.is_active(now):
-                shown = render_alert(alert, lang)
-                out.append(alert_document(BoardAlert(
-                    id=shown.id, header=shown.header, description=shown.description,
-                    effect=shown.effect, severity=shown.severity, source="gtfs-rt"))
-                    | coverage_document(alert.active_periods, alert.informed_entities, tt))
+            if snapshot is not None and self.freshness(tt, source, now) is Freshness.LIVE:
+                out.extend(upstream_alert(a, tt) for a in snapshot.alerts.alerts)
         return out
 
     def ages(self, now: int) -> list[tuple[tuple[str], float]]:
