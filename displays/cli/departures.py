@@ -27,6 +27,7 @@ from displays.cli.common import (
 from displays.cli.realtime import load_realtime_state
 
 TERMINAL_HORIZON_MIN = 24 * 60     # a terminal board counts down every departure it lists
+MAX_LINE_NAME = 20                 # a line name longer than this is cut ("…")
 
 
 def cmd_departures(args: argparse.Namespace) -> int:
@@ -62,13 +63,15 @@ def render_terminal_board(board: Board, lang: str) -> str:
     zone = ZoneInfo(board.timezone)
     pillar = build_pillar(board, lang)
     lines = [f"{board.stop_name} — {clock(board.at, zone)}", pillar.status_line]
-    header = (f"{label(lang, 'line'):<6} {label(lang, 'destination'):<32} "
+    line_w = min(max((len(r.line) for r in pillar.rows), default=0), MAX_LINE_NAME)
+    line_w = max(line_w, len(label(lang, "line")), 4)
+    header = (f"{label(lang, 'line'):<{line_w}} {label(lang, 'destination'):<32} "
               f"{label(lang, 'departure'):>9} {'':>10} {label(lang, 'platform'):<6}")
     lines += [header, "-" * len(header)]
     for row in pillar.rows:
         when = row.scheduled + (f" {row.delay}" if row.delay else "")
-        lines.append(f"{cell(row.line, 6):<6} {cell(row.full_destination, 32):<32} "
-                     f"{when:>9} {cell(row.when_text, 10):>10} {row.platform or '':<6}")
+        lines.append(f"{cell(row.line, line_w):<{line_w}} {cell(row.full_destination, 32):<32} "
+                     f"{when:>9} {cell(row.when_text, 10):>10} {row.platform or ''}".rstrip())
     if not pillar.rows:
         lines.append(label(lang, "no_departures"))
     for alert in board.alerts:

@@ -141,3 +141,23 @@ def test_bad_realtime_input_is_one_line_exit_2(
         out, err = capsys.readouterr()
         assert out == "" and err.count("\n") == 1 and message in err
         assert err.startswith("abfahrt: error: realtime feed ") and "Traceback" not in err
+
+
+def test_bart_terminal_board_says_what_the_json_says(shared_data: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """The human output carries the realtime status and every alert; an on-time train shows
+    no "+0"; a long destination is cut with an ellipsis, not in the middle of a word."""
+    data = shared_data / "bart-2019"
+    code = main(["departures", "--feed", str(data / "gtfs.zip"), "--stop", "MONT",
+                 "--at", "2019-08-07T10:45:30-07:00", "--lang", "en",
+                 "--realtime", str(data / "trip-updates-20190807T174521Z.pb"),
+                 "--realtime", str(data / "alerts-20190807T174542Z.pb")])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "Live · as of 10:45", lines[:3]
+    assert any(line.startswith("! There is a major delay at Montgomery St.") for line in lines)
+    assert "+0" not in out
+    assert "San Francisco International Airp " not in out
+    cut = [line for line in lines if "San Francisco Internat" in line]
+    assert cut and all("…" in line or "Airport" in line for line in cut), cut
