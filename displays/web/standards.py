@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -219,36 +219,49 @@ def found_stops(rt: Runtime, ask: LocationQuery) -> list[FoundStop]:
             for i in indexes]
 
 
-async def journey_planner(request: web.Request, standard: Any) -> web.Response:
-    """An OJP or TRIAS request (`standard` is the module: read_request, stop_events,
-    locations, and its error)."""
+@dataclass(frozen=True)
+class Planner:
+    """What a journey-planner standard (OJP, TRIAS) offers the handler."""
+
+    name: str
+    read: Callable[[bytes, ZoneInfo, int, int], Any]       # its StopEventQuery or LocationQuery
+    stop_events: Callable[[Board, Any, str], Element]
+    locations: Callable[[list[FoundStop], int, ZoneInfo, str], Element]
+    error: Callable[[Problem, str, int, ZoneInfo, str, bool], Element]
+
+
+OJP = Planner("ojp", ojp.read_request, ojp.stop_events, ojp.locations, ojp.ojp_error)
+TRIAS = Planner("trias", trias.read_request, trias.stop_events, trias.locations,
+                trias.trias_error)
+
+
+async def journey_planner(request: web.Request, standard: Planner) -> web.Response:
+    """An OJP or TRIAS request: a stop's departures, or a stop search."""
     rt = runtime(request.app)
-    error = ojp.ojp_error if standard is ojp else trias.trias_error
     location = False
     try:
         body = await body_of(request)
-        query = await asyncio.to_thread(standard.read_request, body, *bounds(rt))
+        zone, max_window_s, max_rows = bounds(rt)
+        query = await asyncio.to_thread(standard.read, body, zone, max_window_s, max_rows)
         if isinstance(query, LocationQuery):
             location = True
-            found = found_stops(rt, query)
-            element = standard.locations(found, rt.now(), rt.tt.zone, PRODUCER)
+            element = standard.locations(found_stops(rt, query), rt.now(), zone, PRODUCER)
             return web.Response(body=xml_bytes(element), content_type=XML, charset="utf-8",
                                 headers={"Cache-Control": "public, max-age=3600"})
-        name = "ojp" if standard is ojp else "trias"
-        return await answer_board(request, rt, query.board, (name, *query.variant),
+        return await answer_board(request, rt, query.board, (standard.name, *query.variant),
                                   lambda board: standard.stop_events(board, query, PRODUCER))
     except RequestError as exc:
-        return error_answer(exc, error(exc.problem, str(exc), rt.now(), rt.tt.zone, PRODUCER,
-                                       location))
+        return error_answer(exc, standard.error(exc.problem, str(exc), rt.now(), rt.tt.zone,
+                                                PRODUCER, location))
 
 
 @routes.post(OJP_PATH)
 async def ojp_request(request: web.Request) -> web.Response:
     """OJP 2.0: OJPStopEventRequest, OJPLocationInformationRequest."""
-    return await journey_planner(request, ojp)
+    return await journey_planner(request, OJP)
 
 
 @routes.post(TRIAS_PATH)
 async def trias_request(request: web.Request) -> web.Response:
     """TRIAS 1.4: StopEventRequest, LocationInformationRequest."""
-    return await journey_planner(request, trias)
+    return await journey_planner(request, TRIAS)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from tests.displays.conftest import client, demo_settings  # noqa: F401 (the demo app)
+
 STANDARDS = Path(os.environ.get("ABFAHRT_SHARED_STANDARDS")
                  or Path(__file__).resolve().parents[2].parent / "shared" / "standards")
 SCHEMAS = {"siri": "siri-2.1/xsd/siri.xsd", "ojp": "ojp-2.0/OJP.xsd",
