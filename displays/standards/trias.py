@@ -209,14 +209,10 @@ def locations(found: Sequence[FoundStop], at: int, zone: ZoneInfo, producer: str
     for stop in found:
         result = TRIAS.add(response, "LocationResult")
         location = TRIAS.add(result, "Location")
-        if stop.station:
-            kind = TRIAS.add(location, "StopPlace")
-            TRIAS.add(kind, "StopPlaceRef", stop.id)
-            text_in(kind, "StopPlaceName", stop.name, lang)
-        else:
-            kind = TRIAS.add(location, "StopPoint")
-            TRIAS.add(kind, "StopPointRef", stop.id)
-            text_in(kind, "StopPointName", stop.name, lang)
+        # a station too is a StopPoint, as German TRIAS services name stops (DHID)
+        kind = TRIAS.add(location, "StopPoint")
+        TRIAS.add(kind, "StopPointRef", stop.id)
+        text_in(kind, "StopPointName", stop.name, lang)
         text_in(location, "LocationName", stop.name, lang)
         position = TRIAS.add(location, "GeoPosition")
         TRIAS.add(position, "Longitude", f"{stop.lon:.6f}")

@@ -144,7 +144,7 @@ async def test_the_examples_of_location_and_situations_get_valid_answers(
     trias = await (await client.post("/trias/1.4", data=trias_request(
         "<LocationInformationRequest><InitialInput><LocationName>hbf</LocationName>"
         "</InitialInput></LocationInformationRequest>"))).read()
-    assert f"<StopPlaceRef>{HBF}</StopPlaceRef>".encode() in trias
+    assert f"<StopPointRef>{HBF}</StopPointRef>".encode() in trias
     valid("trias", trias)
     for path in (SX_SIMPLE, SX_FULL):
         answer = await client.post("/siri/2.1/situation-exchange", data=example(path))
