@@ -15,6 +15,7 @@ names) becomes a `StopMonitoringQuery`; what it asks of the board is its `BoardQ
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from displays.standards.tree import SIRI_NS, Element, boolean, cut
 from displays.standards.tree import instant as iso
 from feeds import Departure
 
+NMTOKEN = re.compile(r"[\w.:-]+")
 DELAYED_S = 60               # a prediction this much later is "delayed", earlier "early"
 # request parameters read; anything else of the topic group is named as ignored
 FIELDS = ("MonitoringRef", "PreviewInterval", "StartTime", "LineRef", "DirectionRef",
@@ -288,6 +290,6 @@ def stop_monitoring_error(problem: Problem, message: str, at: int, zone: ZoneInf
             Problem.UNSUPPORTED: "CapabilityNotSupportedError"}.get(problem, "OtherError")
     SIRI.add(SIRI.add(condition, kind), "ErrorText", message)
     SIRI.add(condition, "Description", message)
-    if ref:
+    if ref and NMTOKEN.fullmatch(ref):          # what MonitoringCode allows
         SIRI.add(delivery, "MonitoringRef", ref)
     return root

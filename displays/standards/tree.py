@@ -4,6 +4,7 @@ language, instants as ISO 8601 with the offset of the board's time zone."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 from lxml import etree
@@ -12,6 +13,7 @@ SIRI_NS = "http://www.siri.org.uk/siri"
 OJP_NS = "http://www.vdv.de/ojp"
 TRIAS_NS = "http://www.vdv.de/trias"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 Element = etree._Element
 
@@ -40,7 +42,10 @@ class Tree:
         """A child element (with its text and xml:lang when given)."""
         child = etree.SubElement(parent, self.name(name))
         if text is not None:
-            child.text = text
+            try:
+                child.text = text
+            except ValueError:          # a control character a request brought: not XML
+                child.text = NOT_XML.sub("\ufffd", text)
         if lang:
             child.set(XML_LANG, lang)
         return child

@@ -13,7 +13,7 @@ import pytest
 from displays.board.model import Board
 from displays.standards import ojp, siri_sm, trias
 from displays.standards.query import BoardQuery
-from displays.standards.request import RequestError, parse
+from displays.standards.request import Problem, RequestError, parse
 from displays.standards.siri_lite import as_json
 from displays.standards.tree import xml_bytes
 from tests.boards import board_of
@@ -140,3 +140,10 @@ def test_entities_are_not_expanded() -> None:
             b'<a>&e;</a>')
     with pytest.raises(RequestError, match="DTD"):
         parse(bomb)
+
+
+def test_a_control_character_a_request_brings_is_replaced(valid: Validate) -> None:
+    element = siri_sm.stop_monitoring_error(Problem.UNKNOWN_STOP, "unknown stop '\x01'",
+                                            0, ZoneInfo("UTC"), "abfahrt", "a\x01b")
+    assert "stop '\ufffd'".encode() in xml_bytes(element)
+    valid("siri", xml_bytes(element))
