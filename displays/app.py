@@ -47,7 +47,7 @@ from displays.service.speech.audio import Speech, open_engine
 from displays.service.startup import Startup
 from displays.service.static.feed import StaticFeed
 from displays.service.stop_search import StopSearch
-from displays.web import api, ops, pages, readout
+from displays.web import api, ops, pages, readout, standards
 from displays.web.appkeys import JINJA, RENDER_SLOTS, STARTUP
 from displays.web.http import guarded_routes, make_guard
 from displays.web.poll_fronts import display_fronts, display_paths
@@ -112,7 +112,7 @@ def create_app(settings: Settings, displays: dict[str, Display] | None = None, *
     setup_notices(app)                        # operator notices: the slot of their service
     # pages before readout: /displays/{id} is polled far more often than /displays/{id}/…
     guarded_routes(app, guard, (api.routes, pages.routes, readout.routes, ops.routes,
-                                *NOTICE_ROUTES),
+                                standards.routes, *NOTICE_ROUTES),
                    fronts=display_fronts(startup), literals=display_paths(displays))
     app.cleanup_ctx.append(_service_context(settings, displays, metrics, startup,
                                             serve_while_loading))

@@ -46,6 +46,10 @@ class Departure:
     realtime: bool = False
     status: str = "scheduled"            # scheduled | cancelled | skipped | added
     platform_changed: bool = False
+    # the platform the timetable planned, when realtime moved the departure to another one
+    # (SIRI AimedQuayRef, OJP PlannedQuay, TRIAS PlannedBay): its stop id and platform code
+    planned_stop_id: str | None = None
+    planned_platform: str | None = None
     occupancy: str | None = None
     alert_ids: tuple[str, ...] = ()
 

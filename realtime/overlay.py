@@ -39,7 +39,10 @@ def overlay_departure(tt: Timetable, dep: Departure, row: RowUpdate,
         changes.update(predicted=row.predicted, delay_s=row.delay, realtime=row.realtime)
     if row.stop >= 0 and tt.stop_id(row.stop) != dep.stop_id:
         changes.update(stop_id=tt.stop_id(row.stop),
-                       platform=tt.stop_platform[row.stop] or None, platform_changed=True)
+                       platform=tt.stop_platform[row.stop] or None, platform_changed=True,
+                       planned_stop_id=dep.planned_stop_id or dep.stop_id,
+                       planned_platform=dep.planned_platform if dep.platform_changed
+                       else dep.platform)
     headsign = row.headsign or trip_headsign
     if headsign:
         changes["headsign"] = headsign

@@ -72,6 +72,8 @@ class BoardAlert:
     priority: int = DEFAULT_PRIORITY          # 1 is the most urgent
     periods: tuple[TimeRange, ...] = ()       # when it is active (none: while it is listed)
     entities: tuple[NamedEntity, ...] = ()
+    version: int = 1                          # a notice's revision (GTFS-RT alerts have none)
+    created: int | None = None                # when a notice was written (UTC epoch)
 
     def is_active(self, at: int) -> bool:
         return not self.periods or any(p.contains(at) for p in self.periods)

@@ -119,7 +119,8 @@ def notice_alert(notice: Notice) -> BoardAlert:
         audio=tuple(Translation(notice.audio_text[lang], lang) for lang in LANGUAGES
                     if lang in notice.audio_text),
         effect=notice.effect.value, severity=notice.severity.value,
-        cause=notice.cause.value, placement=notice.display, priority=notice.priority)
+        cause=notice.cause.value, placement=notice.display, priority=notice.priority,
+        version=notice.revision, created=notice.created)
 
 
 def posted_alert(notice: Notice, tt: Timetable, displays: Mapping[str, Display], at: int

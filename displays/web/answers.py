@@ -18,7 +18,9 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 CSP_FRAMEABLE = CSP.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
 BOARD_PAGES = ("/displays/",)       # display pages: the fleet view shows them framed
-API_PREFIXES = ("/api/", "/gtfs-rt/")    # the JSON API: CORS headers, JSON errors
+# the APIs: CORS headers, JSON errors from the guard, the rate limit (the standards' handlers
+# answer their own errors in the standard's XML)
+API_PREFIXES = ("/api/", "/gtfs-rt/", "/siri/", "/ojp/", "/trias/")
 
 
 def etag_matches(request: web.Request, etag: str) -> bool:

@@ -16,6 +16,7 @@ from displays.web.openapi_parts import (
     param,
     ref,
 )
+from displays.web.openapi_standards import standards_paths
 from feeds.validity import TimetableStatus
 
 SCHEMAS: dict[str, Any] = {
@@ -234,6 +235,7 @@ def openapi_document(default_limit: int = Settings.default_limit,
             "/api/v1/status": _get("Feed versions, realtime freshness, merge statistics",
                                    "Status"),
             **notice_paths(),                                   # operator notices
+            **standards_paths(),                                # SIRI, OJP, TRIAS
         },
         "components": {"schemas": {**SCHEMAS, **NOTICE_SCHEMAS}, "securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer",

@@ -281,6 +281,7 @@ def test_assigned_stop_id_moves_the_departure_to_the_new_platform(tt: Timetable)
     moved = only(board(tt, "HBF:2", hm("09:55"), state), "T1")
     assert (moved.stop_id, moved.platform, moved.platform_changed, moved.predicted) == (
         "HBF:2", "2", True, hm("10:01"))
+    assert (moved.planned_stop_id, moved.planned_platform) == ("HBF:1", "1")
     station = only(board(tt, "HBF", hm("09:55"), state), "T1")
     assert (station.stop_id, station.platform, station.platform_changed) == ("HBF:2", "2", True)
     doc = contract(tt, "HBF", hm("09:55"), state)
