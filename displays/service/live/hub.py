@@ -40,10 +40,10 @@ from displays.service.live.health import matched_share, realtime_hint
 from displays.service.live.resolver import Resolver, ResolverUnavailable
 from displays.service.metrics import Metrics
 from feeds import Timetable
+from realtime.encode import encode_feed_dict
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
 from realtime.freshness import Freshness, feed_freshness
-from realtime.parse import encode_feed_dict
 from realtime.reasons import FeedRefusal, FeedStats
 from realtime.snapshot_codec import dump_snapshot, load_snapshot
 from realtime.state import RealtimeState, resolve_bytes
