@@ -22,6 +22,13 @@ from realtime.records import TripDescriptor
 # that does not run today must not take tomorrow's instance (motis#1190).
 MAX_INSTANCE_GAP_S = 6 * 3600
 
+# A trip update applies to the instance its start_date names only when that instance can be
+# the one meant (issue 28.1): no stop more than this late, and a run that ended at most this
+# long before the feed's header time. A TripUpdate dated yesterday for a trip running today
+# otherwise becomes a second departure 24 h late. Long-distance rail is rarely 4 h late;
+# configurable (ABFAHRT_MAX_DELAY).
+DEFAULT_MAX_DELAY_S = 4 * 3600
+
 
 @dataclass(frozen=True, slots=True)
 class TripInstance:
@@ -93,6 +100,11 @@ class InstanceResolver:
             return self.tt.day_index(parse_gtfs_date(text))
         except ValueError:
             return None
+
+    def ended_before(self, inst: TripInstance, bound_s: int) -> bool:
+        """Whether the scheduled run of `inst` ended more than `bound_s` before `now`."""
+        last_arr = int(self.tt.st_arr[int(self.tt.trip_st_end[inst.trip]) - 1])
+        return self.base(inst.day) + inst.shift + last_arr + bound_s < self.now
 
     def base(self, day: int) -> int:
         """Return the base epoch of a service day index, also outside the calendar."""

@@ -14,7 +14,12 @@ from feeds import Departure, Timetable
 from feeds.departures import build_departure
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time
 from realtime.added_trips import build_new_trip
-from realtime.instances import InstanceResolver, TripInstance, find_usable_trip
+from realtime.instances import (
+    DEFAULT_MAX_DELAY_S,
+    InstanceResolver,
+    TripInstance,
+    find_usable_trip,
+)
 from realtime.overlay import is_boardable, is_boarding_stop, overlay_departure
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
@@ -81,11 +86,12 @@ def assigned_stop(tt: Timetable, stop_id: str, scheduled: int) -> int | Reason:
 
 class _Builder:
     def __init__(self, tt: Timetable, resolver: InstanceResolver, tally: Tally,
-                 early_limit_s: int) -> None:
+                 early_limit_s: int, max_delay_s: int) -> None:
         self.tt = tt
         self.resolver = resolver
         self.tally = tally
         self.early_limit_s = early_limit_s
+        self.max_delay_s = max_delay_s
         self.overlays: dict[InstanceKey, TripOverlay] = {}
         self.moved: dict[int, list[MovedRow]] = {}
         self.added: dict[int, list[Departure]] = {}
@@ -115,6 +121,9 @@ class _Builder:
         inst = self.resolver.resolve(tu.trip)
         if isinstance(inst, Reason):
             self.reject(inst)
+            return
+        if self.resolver.ended_before(inst, self.max_delay_s):
+            self.reject(Reason.INSTANCE_IN_PAST)        # not the instance meant (issue 28.1)
             return
         if inst.key in self.overlays:
             self.reject(Reason.DUPLICATE_TRIP_UPDATE)   # at most one TripUpdate per instance
@@ -147,12 +156,16 @@ class _Builder:
                             self.early_limit_s)
         if isinstance(rows, Reason):
             return rows
-        for reason in dropped:
-            self.tally.dropped[reason] += 1
+        late = early = 0
         for predicted, planned in zip(rows.predicted, sched.departures, strict=True):
             if predicted is not None:
-                self.late = max(self.late, predicted - planned)
-                self.early = max(self.early, planned - predicted)
+                late = max(late, predicted - planned)
+                early = max(early, planned - predicted)
+        if late > self.max_delay_s:
+            return Reason.IMPLAUSIBLY_LATE              # another instance meant (issue 28.1)
+        for reason in dropped:
+            self.tally.dropped[reason] += 1
+        self.late, self.early = max(self.late, late), max(self.early, early)
         return rows
 
     def _assigned_stop(self, stop_id: str, scheduled: int) -> int | Reason:
@@ -225,9 +238,14 @@ class _Builder:
 
 def resolve_trip_updates(tt: Timetable, updates: tuple[TripUpdate, ...],
                          resolver: InstanceResolver, tally: Tally,
-                         early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> TripUpdateIndex:
-    """Return the lookups a board merge needs; count what could not be applied in `tally`."""
-    builder = _Builder(tt, resolver, tally, early_limit_s)
+                         early_limit_s: int = DEFAULT_EARLY_LIMIT_S,
+                         max_delay_s: int = DEFAULT_MAX_DELAY_S) -> TripUpdateIndex:
+    """Return the lookups a board merge needs; count what could not be applied in `tally`.
+
+    A trip update whose instance cannot be the one meant — a stop predicted more than
+    `max_delay_s` late, or a run that ended more than `max_delay_s` before the resolver's
+    `now` — is refused (`Reason.IMPLAUSIBLY_LATE`, `Reason.INSTANCE_IN_PAST`)."""
+    builder = _Builder(tt, resolver, tally, early_limit_s, max_delay_s)
     for tu in updates:
         builder.add(tu)
     return builder.build()
