@@ -10,7 +10,7 @@ the record builders (`trip_update`, `vehicle_position`, `alert`, `trip_descripto
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from google.protobuf.message import DecodeError
@@ -55,9 +55,9 @@ _SEVERITY = _names(pb.Alert.SeverityLevel)
 _INCREMENTALITY = _names(pb.FeedHeader.Incrementality)
 
 
-def read_message(data: bytes) -> tuple[Any, FeedHeader]:
-    """Return the FeedMessage in `data` (gzip is inflated first) and its checked header; raise
-    FeedDecodeError for bytes that are not a usable feed."""
+def read_message(data: bytes) -> tuple[Any, FeedHeader, bytes]:
+    """Return the FeedMessage in `data`, its checked header and its bytes (gzip is inflated
+    first); raise FeedDecodeError for bytes that are not a usable feed."""
     if data[:2] == b"\x1f\x8b":      # 0x1f cannot start a FeedMessage (wire type 7)
         data = _gunzip(data)
     message = pb.FeedMessage()
@@ -65,7 +65,7 @@ def read_message(data: bytes) -> tuple[Any, FeedHeader]:
         message.ParseFromString(data)
     except (DecodeError, RuntimeWarning, ValueError) as exc:
         raise FeedDecodeError(f"not a GTFS-RT FeedMessage ({exc})") from exc
-    return message, _header(message)
+    return message, _header(message), data
 
 
 class RawEntity(NamedTuple):
@@ -187,8 +187,10 @@ def _vehicle(v: Any) -> VehicleDescriptor:
     return VehicleDescriptor(id=_str(v, "id"), label=_str(v, "label"), wheelchair=wheelchair)
 
 
-def trip_update(entity_id: str, tu: Any, trip: TripDescriptor | None = None) -> TripUpdate:
-    """Decode a TripUpdate (`trip`: its descriptor, when already decoded)."""
+def trip_update(entity_id: str, tu: Any, trip: TripDescriptor | None = None,
+                updates: Sequence[StopTimeUpdate] | None = None) -> TripUpdate:
+    """Decode a TripUpdate (`trip`, `updates`: its descriptor and its stop_time_updates, when
+    already decoded)."""
     props = None
     if tu.HasField("trip_properties"):
         p = tu.trip_properties
@@ -198,7 +200,8 @@ def trip_update(entity_id: str, tu: Any, trip: TripDescriptor | None = None) -> 
             trip_short_name=_str(p, "trip_short_name"))
     return TripUpdate(
         entity_id=entity_id, trip=trip_descriptor(tu.trip) if trip is None else trip,
-        stop_time_updates=tuple(_stop_time_update(u) for u in tu.stop_time_update),
+        stop_time_updates=(tuple([_stop_time_update(u) for u in tu.stop_time_update])
+                           if updates is None else updates),
         delay=tu.delay if tu.HasField("delay") else None,
         timestamp=tu.timestamp if tu.HasField("timestamp") else None,
         properties=props,

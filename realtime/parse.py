@@ -4,16 +4,18 @@ timetable pre-filter (`realtime.reach`) in between, so that what cannot match is
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from feeds import Timetable
 from realtime import decode
+from realtime.gc_pause import no_cyclic_gc
 from realtime.reach import TRIP_UPDATE, VEHICLE, alert_reach, cannot_match, usable_trips
 from realtime.records import Alert, RealtimeFeed, TripDescriptor, TripUpdate, VehiclePosition
+from realtime.stop_times import StopTimeTable
+from realtime.wire import WireError
+
+COLUMNS_FROM = 32              # trip updates from which their stop_time_updates are columns
 
 
 def parse_feed(data: bytes, *, timetable: Timetable | None = None) -> RealtimeFeed:
@@ -28,40 +30,41 @@ def parse_feed(data: bytes, *, timetable: Timetable | None = None) -> RealtimeFe
     a Germany-wide feed against a city's timetable then costs little more than the protobuf
     decode. The result must be applied to that timetable only (`RealtimeFeed.filtered_for`).
     """
-    message, header = decode.read_message(data)
-    with _no_cyclic_gc():
-        return _entities(message, header, timetable)
+    message, header, raw = decode.read_message(data)
+    with no_cyclic_gc():
+        return _entities(message, header, raw, timetable)
 
 
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector while building ~10^5 acyclic records (halves decode time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
+def _columns(raw: bytes, positions: list[int]) -> StopTimeTable | None:
+    """The stop_time_updates of the trip updates at `positions` as columns, when there are
+    enough of them to pay (below COLUMNS_FROM, records are cheaper than the array set-up)."""
+    if len(positions) < COLUMNS_FROM:
+        return None
     try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+        return StopTimeTable.read(raw, positions)
+    except WireError:
+        return None                  # something the scanner does not read: records then
 
 
-def _entities(message: Any, header: Any, tt: Timetable | None) -> RealtimeFeed:
+def _entities(message: Any, header: Any, raw: bytes, tt: Timetable | None) -> RealtimeFeed:
     """Sort the entities by kind, drop (counted) those that cannot concern `tt`, decode the
-    rest. Without `tt` every entity is decoded."""
+    rest. Without `tt` every entity is decoded. The stop_time_updates of many trip updates are
+    read as columns (`realtime.stop_times`), not as one record each."""
     counts = {"trip_update": 0, "vehicle": 0, "alert": 0, "deleted": 0, "other": 0}
-    named: list[tuple[int, str, Any, TripDescriptor | None]] = []   # (kind, id, part, trip)
+    named: list[tuple[int, int, str, Any, TripDescriptor | None]] = []  # kind, at, id, part, trip
     alerts: list[tuple[str, Any]] = []
-    for entity in decode.entities(message):
+    for at, entity in enumerate(decode.entities(message)):
         if entity.deleted:
             counts["deleted"] += 1       # only meaningful in DIFFERENTIAL feeds (RTV E039)
             continue
         if entity.trip_update is not None:
             counts["trip_update"] += 1
-            named.append((TRIP_UPDATE, entity.id, entity.trip_update,
+            named.append((TRIP_UPDATE, at, entity.id, entity.trip_update,
                           decode.trip_descriptor(entity.trip_update.trip)))
         if entity.vehicle is not None:
             counts["vehicle"] += 1
-            named.append((VEHICLE, entity.id, entity.vehicle, decode.vehicle_trip(entity.vehicle)))
+            named.append((VEHICLE, at, entity.id, entity.vehicle,
+                          decode.vehicle_trip(entity.vehicle)))
         if entity.alert is not None:
             counts["alert"] += 1
             alerts.append((entity.id, entity.alert))
@@ -72,13 +75,19 @@ def _entities(message: Any, header: Any, tt: Timetable | None) -> RealtimeFeed:
     skipped: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
     usable = (usable_trips(tt, [t.trip_id if t is not None else None for *_, t in named]).tolist()
               if tt is not None else [True] * len(named))
-    for (kind, entity_id, part, trip), known in zip(named, usable, strict=True):
-        reason = None if known or tt is None else cannot_match(tt, kind, trip)
+    wanted: list[tuple[int, int, str, Any, TripDescriptor | None]] = []
+    for entry, known in zip(named, usable, strict=True):
+        reason = None if known or tt is None else cannot_match(tt, entry[0], entry[4])
         if reason is not None:
-            skipped[kind][reason] += 1
-        elif kind == TRIP_UPDATE:
+            skipped[entry[0]][reason] += 1
+        else:
+            wanted.append(entry)
+    table = _columns(raw, [at for kind, at, *_ in wanted if kind == TRIP_UPDATE])
+    for kind, at, entity_id, part, trip in wanted:
+        if kind == TRIP_UPDATE:
             assert trip is not None
-            trip_updates.append(decode.trip_update(entity_id, part, trip))
+            rows = table.rows_of(at) if table is not None else None
+            trip_updates.append(decode.trip_update(entity_id, part, trip, rows))
         else:
             vehicles.append(decode.vehicle_position(entity_id, part))
     informed = [decode.selectors(a) for _, a in alerts]

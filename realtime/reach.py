@@ -21,18 +21,23 @@ TRIP_UPDATE, VEHICLE = 0, 1       # the two kinds of entity that name a trip
 
 
 def usable_trips(tt: Timetable, trip_ids: Sequence[str | None]) -> npt.NDArray[np.bool_]:
-    """Return which trip ids name a trip of `tt` that realtime can use (one vectorised lookup;
+    """Return which trip ids name a trip of `tt` that realtime can use."""
+    found: npt.NDArray[np.bool_] = usable_trip_indices(tt, trip_ids) >= 0
+    return found
+
+
+def usable_trip_indices(tt: Timetable, trip_ids: Sequence[str | None]) -> npt.NDArray[np.int64]:
+    """Return the index of the usable trip each id names, -1 for none (one vectorised lookup;
     see `realtime.instances.find_usable_trip`)."""
     ids = tt.trip_ids
     if not trip_ids or ids.size == 0:
-        return np.zeros(len(trip_ids), dtype=bool)
+        return np.full(len(trip_ids), -1, dtype=np.int64)
     raw = [(t or "").encode("utf-8") for t in trip_ids]
     fits = np.array([0 < len(r) <= ids.dtype.itemsize for r in raw], dtype=bool)
     keys = np.array([r if ok else b"" for r, ok in zip(raw, fits, strict=True)], dtype=ids.dtype)
     pos = np.minimum(np.searchsorted(ids, keys), ids.size - 1)
-    found: npt.NDArray[np.bool_] = fits & (ids[pos] == keys)
-    found &= tt.trip_st_start[pos] < tt.trip_st_end[pos]
-    return found
+    found = fits & (ids[pos] == keys) & (tt.trip_st_start[pos] < tt.trip_st_end[pos])
+    return np.where(found, pos, -1).astype(np.int64)
 
 
 def cannot_match(tt: Timetable, kind: int, trip: TripDescriptor | None) -> Reason | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from feeds import Timetable
 from realtime.alerts import AlertIndex, build_alert_index
+from realtime.gc_pause import no_cyclic_gc
 from realtime.instances import DEFAULT_MAX_DELAY_S, InstanceResolver
 from realtime.overlay import VehicleInfo
 from realtime.propagation import DEFAULT_EARLY_LIMIT_S
@@ -76,8 +77,9 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
         tally.vehicles_rejected[Reason(reason)] += n
     skipped = sum(n for _, n in feed.skipped_trip_updates)
     skipped_vehicles = sum(n for _, n in feed.skipped_vehicles)
-    trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s,
-                                 max_delay_s)
+    with no_cyclic_gc():
+        trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s,
+                                     max_delay_s)
     vehicles = resolve_vehicles(feed.vehicles, resolver, tally)
     snapshot = Snapshot(header=feed.header, feed_hash=tt.feed_hash, trips=trips,
                         alerts=build_alert_index(feed.alerts), vehicles=vehicles,

@@ -21,16 +21,19 @@ from realtime.instances import (
     find_usable_trip,
 )
 from realtime.overlay import is_boardable, is_boarding_stop, overlay_departure
+from realtime.predict_columns import Planned, Predicted, predict
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
-    RowUpdate,
     RowUpdates,
     TripSchedule,
     match_updates,
     predict_rows,
 )
+from realtime.reach import usable_trip_indices
 from realtime.reasons import Reason, Tally
 from realtime.records import TripRelationship, TripUpdate
+from realtime.row_columns import RowSpan
+from realtime.stop_times import StopTimeTable, StopTimeUpdates
 
 InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
 
@@ -38,7 +41,7 @@ InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
 @dataclass(frozen=True, slots=True)
 class TripOverlay:
     status: str                          # "scheduled" | "cancelled" | "deleted"
-    rows: Sequence[RowUpdate] = ()       # one per stop_time of the trip, in trip order
+    rows: RowUpdates | RowSpan | tuple[()] = ()   # one per stop_time of the trip, in order
     headsign: str | None = None          # TripProperties.trip_headsign
 
 
@@ -102,7 +105,13 @@ class _Builder:
     def reject(self, reason: Reason) -> None:
         self.tally.rejected[reason] += 1
 
-    def add(self, tu: TripUpdate) -> None:
+    def add(self, tu: TripUpdate,
+            planned: tuple[TripInstance | Reason, Predicted | Reason | None] | None = None
+            ) -> None:
+        """Apply one trip update (`planned`: its instance and prediction from `plan`)."""
+        if planned is not None:
+            self._add_scheduled(tu, *planned)
+            return
         rel = tu.trip.relationship
         known = find_usable_trip(self.tt, tu.trip.trip_id) >= 0
         props = tu.properties
@@ -117,8 +126,50 @@ class _Builder:
         else:
             self._add_scheduled(tu)
 
-    def _add_scheduled(self, tu: TripUpdate) -> None:
-        inst = self.resolver.resolve(tu.trip)
+    def plan(self, updates: Sequence[TripUpdate]
+             ) -> dict[int, tuple[TripInstance | Reason, Predicted | Reason | None]]:
+        """Resolve the scheduled trip updates whose stop_time_updates are columns
+        (`realtime.stop_times`) and predict them all at once (`realtime.predict_columns`):
+        by position in `updates`, the instance (or why none) and the prediction (None: to be
+        made per trip). Applied in feed order by `add`, as if made there."""
+        table: StopTimeTable | None = None
+        chosen: list[int] = []
+        for i, tu in enumerate(updates):
+            stus = tu.stop_time_updates
+            if (tu.trip.relationship is TripRelationship.SCHEDULED
+                    and isinstance(stus, StopTimeUpdates)
+                    and (table is None or stus.table is table)):
+                table = stus.table
+                chosen.append(i)
+        if table is None:
+            return {}
+        trips = usable_trip_indices(self.tt, [updates[i].trip.trip_id for i in chosen])
+        dated = [k for k, i in enumerate(chosen)
+                 if trips[k] >= 0 and updates[i].trip.start_date is not None]
+        quick = self.resolver.resolve_dated(
+            trips[dated], [updates[chosen[k]].trip.start_date or "" for k in dated],
+            [updates[chosen[k]].trip.start_time for k in dated])
+        found: dict[int, TripInstance | Reason | None] = dict.fromkeys(chosen)
+        found.update((chosen[k], inst) for k, inst in zip(dated, quick, strict=True))
+        plans: dict[int, Planned] = {}
+        for i, inst in found.items():
+            tu = updates[i]
+            if inst is None:
+                inst = found[i] = self.resolver.resolve(tu.trip)
+            if isinstance(inst, TripInstance):
+                assert isinstance(tu.stop_time_updates, StopTimeUpdates)
+                offset = int(self.tt.day_base[inst.day]) + inst.shift
+                plans[i] = Planned(tu.stop_time_updates.lo, tu.stop_time_updates.hi,
+                                   inst.trip, offset, tu.delay)
+        done = predict(self.tt, table, list(plans.values()), self.early_limit_s,
+                       self.max_delay_s)
+        predicted = dict(zip(plans, done, strict=True))
+        return {i: (inst, predicted.get(i)) for i, inst in found.items() if inst is not None}
+
+    def _add_scheduled(self, tu: TripUpdate, resolved: TripInstance | Reason | None = None,
+                       ready: Predicted | Reason | None = None) -> None:
+        """Apply a trip update to the instance it names (`resolved`, `ready`: as planned)."""
+        inst = self.resolver.resolve(tu.trip) if resolved is None else resolved
         if isinstance(inst, Reason):
             self.reject(inst)
             return
@@ -134,7 +185,8 @@ class _Builder:
         elif rel is TripRelationship.DELETED:
             overlay = TripOverlay("deleted")
         else:
-            rows = self._predict(tu, instance_schedule(self.tt, inst))
+            rows = (self._predict(tu, instance_schedule(self.tt, inst)) if ready is None
+                    else self._take(ready))
             if isinstance(rows, Reason):
                 self.reject(rows)
                 return
@@ -146,6 +198,15 @@ class _Builder:
                     self.moved.setdefault(row.stop, []).append(MovedRow(inst, lo + i))
         self.overlays[inst.key] = overlay
         self.tally.matched += 1
+
+    def _take(self, ready: Predicted | Reason) -> RowSpan | Reason:
+        """A prediction made by `plan`, counted as `_predict` counts its own."""
+        if isinstance(ready, Reason):
+            return ready
+        if ready.dropped:
+            self.tally.dropped[Reason.STOP_SEQUENCE_NOT_IN_TRIP] += ready.dropped
+        self.late, self.early = max(self.late, ready.late), max(self.early, ready.early)
+        return ready.rows
 
     def _predict(self, tu: TripUpdate, sched: TripSchedule) -> RowUpdates | Reason:
         dropped: list[Reason] = []
@@ -236,7 +297,7 @@ class _Builder:
             max_late_s=self.late, max_early_s=self.early)
 
 
-def resolve_trip_updates(tt: Timetable, updates: tuple[TripUpdate, ...],
+def resolve_trip_updates(tt: Timetable, updates: Sequence[TripUpdate],
                          resolver: InstanceResolver, tally: Tally,
                          early_limit_s: int = DEFAULT_EARLY_LIMIT_S,
                          max_delay_s: int = DEFAULT_MAX_DELAY_S) -> TripUpdateIndex:
@@ -246,6 +307,7 @@ def resolve_trip_updates(tt: Timetable, updates: tuple[TripUpdate, ...],
     `max_delay_s` late, or a run that ended more than `max_delay_s` before the resolver's
     `now` — is refused (`Reason.IMPLAUSIBLY_LATE`, `Reason.INSTANCE_IN_PAST`)."""
     builder = _Builder(tt, resolver, tally, early_limit_s, max_delay_s)
-    for tu in updates:
-        builder.add(tu)
+    planned = builder.plan(updates)
+    for i, tu in enumerate(updates):
+        builder.add(tu, planned.get(i))
     return builder.build()
