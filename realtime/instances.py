@@ -103,11 +103,6 @@ class InstanceResolver:
         except ValueError:
             return None
 
-    def ended_before(self, inst: TripInstance, bound_s: int) -> bool:
-        """Whether the scheduled run of `inst` ended more than `bound_s` before `now`."""
-        last_arr = int(self.tt.st_arr[int(self.tt.trip_st_end[inst.trip]) - 1])
-        return self.base(inst.day) + inst.shift + last_arr + bound_s < self.now
-
     def base(self, day: int) -> int:
         """Return the base epoch of a service day index, also outside the calendar."""
         tt = self.tt

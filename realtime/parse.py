@@ -42,7 +42,7 @@ def _columns(raw: bytes, positions: list[int]) -> StopTimeTable | None:
         return None
     try:
         return StopTimeTable.read(raw, positions)
-    except WireError:
+    except (WireError, IndexError):
         return None                  # something the scanner does not read: records then
 
 

@@ -2,7 +2,7 @@
 
 A national feed carries ~40 stop_time_updates per trip update; decoding each into a frozen
 record costs more than everything else together (issue 27.3). `StopTimeTable.read` reads them
-column-wise with `realtime.wire.scan`; `realtime.columns_apply` predicts from the columns, and
+column-wise with `realtime.wire.scan`; `realtime.predict_columns` predicts from the columns, and
 `StopTimeUpdates` turns one trip update's rows into records only when asked (the per-trip
 path, the CLI, tests). A trip update whose bytes hold anything the columns do not say exactly
 as the protobuf library would (a field given twice, a field of an unexpected wire type,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from feeds import Departure, Timetable
 from feeds.departures import build_departure
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time
@@ -151,11 +153,13 @@ class _Builder:
             [updates[chosen[k]].trip.start_time for k in dated])
         found: dict[int, TripInstance | Reason | None] = dict.fromkeys(chosen)
         found.update((chosen[k], inst) for k, inst in zip(dated, quick, strict=True))
+        for i, inst in found.items():
+            if inst is None:
+                found[i] = self.resolver.resolve(updates[i].trip)
+        self._past(found)
         plans: dict[int, Planned] = {}
         for i, inst in found.items():
             tu = updates[i]
-            if inst is None:
-                inst = found[i] = self.resolver.resolve(tu.trip)
             if isinstance(inst, TripInstance):
                 assert isinstance(tu.stop_time_updates, StopTimeUpdates)
                 offset = int(self.tt.day_base[inst.day]) + inst.shift
@@ -166,15 +170,32 @@ class _Builder:
         predicted = dict(zip(plans, done, strict=True))
         return {i: (inst, predicted.get(i)) for i, inst in found.items() if inst is not None}
 
+    def _past(self, found: dict[int, TripInstance | Reason | None]) -> None:
+        """Refuse, in place, the instances whose run ended more than max_delay_s before the
+        resolver's now: not the instances meant (issue 28.1)."""
+        insts = [(i, inst) for i, inst in found.items() if isinstance(inst, TripInstance)]
+        if not insts:
+            return
+        tt = self.tt
+        trip = np.array([inst.trip for _, inst in insts], dtype=np.int64)
+        day = np.array([inst.day for _, inst in insts], dtype=np.int64)
+        shift = np.array([inst.shift for _, inst in insts], dtype=np.int64)
+        end = (tt.day_base[day].astype(np.int64) + shift
+               + tt.st_arr[tt.trip_st_end[trip] - 1].astype(np.int64))
+        for k in np.flatnonzero(end + self.max_delay_s < self.resolver.now).tolist():
+            found[insts[k][0]] = Reason.INSTANCE_IN_PAST
+
     def _add_scheduled(self, tu: TripUpdate, resolved: TripInstance | Reason | None = None,
                        ready: Predicted | Reason | None = None) -> None:
         """Apply a trip update to the instance it names (`resolved`, `ready`: as planned)."""
-        inst = self.resolver.resolve(tu.trip) if resolved is None else resolved
+        inst = resolved
+        if inst is None:
+            found: dict[int, TripInstance | Reason | None] = {0: self.resolver.resolve(tu.trip)}
+            self._past(found)
+            inst = found[0]
+            assert inst is not None
         if isinstance(inst, Reason):
             self.reject(inst)
-            return
-        if self.resolver.ended_before(inst, self.max_delay_s):
-            self.reject(Reason.INSTANCE_IN_PAST)        # not the instance meant (issue 28.1)
             return
         if inst.key in self.overlays:
             self.reject(Reason.DUPLICATE_TRIP_UPDATE)   # at most one TripUpdate per instance

@@ -24,6 +24,7 @@ Bytes = npt.NDArray[np.uint8]
 
 VARINT, FIXED64, LENGTH, FIXED32 = 0, 1, 2, 5
 PAD = 16                       # bytes appended so that reads past the end stay in bounds
+_WIRE_OK = np.array([True, True, True, False, False, True, False, False])   # by wire type
 
 
 class WireError(ValueError):
@@ -64,9 +65,9 @@ class Fields:
     owner: Int64s                      # index of the message (into the spans scanned)
     number: Int64s                     # field number
     wire: Int64s                       # wire type
-    value: npt.NDArray[np.uint64]      # varint / fixed value (0 for length-delimited)
+    value: npt.NDArray[np.uint64]      # varint / fixed value (length-delimited: the length)
     start: Int64s                      # length-delimited: the payload's span in the buffer
-    end: Int64s
+    end: Int64s                        # (start is meaningless for the other wire types)
 
     def of(self, number: int, wire: int) -> npt.NDArray[np.bool_]:
         """Mask of the fields with this number and wire type."""
@@ -86,8 +87,8 @@ def scan(buf: Bytes, starts: Int64s, ends: Int64s, numbers: tuple[int, ...],
     cur = starts.astype(np.int64)
     active = np.flatnonzero(cur < ends)
     while active.size:
-        pos = cur[active]
-        tag, pos = varints(buf, pos)
+        here, limit = cur[active], ends[active]
+        tag, pos = varints(buf, here)
         tags = tag.astype(np.int64)
         number, wire = tags >> 3, tags & 7
         # a varint's value or a length, for wire types 0 and 2 alike (fixed ones apart)
@@ -96,28 +97,33 @@ def scan(buf: Bytes, starts: Int64s, ends: Int64s, numbers: tuple[int, ...],
             value, after = np.zeros(pos.size, dtype=np.uint64), pos.copy()
             rest = np.flatnonzero(~fixed)
             value[rest], after[rest] = varints(buf, pos[rest])
-        else:
-            value, after = varints(buf, pos)
-        is_length = wire == LENGTH
-        vstart = np.where(is_length, after, pos)
-        nxt = np.where(is_length, after + value.view(np.int64), after)
-        value[is_length] = 0
-        for width, kind in ((8, FIXED64), (4, FIXED32)):
-            m = np.flatnonzero(wire == kind)
-            if m.size:
+            for width, kind in ((8, FIXED64), (4, FIXED32)):
+                m = np.flatnonzero(wire == kind)
                 raw = buf[pos[m][:, None] + np.arange(width)].astype(np.uint64)
                 value[m] = (raw << (np.arange(width, dtype=np.uint64) * np.uint64(8))).sum(
                     axis=1, dtype=np.uint64)
-                nxt[m] = pos[m] + width
-        if np.any((wire == 3) | (wire == 4) | (wire > 5)) or np.any(nxt > ends[active]):
+                after[m] = pos[m] + width
+        else:
+            value, after = varints(buf, pos)
+        is_length = wire == LENGTH
+        nxt = after + value.view(np.int64) * is_length
+        if (not _WIRE_OK[wire].all() or np.any(nxt > limit) or np.any(nxt <= here)):
             raise WireError("a group or a field past the end of its message")
         keep = wanted[np.minimum(number, wanted.size - 1)]
-        owner = active[keep]
-        parts.append((owner, seen[owner], number[keep], wire[keep], value.view(np.int64)[keep],
-                      vstart[keep], nxt[keep]))
-        seen[owner] += 1
+        if keep.all():
+            owner = active
+            part = (number, wire, value.view(np.int64), after, nxt)
+        else:
+            owner = active[keep]
+            part = (number[keep], wire[keep], value.view(np.int64)[keep], after[keep],
+                    nxt[keep])
+        if ordered:
+            parts.append((owner, seen[owner], *part))
+            seen[owner] += 1
+        else:
+            parts.append((owner, owner, *part))
         cur[active] = nxt
-        active = active[nxt < ends[active]]
+        active = active[nxt < limit]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Fields(empty, empty, empty, empty.view(np.uint64), empty, empty)
