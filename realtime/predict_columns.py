@@ -162,7 +162,7 @@ def predict(tt: Timetable, table: StopTimeTable, plans: list[Planned], early_lim
     idx = np.arange(st_row.size)
     last_set = np.maximum.accumulate(np.where(setter, idx, -1))
     before = np.concatenate(([-1], last_set[:-1]))
-    item_start = (np.cumsum(last - first) - (last - first))[r_item]
+    item_start = (np.cumsum(last - first) - (last - first))[r_item]    # its first row
     carried = np.where(before >= item_start,
                        np.where(given[np.maximum(before, 0)],
                                 d[np.maximum(before, 0)] - s_dep[np.maximum(before, 0)], NONE),
@@ -197,14 +197,13 @@ def predict(tt: Timetable, table: StopTimeTable, plans: list[Planned], early_lim
         a[cw] = np.minimum(s_arr[cw], d[cw])
         kind[cw] = 1
     predicted = ~skip & (d != NONE)
-    late = np.zeros(len(plans), dtype=np.int64)
-    np.maximum.at(late, r_item[predicted], (d - s_dep)[predicted])
-    ahead = np.zeros(len(plans), dtype=np.int64)
-    np.maximum.at(ahead, r_item[predicted], (s_dep - d)[predicted])
+    starts = np.cumsum(last - first) - (last - first)        # every trip has rows
+    late = np.maximum.reduceat(np.where(predicted, d - s_dep, 0), starts)
+    ahead = np.maximum.reduceat(np.where(predicted, s_dep - d, 0), starts)
+    late, ahead = np.maximum(late, 0), np.maximum(ahead, 0)
     rows = PredictedRows(s_dep, a, d, kind)
     is_early = np.zeros(len(plans), dtype=bool)
     is_early[r_item[early]] = True
-    starts = np.cumsum(last - first) - (last - first)
     for k in range(len(plans)):
         if not usable[k]:
             continue

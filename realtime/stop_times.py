@@ -145,8 +145,8 @@ class StopTimeTable:
         keep = ~irregular
         rows = np.cumsum(keep) - 1
         positions = np.arange(len(spans)) if only is None else np.array(only, dtype=np.int64)
-        tu_of_entity = {int(positions[e]): int(r)
-                        for e, r, k in zip(owners, rows, keep, strict=True) if k}
+        tu_of_entity = dict(zip(positions[owners[keep]].tolist(), rows[keep].tolist(),
+                                strict=True))
         sizes = np.bincount(stu_owner, minlength=len(owners))
         starts = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         lo, hi = starts[keep], (starts + sizes)[keep]
