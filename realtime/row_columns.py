@@ -9,12 +9,12 @@ trip.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar, overload
+from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
+from realtime.lazy_sequence import LazySequence
 from realtime.propagation import NO_UPDATE, RowUpdate
 
 NONE = np.iinfo(np.int64).min            # no prediction for this row
@@ -60,7 +60,7 @@ def _load(n: int, scheduled: bytes, arrival: bytes, departure: bytes, kind: byte
     return PredictedRows(ints(scheduled), ints(arrival), ints(departure), kinds)
 
 
-class RowSpan(Sequence[RowUpdate]):
+class RowSpan(LazySequence[RowUpdate]):
     """The rows of one trip instance: rows[lo:lo + n] of the shared columns."""
 
     __slots__ = ("lo", "n", "rows")
@@ -73,17 +73,8 @@ class RowSpan(Sequence[RowUpdate]):
     def __len__(self) -> int:
         return self.n
 
-    @overload
-    def __getitem__(self, i: int) -> RowUpdate: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[RowUpdate]: ...
-
-    def __getitem__(self, i: int | slice) -> RowUpdate | Sequence[RowUpdate]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self.n))]
-        if not -self.n <= i < self.n:
-            raise IndexError(i)
-        return self.rows.row(self.lo + i % self.n)
+    def _item(self, i: int) -> RowUpdate:
+        return self.rows.row(self.lo + i)
 
     @property
     def predicted(self) -> list[int | None]:

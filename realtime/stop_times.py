@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 import numpy.typing as npt
 
+from realtime.lazy_sequence import LazySequence
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate
 from realtime.wire import LENGTH, VARINT, Fields, Int64s, WireError, as_buffer, scan
 
@@ -182,7 +182,7 @@ class StopTimeTable:
         return StopTimeEvent(delay, time or None, uncertainty, scheduled)
 
 
-class StopTimeUpdates(Sequence[StopTimeUpdate]):
+class StopTimeUpdates(LazySequence[StopTimeUpdate]):
     """The updates of one trip update, as records on access (a view into the table)."""
 
     __slots__ = ("hi", "lo", "row", "table")
@@ -193,17 +193,8 @@ class StopTimeUpdates(Sequence[StopTimeUpdate]):
     def __len__(self) -> int:
         return self.hi - self.lo
 
-    @overload
-    def __getitem__(self, i: int) -> StopTimeUpdate: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[StopTimeUpdate]: ...
-
-    def __getitem__(self, i: int | slice) -> StopTimeUpdate | Sequence[StopTimeUpdate]:
-        if isinstance(i, slice):
-            return tuple(self[k] for k in range(*i.indices(len(self))))
-        if not -len(self) <= i < len(self):
-            raise IndexError(i)
-        return self.table.record(self.lo + (i % len(self)))
+    def _item(self, i: int) -> StopTimeUpdate:
+        return self.table.record(self.lo + i)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and tuple(self) == tuple(other)
