@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from google.protobuf.message import DecodeError
 from google.transit import gtfs_realtime_pb2 as pb
@@ -68,30 +68,78 @@ def read_message(data: bytes) -> tuple[Any, FeedHeader, bytes]:
     return message, _header(message), data
 
 
-class RawEntity(NamedTuple):
-    """One entity, not decoded: its protobuf parts (None where it has none)."""
-
-    id: str
-    deleted: bool
-    trip_update: Any
-    vehicle: Any
-    alert: Any
-
-
-def entities(message: Any) -> Iterator[RawEntity]:
-    """Yield every entity of a FeedMessage with the parts it has, still undecoded."""
+def entities(message: Any) -> Iterator[tuple[Any, bool, Any, Any, Any]]:
+    """Yield every entity of a FeedMessage, undecoded, as (entity, is_deleted, trip_update,
+    vehicle, alert), the parts None where it has none (a plain tuple: ~10^4 per feed)."""
     for entity in message.entity:
         has = entity.HasField
-        yield RawEntity(
-            entity.id, entity.is_deleted,
-            entity.trip_update if has("trip_update") else None,
-            entity.vehicle if has("vehicle") else None,
-            entity.alert if has("alert") else None)
+        yield (entity, entity.is_deleted,
+               entity.trip_update if has("trip_update") else None,
+               entity.vehicle if has("vehicle") else None,
+               entity.alert if has("alert") else None)
 
 
-def vehicle_trip(vp: Any) -> TripDescriptor | None:
-    """The TripDescriptor of an undecoded VehiclePosition, None when it names no trip."""
-    return trip_descriptor(vp.trip) if vp.HasField("trip") else None
+def entity_id(entity: Any) -> str:
+    """The id of an undecoded entity."""
+    return str(entity.id)
+
+
+class TripView:
+    """A TripDescriptor read field by field when asked: the pre-filter (`realtime.reach`)
+    mostly needs one or two fields of an entity it will never decode."""
+
+    __slots__ = ("_t",)
+
+    def __init__(self, t: Any) -> None:
+        self._t = t
+
+    @property
+    def trip_id(self) -> str | None:
+        return self._t.trip_id or None
+
+    @property
+    def route_id(self) -> str | None:
+        return self._t.route_id or None
+
+    @property
+    def direction_id(self) -> int | None:
+        return self._t.direction_id if self._t.HasField("direction_id") else None
+
+    @property
+    def start_time(self) -> str | None:
+        return self._t.start_time or None
+
+    @property
+    def start_date(self) -> str | None:
+        return self._t.start_date or None
+
+    @property
+    def relationship(self) -> TripRelationship:
+        return _TRIP_REL.get(self._t.schedule_relationship, TripRelationship.SCHEDULED)
+
+
+def vehicle_trip(vp: Any) -> Any:
+    """The undecoded TripDescriptor of a VehiclePosition, None when it names no trip."""
+    return vp.trip if vp.HasField("trip") else None
+
+
+def trip_ids(trips: list[Any]) -> list[str]:
+    """The trip_id of each undecoded TripDescriptor ("" for None or none given)."""
+    return [t.trip_id if t is not None else "" for t in trips]
+
+
+def selector_keys(a: Any) -> list[tuple[bool, str, str, str]]:
+    """What the pre-filter reads of an undecoded Alert's informed entities: per selector
+    (names a trip, its trip_id, stop_id, route_id) — the trip's route for a trip selector;
+    "" for not given."""
+    out: list[tuple[bool, str, str, str]] = []
+    for s in a.informed_entity:
+        if s.HasField("trip"):
+            t = s.trip
+            out.append((True, t.trip_id, "", t.route_id))
+        else:
+            out.append((False, "", s.stop_id, s.route_id))
+    return out
 
 
 def selectors(a: Any) -> tuple[EntitySelector, ...]:
@@ -253,16 +301,15 @@ def _texts(ts: Any, cache: TextCache) -> tuple[Translation, ...]:
     return found
 
 
-def alert(entity_id: str, a: Any, cache: TextCache | None = None,
-          informed: tuple[EntitySelector, ...] | None = None) -> Alert:
-    """Decode an Alert (`informed`: its `selectors`, when already decoded)."""
+def alert(entity_id: str, a: Any, cache: TextCache | None = None) -> Alert:
+    """Decode an Alert (`cache`: texts already decoded in this feed)."""
     # active_period is the classic field; communication_period (newer) stands in when absent
     has = a.HasField
     texts = {} if cache is None else cache
     periods = (_periods(a.active_period) if a.active_period
                else _periods(a.communication_period) if a.communication_period else ())
     return Alert(
-        entity_id, periods, selectors(a) if informed is None else informed,
+        entity_id, periods, selectors(a),
         _CAUSE.get(a.cause) if has("cause") else None,
         _EFFECT.get(a.effect) if has("effect") else None,
         _SEVERITY.get(a.severity_level) if has("severity_level") else None,

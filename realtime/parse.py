@@ -9,9 +9,10 @@ from typing import Any
 
 from feeds import Timetable
 from realtime import decode
+from realtime.decode import TripView
 from realtime.gc_pause import no_cyclic_gc
 from realtime.reach import TRIP_UPDATE, VEHICLE, alert_reach, cannot_match, usable_trips
-from realtime.records import Alert, RealtimeFeed, TripDescriptor, TripUpdate, VehiclePosition
+from realtime.records import Alert, RealtimeFeed, TripUpdate, VehiclePosition
 from realtime.stop_times import StopTimeTable
 from realtime.wire import WireError
 
@@ -51,51 +52,49 @@ def _entities(message: Any, header: Any, raw: bytes, tt: Timetable | None) -> Re
     rest. Without `tt` every entity is decoded. The stop_time_updates of many trip updates are
     read as columns (`realtime.stop_times`), not as one record each."""
     counts = {"trip_update": 0, "vehicle": 0, "alert": 0, "deleted": 0, "other": 0}
-    named: list[tuple[int, int, str, Any, TripDescriptor | None]] = []  # kind, at, id, part, trip
-    alerts: list[tuple[str, Any]] = []
-    for at, entity in enumerate(decode.entities(message)):
-        if entity.deleted:
+    named: list[tuple[int, int, Any, Any, Any]] = []  # kind, at, entity, part, its trip
+    alerts: list[tuple[Any, Any]] = []
+    for at, (entity, deleted, tu, vp, al) in enumerate(decode.entities(message)):
+        if deleted:
             counts["deleted"] += 1       # only meaningful in DIFFERENTIAL feeds (RTV E039)
             continue
-        if entity.trip_update is not None:
+        if tu is not None:
             counts["trip_update"] += 1
-            named.append((TRIP_UPDATE, at, entity.id, entity.trip_update,
-                          decode.trip_descriptor(entity.trip_update.trip)))
-        if entity.vehicle is not None:
+            named.append((TRIP_UPDATE, at, entity, tu, tu.trip))
+        if vp is not None:
             counts["vehicle"] += 1
-            named.append((VEHICLE, at, entity.id, entity.vehicle,
-                          decode.vehicle_trip(entity.vehicle)))
-        if entity.alert is not None:
+            named.append((VEHICLE, at, entity, vp, decode.vehicle_trip(vp)))
+        if al is not None:
             counts["alert"] += 1
-            alerts.append((entity.id, entity.alert))
-        if entity.trip_update is None and entity.vehicle is None and entity.alert is None:
+            alerts.append((entity, al))
+        if tu is None and vp is None and al is None:
             counts["other"] += 1
     trip_updates: list[TripUpdate] = []
     vehicles: list[VehiclePosition] = []
     skipped: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
-    usable = (usable_trips(tt, [t.trip_id if t is not None else None for *_, t in named]).tolist()
+    usable = (usable_trips(tt, decode.trip_ids([t for *_, t in named])).tolist()
               if tt is not None else [True] * len(named))
-    wanted: list[tuple[int, int, str, Any, TripDescriptor | None]] = []
+    wanted: list[tuple[int, int, Any, Any, Any]] = []
     for entry, known in zip(named, usable, strict=True):
-        reason = None if known or tt is None else cannot_match(tt, entry[0], entry[4])
+        trip = entry[4]
+        reason = (None if known or tt is None
+                  else cannot_match(tt, entry[0], None if trip is None else TripView(trip)))
         if reason is not None:
             skipped[entry[0]][reason] += 1
         else:
             wanted.append(entry)
     table = _columns(raw, [at for kind, at, *_ in wanted if kind == TRIP_UPDATE])
-    for kind, at, entity_id, part, trip in wanted:
+    for kind, at, entity, part, _ in wanted:
         if kind == TRIP_UPDATE:
-            assert trip is not None
             rows = table.rows_of(at) if table is not None else None
-            trip_updates.append(decode.trip_update(entity_id, part, trip, rows))
+            trip_updates.append(decode.trip_update(decode.entity_id(entity), part, None, rows))
         else:
-            vehicles.append(decode.vehicle_position(entity_id, part))
-    informed = [decode.selectors(a) for _, a in alerts]
-    reach = alert_reach(tt, informed) if tt is not None else [True] * len(alerts)
+            vehicles.append(decode.vehicle_position(decode.entity_id(entity), part))
+    reach = (alert_reach(tt, [decode.selector_keys(a) for _, a in alerts]) if tt is not None
+             else [True] * len(alerts))
     texts: decode.TextCache = {}
-    kept: list[Alert] = [decode.alert(entity_id, a, texts, selectors)
-                         for (entity_id, a), selectors, ok in zip(alerts, informed, reach,
-                                                                  strict=True) if ok]
+    kept: list[Alert] = [decode.alert(decode.entity_id(entity), a, texts)
+                         for (entity, a), ok in zip(alerts, reach, strict=True) if ok]
     return RealtimeFeed(header=header, trip_updates=tuple(trip_updates),
                         vehicles=tuple(vehicles), alerts=tuple(kept),
                         entity_counts=tuple(counts.items()),

@@ -9,15 +9,33 @@ boards stay those of a full parse (tests/realtime/test_filtered_parse.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from feeds import Timetable
 from realtime.reasons import Reason
-from realtime.records import EntitySelector, TripDescriptor, TripRelationship
+from realtime.records import TripRelationship
 
 TRIP_UPDATE, VEHICLE = 0, 1       # the two kinds of entity that name a trip
+
+
+class TripLike(Protocol):
+    """A TripDescriptor: the record, or `realtime.decode.TripView` (read on access)."""
+
+    @property
+    def trip_id(self) -> str | None: ...
+    @property
+    def route_id(self) -> str | None: ...
+    @property
+    def direction_id(self) -> int | None: ...
+    @property
+    def start_time(self) -> str | None: ...
+    @property
+    def start_date(self) -> str | None: ...
+    @property
+    def relationship(self) -> TripRelationship: ...
 
 
 def usable_trips(tt: Timetable, trip_ids: Sequence[str | None]) -> npt.NDArray[np.bool_]:
@@ -40,7 +58,7 @@ def usable_trip_indices(tt: Timetable, trip_ids: Sequence[str | None]) -> npt.ND
     return np.where(found, pos, -1).astype(np.int64)
 
 
-def cannot_match(tt: Timetable, kind: int, trip: TripDescriptor | None) -> Reason | None:
+def cannot_match(tt: Timetable, kind: int, trip: TripLike | None) -> Reason | None:
     """Return why an entity whose trip_id is not usable in `tt` cannot match, or None when it
     might (a NEW trip of a known route; a descriptor by route, direction and start)."""
     if trip is None:
@@ -59,9 +77,11 @@ def cannot_match(tt: Timetable, kind: int, trip: TripDescriptor | None) -> Reaso
     return Reason.UNKNOWN_TRIP if trip.trip_id else Reason.NO_TRIP_DESCRIPTOR
 
 
-def alert_reach(tt: Timetable, informed: Sequence[tuple[EntitySelector, ...]]) -> list[bool]:
-    """Return, per alert (given by its selectors), whether it may concern `tt`: False only when
-    every selector it has names a trip, stop or route that `tt` does not have.
+def alert_reach(tt: Timetable, informed: Sequence[Sequence[tuple[bool, str, str, str]]]
+                ) -> list[bool]:
+    """Return, per alert (given by `realtime.decode.selector_keys`: per selector whether it
+    names a trip, its trip_id, stop_id and route_id), whether it may concern `tt`: False only
+    when every selector it has names a trip, stop or route that `tt` does not have.
 
     Selector fields are AND-ed (RT-ref L550–L565), so one unknown id rules a selector out.
     A trip selector whose trip_id is unknown still counts when its route is known (it may name
@@ -70,19 +90,17 @@ def alert_reach(tt: Timetable, informed: Sequence[tuple[EntitySelector, ...]]) -
     """
     left = [0] * len(informed)                # selectors not ruled out, per alert
     owners: list[int] = []
-    trips: list[TripDescriptor] = []
+    trips: list[tuple[str, str]] = []
     for i, selectors in enumerate(informed):
-        for s in selectors:
-            if s.trip is not None:
+        for is_trip, trip_id, stop, route in selectors:
+            if is_trip:
                 owners.append(i)
-                trips.append(s.trip)
-                continue
-            stop, route = s.stop_id, s.route_id
-            if not ((stop and tt.find_stop(stop) < 0) or (route and tt.find_route(route) < 0)):
+                trips.append((trip_id, route))
+            elif not ((stop and tt.find_stop(stop) < 0)
+                      or (route and tt.find_route(route) < 0)):
                 left[i] += 1
-    known = usable_trips(tt, [t.trip_id for t in trips]).tolist()
-    for i, trip, ok in zip(owners, trips, known, strict=True):
-        route = trip.route_id
-        if ok or not trip.trip_id or (route and tt.find_route(route) >= 0):
+    known = usable_trips(tt, [t for t, _ in trips]).tolist()
+    for i, (trip_id, route), ok in zip(owners, trips, known, strict=True):
+        if ok or not trip_id or (route and tt.find_route(route) >= 0):
             left[i] += 1
     return [n > 0 or not selectors for n, selectors in zip(left, informed, strict=True)]
