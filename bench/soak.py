@@ -51,7 +51,7 @@ def make_feed(feed: Path, at: int, trips: int, cache: Path) -> tuple[bytes, int,
     the header; return (entity bytes, trip updates, stop time updates)."""
     from displays.demo.simulation import running_instances
     from feeds import load_timetable
-    from realtime.parse import encode_feed_dict
+    from realtime.encode import encode_feed_dict
 
     tt = load_timetable(feed, cache)
     rng = random.Random(15)
@@ -76,7 +76,7 @@ def _header(at: int) -> dict[str, str]:
 
 
 def header_bytes(at: int) -> bytes:
-    from realtime.parse import encode_feed_dict
+    from realtime.encode import encode_feed_dict
     return encode_feed_dict({"header": _header(at)})
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from feeds import Timetable
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time, service_day_base
@@ -21,6 +23,13 @@ from realtime.records import TripDescriptor
 # Without start_date, an instance more than this far from "now" is not the one meant: a trip
 # that does not run today must not take tomorrow's instance (motis#1190).
 MAX_INSTANCE_GAP_S = 6 * 3600
+
+# A trip update applies to the instance its start_date names only when that instance can be
+# the one meant (issue 28.1): no stop more than this late, and a run that ended at most this
+# long before the feed's header time. A TripUpdate dated yesterday for a trip running today
+# otherwise becomes a second departure 24 h late. Long-distance rail is rarely 4 h late;
+# configurable (ABFAHRT_MAX_DELAY).
+DEFAULT_MAX_DELAY_S = 4 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +119,44 @@ class InstanceResolver:
                 and desc.start_time is not None and desc.start_date is not None):
             return self._resolve_alternative(desc)
         return Reason.UNKNOWN_TRIP if desc.trip_id is not None else Reason.NO_TRIP_DESCRIPTOR
+
+    def resolve_dated(self, trips: npt.NDArray[np.int64], start_dates: list[str],
+                      start_times: list[str | None]) -> list[TripInstance | Reason | None]:
+        """`resolve_trip` for many usable trips named with a start_date at once; None for a
+        frequency trip (left to `resolve_trip`)."""
+        tt = self.tt
+        out: list[TripInstance | Reason | None] = [None] * len(start_dates)
+        if not start_dates:
+            return out
+        days = {d: self.day_of_date(d) for d in set(start_dates)}
+        starts = {t: _seconds(t) for t in set(start_times)}
+        day = np.array([-1 if (k := days[d]) is None else k for d in start_dates], dtype=np.int64)
+        start = np.array([-1 if (s := starts[t]) is None else s for t in start_times],
+                         dtype=np.int64)
+        bases = {k: self.base(k) for k in {*day.tolist(), *(day - 1).tolist()}}
+        base = np.array([bases[k] for k in day.tolist()], dtype=np.int64)
+        base_prev = np.array([bases[k] for k in (day - 1).tolist()], dtype=np.int64)
+        service = tt.trip_service[trips]
+        first_dep = tt.st_dep[tt.trip_st_start[trips]].astype(np.int64)
+        prev = (start >= 0) & (base_prev + first_dep == base + start) & self._active(service,
+                                                                                     day - 1)
+        here = self._active(service, day)
+        frequency = np.isin(trips, tt.freq_trip)
+        for k, (trip, d) in enumerate(zip(trips.tolist(), day.tolist(), strict=True)):
+            if frequency[k]:
+                continue
+            out[k] = (Reason.UNKNOWN_INSTANCE if days[start_dates[k]] is None
+                      else TripInstance(trip, d - 1) if prev[k]
+                      else TripInstance(trip, d) if here[k] else Reason.NO_SERVICE_ON_DATE)
+        return out
+
+    def _active(self, service: npt.NDArray[np.integer[Any]], day: npt.NDArray[np.int64]
+                ) -> npt.NDArray[np.bool_]:
+        """`tt.is_active` of many (service, day) pairs."""
+        ok = (day >= 0) & (day < self.tt.n_days)
+        active: npt.NDArray[np.bool_] = ok & self.tt.service_active[
+            service, np.where(ok, day, 0)]
+        return active
 
     def resolve_trip(self, trip: int, start_date: str | None, start_time: str | None
                      ) -> TripInstance | Reason:

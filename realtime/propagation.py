@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import overload
 
+from realtime.lazy_sequence import LazySequence
 from realtime.reasons import Reason
 from realtime.records import StopRelationship, StopTimeEvent, StopTimeUpdate
 
@@ -45,7 +45,7 @@ class RowUpdate:
 NO_UPDATE = RowUpdate()
 
 
-class RowUpdates(Sequence[RowUpdate]):
+class RowUpdates(LazySequence[RowUpdate]):
     """The RowUpdate of every stop of one trip instance, kept compact: a board reads a few of
     them, so each is built on access. Rows with properties (skipped, another platform, a
     headsign, pickup or occupancy) are kept as records; the rest as two epochs and a flag."""
@@ -64,16 +64,7 @@ class RowUpdates(Sequence[RowUpdate]):
     def __len__(self) -> int:
         return len(self._departures)
 
-    @overload
-    def __getitem__(self, i: int) -> RowUpdate: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[RowUpdate]: ...
-
-    def __getitem__(self, i: int | slice) -> RowUpdate | Sequence[RowUpdate]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
+    def _item(self, i: int) -> RowUpdate:
         extra = self.extras.get(i)
         if extra is not None:
             return extra

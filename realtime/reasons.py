@@ -29,9 +29,16 @@ class Reason(StrEnum):
     REPEATED_STOP_SEQUENCE = "repeated_stop_sequence"         # RTV E036
     PREDICTIONS_BACKWARDS = "predictions_backwards"           # given times decrease (E022)
     IMPLAUSIBLY_EARLY = "implausibly_early"        # far before schedule (DELFI −3600 s case)
+    # start_date names an instance that cannot be the one meant (issue 28.1): counted apart
+    IMPLAUSIBLY_LATE = "implausibly_late"          # a delay beyond the plausibility bound
+    INSTANCE_IN_PAST = "instance_in_past"          # its run ended more than the bound ago
     INCOMPLETE_ADDED_TRIP = "incomplete_added_trip"   # NEW/ADDED without stop ids and times
     UNSUPPORTED_RELATIONSHIP = "unsupported_relationship"     # e.g. REPLACEMENT
     NO_TRIP = "no_trip"                            # vehicle position without a trip
+
+
+# The reasons that say a trip update named an instance it cannot mean (`FeedStats.implausible`).
+IMPLAUSIBLE_INSTANCE = frozenset({Reason.IMPLAUSIBLY_LATE, Reason.INSTANCE_IN_PAST})
 
 
 class FeedRefusal(StrEnum):
@@ -59,6 +66,11 @@ class FeedStats:
     refusal: FeedRefusal | None = None   # why applied is False
     skipped_early: int = 0            # entities left undecoded: they cannot match (parse)
 
+    @property
+    def implausible(self) -> int:
+        """Trip updates refused because their instance cannot be the one meant."""
+        return sum(n for reason, n in self.rejected.items() if reason in IMPLAUSIBLE_INSTANCE)
+
     def as_dict(self) -> dict[str, object]:
         """Return a JSON-ready summary (reasons sorted by name)."""
         return {
@@ -67,7 +79,8 @@ class FeedStats:
             "note": self.note,
             "entities": dict(self.entities),
             "trip_updates": {"total": self.trip_updates, "matched": self.trip_updates_matched,
-                             "rejected": _sorted(self.rejected)},
+                             "rejected": _sorted(self.rejected),
+                             "implausible": self.implausible},
             "stop_time_updates_dropped": _sorted(self.stop_time_updates_dropped),
             "vehicles": {"total": self.vehicles, "matched": self.vehicles_matched,
                          "rejected": _sorted(self.vehicles_rejected)},

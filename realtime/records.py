@@ -7,6 +7,7 @@ their GTFS-RT names.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -103,7 +104,7 @@ class VehicleDescriptor:
 class TripUpdate:
     entity_id: str
     trip: TripDescriptor
-    stop_time_updates: tuple[StopTimeUpdate, ...] = ()
+    stop_time_updates: Sequence[StopTimeUpdate] = ()   # a tuple, or columns (stop_times)
     delay: int | None = None         # trip-level delay (experimental)
     timestamp: int | None = None
     properties: TripProperties | None = None

@@ -30,6 +30,7 @@ MAX_INFLATED = 512 * 1024 * 1024
 _MODULES = {
     "realtime.records", "realtime.trip_updates", "realtime.propagation", "realtime.instances",
     "realtime.alerts", "realtime.overlay", "realtime.state", "realtime.reasons",
+    "realtime.row_columns",
     "feeds.departures", "feeds.model",
 }
 _BUILTINS = {("builtins", n) for n in ("set", "frozenset", "dict", "list", "tuple", "int",

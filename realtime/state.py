@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from feeds import Timetable
 from realtime.alerts import AlertIndex, build_alert_index
-from realtime.instances import InstanceResolver
+from realtime.gc_pause import no_cyclic_gc
+from realtime.instances import DEFAULT_MAX_DELAY_S, InstanceResolver
 from realtime.overlay import VehicleInfo
 from realtime.propagation import DEFAULT_EARLY_LIMIT_S
 from realtime.reasons import FeedRefusal, FeedStats, Reason, Tally
@@ -59,8 +60,11 @@ class FeedState:
 
 
 def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
-                 early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> tuple[Snapshot, FeedStats]:
-    """Resolve every entity of `feed` against `tt`; return the snapshot and its statistics."""
+                 early_limit_s: int = DEFAULT_EARLY_LIMIT_S,
+                 max_delay_s: int = DEFAULT_MAX_DELAY_S) -> tuple[Snapshot, FeedStats]:
+    """Resolve every entity of `feed` against `tt`; return the snapshot and its statistics.
+
+    `max_delay_s` bounds the delay of a plausible instance (`resolve_trip_updates`)."""
     if feed.filtered_for is not None and feed.filtered_for != tt.feed_hash:
         raise ValueError("the feed was parsed for another timetable (parse_feed(timetable=...)):"
                          " parse its bytes again for this one")
@@ -73,7 +77,9 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
         tally.vehicles_rejected[Reason(reason)] += n
     skipped = sum(n for _, n in feed.skipped_trip_updates)
     skipped_vehicles = sum(n for _, n in feed.skipped_vehicles)
-    trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s)
+    with no_cyclic_gc():
+        trips = resolve_trip_updates(tt, feed.trip_updates, resolver, tally, early_limit_s,
+                                     max_delay_s)
     vehicles = resolve_vehicles(feed.vehicles, resolver, tally)
     snapshot = Snapshot(header=feed.header, feed_hash=tt.feed_hash, trips=trips,
                         alerts=build_alert_index(feed.alerts), vehicles=vehicles,
@@ -94,7 +100,8 @@ def resolve_feed(tt: Timetable, feed: RealtimeFeed, now: int | None = None,
 
 
 def resolve_bytes(data: bytes, tt: Timetable, now: int | None = None,
-                  early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> tuple[Snapshot, FeedStats]:
+                  early_limit_s: int = DEFAULT_EARLY_LIMIT_S,
+                  max_delay_s: int = DEFAULT_MAX_DELAY_S) -> tuple[Snapshot, FeedStats]:
     """Decode and resolve one feed's bytes against `tt`: a pure function of (bytes, timetable,
     now) — no clock, no shared state — so it can run in a worker thread or process. Entities
     that cannot match `tt` are counted, not decoded. Raise FeedDecodeError for garbage.
@@ -104,7 +111,7 @@ def resolve_bytes(data: bytes, tt: Timetable, now: int | None = None,
     """
     from realtime.parse import parse_feed
 
-    return resolve_feed(tt, parse_feed(data, timetable=tt), now, early_limit_s)
+    return resolve_feed(tt, parse_feed(data, timetable=tt), now, early_limit_s, max_delay_s)
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,8 @@ class RealtimeState:
 
     def apply(self, source: str, feed: RealtimeFeed, tt: Timetable, *, now: int | None = None,
               early_limit_s: int = DEFAULT_EARLY_LIMIT_S, received_at: int | None = None,
-              max_future_s: int = DEFAULT_MAX_FUTURE_S) -> RealtimeState:
+              max_future_s: int = DEFAULT_MAX_FUTURE_S,
+              max_delay_s: int = DEFAULT_MAX_DELAY_S) -> RealtimeState:
         """Return the state with `feed` as the new snapshot of `source`.
 
         `received_at` is the instant the feed was fetched; without it a future header cannot
@@ -138,7 +146,7 @@ class RealtimeState:
                                 received_at, max_future_s)
         if refused is not None:
             return refused
-        snapshot, stats = resolve_feed(tt, feed, now, early_limit_s)
+        snapshot, stats = resolve_feed(tt, feed, now, early_limit_s, max_delay_s)
         return self._with(FeedState(source, snapshot, stats, None))
 
     def apply_resolved(self, source: str, snapshot: Snapshot, stats: FeedStats, tt: Timetable,

@@ -10,22 +10,32 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from feeds import Departure, Timetable
 from feeds.departures import build_departure
 from feeds.timebase import parse_gtfs_date, parse_gtfs_time
 from realtime.added_trips import build_new_trip
-from realtime.instances import InstanceResolver, TripInstance, find_usable_trip
+from realtime.instances import (
+    DEFAULT_MAX_DELAY_S,
+    InstanceResolver,
+    TripInstance,
+    find_usable_trip,
+)
 from realtime.overlay import is_boardable, is_boarding_stop, overlay_departure
+from realtime.predict_columns import Planned, Predicted, predict
 from realtime.propagation import (
     DEFAULT_EARLY_LIMIT_S,
-    RowUpdate,
     RowUpdates,
     TripSchedule,
     match_updates,
     predict_rows,
 )
+from realtime.reach import usable_trip_indices
 from realtime.reasons import Reason, Tally
 from realtime.records import TripRelationship, TripUpdate
+from realtime.row_columns import RowSpan
+from realtime.stop_times import StopTimeTable, StopTimeUpdates
 
 InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
 
@@ -33,7 +43,7 @@ InstanceKey = tuple[int, int, int]       # (trip, service day, frequency shift)
 @dataclass(frozen=True, slots=True)
 class TripOverlay:
     status: str                          # "scheduled" | "cancelled" | "deleted"
-    rows: Sequence[RowUpdate] = ()       # one per stop_time of the trip, in trip order
+    rows: RowUpdates | RowSpan | tuple[()] = ()   # one per stop_time of the trip, in order
     headsign: str | None = None          # TripProperties.trip_headsign
 
 
@@ -81,11 +91,12 @@ def assigned_stop(tt: Timetable, stop_id: str, scheduled: int) -> int | Reason:
 
 class _Builder:
     def __init__(self, tt: Timetable, resolver: InstanceResolver, tally: Tally,
-                 early_limit_s: int) -> None:
+                 early_limit_s: int, max_delay_s: int) -> None:
         self.tt = tt
         self.resolver = resolver
         self.tally = tally
         self.early_limit_s = early_limit_s
+        self.max_delay_s = max_delay_s
         self.overlays: dict[InstanceKey, TripOverlay] = {}
         self.moved: dict[int, list[MovedRow]] = {}
         self.added: dict[int, list[Departure]] = {}
@@ -96,7 +107,13 @@ class _Builder:
     def reject(self, reason: Reason) -> None:
         self.tally.rejected[reason] += 1
 
-    def add(self, tu: TripUpdate) -> None:
+    def add(self, tu: TripUpdate,
+            planned: tuple[TripInstance | Reason, Predicted | Reason | None] | None = None
+            ) -> None:
+        """Apply one trip update (`planned`: its instance and prediction from `plan`)."""
+        if planned is not None:
+            self._add_scheduled(tu, *planned)
+            return
         rel = tu.trip.relationship
         known = find_usable_trip(self.tt, tu.trip.trip_id) >= 0
         props = tu.properties
@@ -111,8 +128,72 @@ class _Builder:
         else:
             self._add_scheduled(tu)
 
-    def _add_scheduled(self, tu: TripUpdate) -> None:
-        inst = self.resolver.resolve(tu.trip)
+    def plan(self, updates: Sequence[TripUpdate]
+             ) -> dict[int, tuple[TripInstance | Reason, Predicted | Reason | None]]:
+        """Resolve the scheduled trip updates whose stop_time_updates are columns
+        (`realtime.stop_times`) and predict them all at once (`realtime.predict_columns`):
+        by position in `updates`, the instance (or why none) and the prediction (None: to be
+        made per trip). Applied in feed order by `add`, as if made there."""
+        table: StopTimeTable | None = None
+        chosen: list[int] = []
+        for i, tu in enumerate(updates):
+            stus = tu.stop_time_updates
+            if (tu.trip.relationship is TripRelationship.SCHEDULED
+                    and isinstance(stus, StopTimeUpdates)
+                    and (table is None or stus.table is table)):
+                table = stus.table
+                chosen.append(i)
+        if table is None:
+            return {}
+        trips = usable_trip_indices(self.tt, [updates[i].trip.trip_id for i in chosen])
+        dated = [k for k, i in enumerate(chosen)
+                 if trips[k] >= 0 and updates[i].trip.start_date is not None]
+        quick = self.resolver.resolve_dated(
+            trips[dated], [updates[chosen[k]].trip.start_date or "" for k in dated],
+            [updates[chosen[k]].trip.start_time for k in dated])
+        found: dict[int, TripInstance | Reason | None] = dict.fromkeys(chosen)
+        found.update((chosen[k], inst) for k, inst in zip(dated, quick, strict=True))
+        for i, inst in found.items():
+            if inst is None:
+                found[i] = self.resolver.resolve(updates[i].trip)
+        self._past(found)
+        plans: dict[int, Planned] = {}
+        for i, inst in found.items():
+            tu = updates[i]
+            if isinstance(inst, TripInstance):
+                assert isinstance(tu.stop_time_updates, StopTimeUpdates)
+                offset = int(self.tt.day_base[inst.day]) + inst.shift
+                plans[i] = Planned(tu.stop_time_updates.lo, tu.stop_time_updates.hi,
+                                   inst.trip, offset, tu.delay)
+        done = predict(self.tt, table, list(plans.values()), self.early_limit_s,
+                       self.max_delay_s)
+        predicted = dict(zip(plans, done, strict=True))
+        return {i: (inst, predicted.get(i)) for i, inst in found.items() if inst is not None}
+
+    def _past(self, found: dict[int, TripInstance | Reason | None]) -> None:
+        """Refuse, in place, the instances whose run ended more than max_delay_s before the
+        resolver's now: not the instances meant (issue 28.1)."""
+        insts = [(i, inst) for i, inst in found.items() if isinstance(inst, TripInstance)]
+        if not insts:
+            return
+        tt = self.tt
+        trip = np.array([inst.trip for _, inst in insts], dtype=np.int64)
+        day = np.array([inst.day for _, inst in insts], dtype=np.int64)
+        shift = np.array([inst.shift for _, inst in insts], dtype=np.int64)
+        end = (tt.day_base[day].astype(np.int64) + shift
+               + tt.st_arr[tt.trip_st_end[trip] - 1].astype(np.int64))
+        for k in np.flatnonzero(end + self.max_delay_s < self.resolver.now).tolist():
+            found[insts[k][0]] = Reason.INSTANCE_IN_PAST
+
+    def _add_scheduled(self, tu: TripUpdate, resolved: TripInstance | Reason | None = None,
+                       ready: Predicted | Reason | None = None) -> None:
+        """Apply a trip update to the instance it names (`resolved`, `ready`: as planned)."""
+        inst = resolved
+        if inst is None:
+            found: dict[int, TripInstance | Reason | None] = {0: self.resolver.resolve(tu.trip)}
+            self._past(found)
+            inst = found[0]
+            assert inst is not None
         if isinstance(inst, Reason):
             self.reject(inst)
             return
@@ -125,7 +206,8 @@ class _Builder:
         elif rel is TripRelationship.DELETED:
             overlay = TripOverlay("deleted")
         else:
-            rows = self._predict(tu, instance_schedule(self.tt, inst))
+            rows = (self._predict(tu, instance_schedule(self.tt, inst)) if ready is None
+                    else self._take(ready))
             if isinstance(rows, Reason):
                 self.reject(rows)
                 return
@@ -138,6 +220,15 @@ class _Builder:
         self.overlays[inst.key] = overlay
         self.tally.matched += 1
 
+    def _take(self, ready: Predicted | Reason) -> RowSpan | Reason:
+        """A prediction made by `plan`, counted as `_predict` counts its own."""
+        if isinstance(ready, Reason):
+            return ready
+        if ready.dropped:
+            self.tally.dropped[Reason.STOP_SEQUENCE_NOT_IN_TRIP] += ready.dropped
+        self.late, self.early = max(self.late, ready.late), max(self.early, ready.early)
+        return ready.rows
+
     def _predict(self, tu: TripUpdate, sched: TripSchedule) -> RowUpdates | Reason:
         dropped: list[Reason] = []
         pairs = match_updates(tu.stop_time_updates, sched, self.tt.find_stop, dropped)
@@ -147,12 +238,16 @@ class _Builder:
                             self.early_limit_s)
         if isinstance(rows, Reason):
             return rows
-        for reason in dropped:
-            self.tally.dropped[reason] += 1
+        late = early = 0
         for predicted, planned in zip(rows.predicted, sched.departures, strict=True):
             if predicted is not None:
-                self.late = max(self.late, predicted - planned)
-                self.early = max(self.early, planned - predicted)
+                late = max(late, predicted - planned)
+                early = max(early, planned - predicted)
+        if late > self.max_delay_s:
+            return Reason.IMPLAUSIBLY_LATE              # another instance meant (issue 28.1)
+        for reason in dropped:
+            self.tally.dropped[reason] += 1
+        self.late, self.early = max(self.late, late), max(self.early, early)
         return rows
 
     def _assigned_stop(self, stop_id: str, scheduled: int) -> int | Reason:
@@ -223,11 +318,17 @@ class _Builder:
             max_late_s=self.late, max_early_s=self.early)
 
 
-def resolve_trip_updates(tt: Timetable, updates: tuple[TripUpdate, ...],
+def resolve_trip_updates(tt: Timetable, updates: Sequence[TripUpdate],
                          resolver: InstanceResolver, tally: Tally,
-                         early_limit_s: int = DEFAULT_EARLY_LIMIT_S) -> TripUpdateIndex:
-    """Return the lookups a board merge needs; count what could not be applied in `tally`."""
-    builder = _Builder(tt, resolver, tally, early_limit_s)
-    for tu in updates:
-        builder.add(tu)
+                         early_limit_s: int = DEFAULT_EARLY_LIMIT_S,
+                         max_delay_s: int = DEFAULT_MAX_DELAY_S) -> TripUpdateIndex:
+    """Return the lookups a board merge needs; count what could not be applied in `tally`.
+
+    A trip update whose instance cannot be the one meant — a stop predicted more than
+    `max_delay_s` late, or a run that ended more than `max_delay_s` before the resolver's
+    `now` — is refused (`Reason.IMPLAUSIBLY_LATE`, `Reason.INSTANCE_IN_PAST`)."""
+    builder = _Builder(tt, resolver, tally, early_limit_s, max_delay_s)
+    planned = builder.plan(updates)
+    for i, tu in enumerate(updates):
+        builder.add(tu, planned.get(i))
     return builder.build()

@@ -24,7 +24,8 @@ from displays.cli.common import (
     parse_at,
     positive,
 )
-from displays.cli.realtime import load_realtime_state
+from displays.cli.realtime import add_max_delay_argument, load_realtime_state
+from displays.service.live.health import implausible_hint
 
 TERMINAL_HORIZON_MIN = 24 * 60     # a terminal board counts down every departure it lists
 MAX_LINE_NAME = 20                 # a line name longer than this is cut ("…")
@@ -36,10 +37,14 @@ def cmd_departures(args: argparse.Namespace) -> int:
     if stop < 0:
         raise UsageError(f"unknown stop {args.stop!r} in feed {args.feed}")
     at = parse_at(args.at, tt.zone)
-    state, ignored = load_realtime_state(tt, list(args.realtime)) if args.realtime \
-        else (None, [])
+    state, ignored = load_realtime_state(tt, list(args.realtime), max_delay_s=args.max_delay) \
+        if args.realtime else (None, [])
     for path, why in ignored:
         print(f"abfahrt: warning: realtime feed {path} ignored: {why}", file=sys.stderr)
+    for feed in state.feeds if state is not None else ():
+        hint = implausible_hint(feed.stats)
+        if hint is not None:
+            print(f"abfahrt: warning: realtime {feed.source}: {hint}", file=sys.stderr)
     board = build_board(tt, stop, at, args.window * 60, args.limit, realtime=state,
                         max_age_s=args.max_age, lang=args.lang,
                         horizon_min=TERMINAL_HORIZON_MIN)
@@ -96,6 +101,7 @@ def add_parser(sub: Any) -> None:
     dep.add_argument("--limit", type=positive("--limit", 10_000), default=None)
     dep.add_argument("--max-age", type=positive("--max-age", 86_400 * 365), default=300,
                      help="seconds after which realtime counts as stale (default 300)")
+    add_max_delay_argument(dep)
     dep.add_argument("--lang", choices=("de", "en"), default="de")
     dep.add_argument("--json", action="store_true", help="print the contract JSON document")
     dep.set_defaults(func=cmd_departures)

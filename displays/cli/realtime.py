@@ -16,11 +16,13 @@ from displays.cli.common import (
     cli_region,
     open_timetable,
     parse_at,
+    positive,
 )
 from displays.service.live.health import matched_share, realtime_hint
 from feeds import Timetable
 from realtime.errors import RealtimeError
 from realtime.fetch import load_source
+from realtime.instances import DEFAULT_MAX_DELAY_S
 from realtime.parse import parse_feed
 from realtime.records import RealtimeFeed
 from realtime.state import RealtimeState
@@ -47,7 +49,8 @@ def source_name(feed: RealtimeFeed, path: str) -> str:
     return "+".join(kinds) if kinds else path
 
 
-def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = None
+def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = None,
+                        max_delay_s: int = DEFAULT_MAX_DELAY_S
                         ) -> tuple[RealtimeState, list[tuple[str, str]]]:
     """Return the state after applying each file or URL in the order given, and the sources
     that could not be read (source, why) — ignored, like the service ignores a bad fetch.
@@ -61,7 +64,8 @@ def load_realtime_state(tt: Timetable, sources: list[str], now: int | None = Non
         except UsageError as exc:
             ignored.append((path, str(exc.__cause__ or exc)))
             continue
-        state = state.apply(source_name(feed, path), feed, tt, now=now)
+        state = state.apply(source_name(feed, path), feed, tt, now=now,
+                            max_delay_s=max_delay_s)
     if sources and len(ignored) == len(sources):
         path, why = ignored[0]
         raise UsageError(f"realtime feed {path}: {why}")
@@ -84,7 +88,8 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
     }
     if tt is not None:
         now = parse_at(args.at, tt.zone) if args.at else None
-        stats = RealtimeState().apply(args.source, feed, tt, now=now).feed(args.source).stats
+        stats = RealtimeState().apply(args.source, feed, tt, now=now,
+                                      max_delay_s=args.max_delay).feed(args.source).stats
         info["merge"] = stats.as_dict()
         info["matched_share"] = matched_share(stats)
         info["hint"] = realtime_hint(tt, stats, header.timestamp)
@@ -121,6 +126,13 @@ def cmd_rt_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_max_delay_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-delay", type=positive("--max-delay", 86_400), default=DEFAULT_MAX_DELAY_S,
+        help="seconds: a trip update more than this late, or for a run that ended this long "
+             f"before the header time, is refused (default {DEFAULT_MAX_DELAY_S})")
+
+
 def add_rt_info_parser(sub: Any) -> None:
     info = sub.add_parser("rt-info", help="header, entity counts and match statistics of a "
                                           "GTFS-RT feed")
@@ -128,5 +140,6 @@ def add_rt_info_parser(sub: Any) -> None:
     info.add_argument("--feed", help="static GTFS zip to match the trip updates against")
     add_region_argument(info)
     info.add_argument("--at", help="ISO 8601 instant used as 'now' (default: the header time)")
+    add_max_delay_argument(info)
     info.add_argument("--json", action="store_true")
     info.set_defaults(func=cmd_rt_info)

@@ -39,7 +39,7 @@ from displays.service.runtime import Runtime
 from displays.web.appkeys import runtime
 from displays.web.http import error_json, json_response
 from displays.web.params import parse_int
-from realtime.parse import encode_feed_dict
+from realtime.encode import encode_feed_dict
 
 routes = web.RouteTableDef()
 log = logging.getLogger("abfahrt.notices")

@@ -26,7 +26,8 @@ from displays.demo.simulation import simulate_feed
 from displays.service.cluster.board_cache import CachedBoard
 from displays.service.config.displays_file import default_displays_file, load_displays
 from feeds import load_timetable
-from realtime.parse import encode_feed_dict, parse_feed
+from realtime.encode import encode_feed_dict
+from realtime.parse import parse_feed
 from realtime.records import Translation
 from realtime.state import RealtimeState
 from tests.instants import BUSY_AT

@@ -154,7 +154,7 @@ def test_rt_info_names_realtime_that_does_not_belong_to_the_timetable(
 async def test_status_and_log_name_realtime_that_matches_nothing(
         aiohttp_client: Any, january: Path, tmp_path: Path,
         caplog: pytest.LogCaptureFixture) -> None:
-    from realtime.parse import encode_feed_dict
+    from realtime.encode import encode_feed_dict
     entities = [{"id": f"e{n}", "tripUpdate": {"trip": {"tripId": f"other-{n}"},
                                                "stopTimeUpdate": [{"stopId": "A",
                                                                    "departure": {"delay": 60}}]}}

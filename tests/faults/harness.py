@@ -32,7 +32,7 @@ from aiohttp import web
 from displays.demo.network import write_demo_feed
 from displays.demo.simulation import simulate_feed
 from feeds import Timetable, load_timetable
-from realtime.parse import encode_feed_dict
+from realtime.encode import encode_feed_dict
 from tests.instants import BERLIN, iso, suite_now
 from tests.redis_server import free_port
 

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from realtime.parse import encode_feed_dict
+from realtime.encode import encode_feed_dict
 from tests.faults.conftest import StartService
 from tests.faults.harness import DemoRealtime, ServiceProcess, Upstream, poll, wait_until
 from tests.instants import suite_now

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from realtime.parse import encode_feed_dict
+from realtime.encode import encode_feed_dict
 from tests.faults.harness import HBF, ROOT, DemoRealtime, service_env
 from tests.instants import iso, suite_now
 

@@ -20,8 +20,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from feeds import Departure, Timetable, load_timetable
 from realtime.alerts import pick_text
+from realtime.encode import encode_feed_dict
 from realtime.merge import MergedBoard, merge_board
-from realtime.parse import encode_feed_dict, parse_feed
+from realtime.parse import parse_feed
 from realtime.state import RealtimeState
 from tests.gtfs_builder import GtfsBuilder
 

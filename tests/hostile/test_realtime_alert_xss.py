@@ -11,7 +11,8 @@ from markupsafe import escape
 from displays.app import create_app
 from displays.service.jobs import refresh_boards
 from displays.web.appkeys import runtime
-from realtime.parse import encode_feed_dict, parse_feed
+from realtime.encode import encode_feed_dict
+from realtime.parse import parse_feed
 from tests.instants import suite_settings
 from tests.notices.test_xss import PAYLOADS, assert_inert
 

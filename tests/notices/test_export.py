@@ -12,7 +12,7 @@ from displays.notices.alerts import active_periods, post_notices
 from displays.notices.export import build_alerts_feed
 from displays.notices.model import Cause, Effect, Severity, Status
 from feeds import Timetable
-from realtime.parse import encode_feed_dict
+from realtime.encode import encode_feed_dict
 from realtime.records import Alert, EntitySelector, TimeRange, Translation
 from tests.notices.conftest import BERLIN, HBF, SCHILLER, local, make_notice
 

@@ -77,7 +77,7 @@ def test_germany_capture_against_de_fv_is_skipped_with_honest_stats(shared_data:
     stats = _stats(tt, data, timetable=tt)
     assert stats == _stats(tt, data)
     assert stats["trip_updates"] == {"total": 5000, "matched": 0, "rejected": {
-        "no_service_on_date": 13, "unknown_trip": 4987}}
+        "no_service_on_date": 13, "unknown_trip": 4987}, "implausible": 0}
 
 
 ALERTS = (

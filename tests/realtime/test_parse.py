@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from google.transit import gtfs_realtime_pb2 as pb
 
+from realtime.encode import encode_feed_dict
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid
-from realtime.parse import encode_feed_dict, parse_feed
+from realtime.parse import parse_feed
 from realtime.records import Incrementality, StopRelationship, TripRelationship
 from tests.realtime.rt_builder import STU, feed_bytes, message, stu, trip_update, vehicle
 

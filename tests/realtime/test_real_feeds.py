@@ -77,7 +77,8 @@ def test_bart_rt_info_counts_by_reason(shared_data: Path,
                               "timestamp": "2019-08-07T10:45:21-07:00", "feed_version": None}
     assert info["merge"]["trip_updates"] == {
         "total": 91, "matched": 64,
-        "rejected": {"unknown_route": 8, "unknown_trip": 18, "unsorted_stop_sequence": 1}}
+        "rejected": {"unknown_route": 8, "unknown_trip": 18, "unsorted_stop_sequence": 1},
+        "implausible": 0}
     # Memorial Day 2019: WKDY service is removed, so its trip updates name no running trip
     may = run(capsys, "rt-info", str(data / "trip-updates-20190528T020258Z.pb"),
               "--feed", str(data / "gtfs.zip"), "--json")

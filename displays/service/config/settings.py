@@ -21,6 +21,7 @@ from pydantic.dataclasses import dataclass
 
 from displays.service.config.errors import ConfigError, Location, did_you_mean, format_errors
 from feeds.region import Region, RegionError, parse_region
+from realtime.instances import DEFAULT_MAX_DELAY_S
 
 Seconds = Annotated[int, Field(ge=1)]
 
@@ -61,6 +62,8 @@ class Settings:
     realtime_interval_s: Annotated[int, Field(ge=1, le=3600)] = 20
     static_interval_s: Annotated[int, Field(ge=1, le=7 * 86400)] = 3600
     max_age_s: Annotated[int, Field(ge=1, le=86400)] = 300    # realtime older is stale
+    # a trip update more than this late, or for a run that ended this long ago, is refused
+    max_delay_s: Annotated[int, Field(ge=600, le=86400)] = DEFAULT_MAX_DELAY_S
     window_min: Annotated[int, Field(ge=1, le=1440)] = 60
     max_window_min: Annotated[int, Field(ge=1, le=1440)] = 240
     default_limit: Annotated[int, Field(ge=1, le=10_000)] = 100   # rows without `limit`
@@ -155,6 +158,7 @@ ENV: dict[str, tuple[str, Callable[[str], Any] | None]] = {
     "ABFAHRT_REALTIME_INTERVAL": ("realtime_interval_s", None),
     "ABFAHRT_STATIC_INTERVAL": ("static_interval_s", None),
     "ABFAHRT_MAX_AGE": ("max_age_s", None),
+    "ABFAHRT_MAX_DELAY": ("max_delay_s", None),
     "ABFAHRT_LEADER_TTL": ("leader_ttl_s", None),
     "ABFAHRT_RATE_LIMIT": ("rate_limit_per_min", None),
     "ABFAHRT_TRUSTED_PROXIES": ("trusted_proxies", _commas),

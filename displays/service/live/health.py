@@ -1,6 +1,7 @@
 """Does a realtime feed fit the timetable? Plain-words findings for status, log and `rt-info`:
 how much of it matched, and a hint when realtime and timetable evidently do not belong
-together (the header's day outside the calendar, next to nothing matched).
+together (the header's day outside the calendar, trip updates naming instances that cannot be
+meant, next to nothing matched).
 """
 
 from __future__ import annotations
@@ -22,6 +23,16 @@ def matched_share(stats: FeedStats) -> float | None:
     return stats.trip_updates_matched / stats.trip_updates
 
 
+def implausible_hint(stats: FeedStats) -> str | None:
+    """Say how many trip updates were refused for naming an instance that cannot be meant."""
+    if not stats.applied or not stats.implausible:
+        return None
+    return (f"{stats.implausible} of {stats.trip_updates} trip updates name an instance that "
+            f"cannot be the one meant (a delay beyond the plausibility bound, or a run that "
+            f"ended long before the header time) and were refused: does their start_date give "
+            f"the trip's service day?")
+
+
 def realtime_hint(tt: Timetable, stats: FeedStats, header_timestamp: int | None) -> str | None:
     """Return why realtime and timetable seem not to belong together, or None."""
     span = calendar_range(tt)
@@ -32,6 +43,9 @@ def realtime_hint(tt: Timetable, stats: FeedStats, header_timestamp: int | None)
             return (f"the realtime header's day {day} lies outside the timetable's calendar "
                     f"({span[0]} … {span[1]}): realtime and timetable do not belong together "
                     f"(the {newer} is newer)")
+    implausible = implausible_hint(stats)
+    if implausible is not None:
+        return implausible
     share = matched_share(stats)
     if share is None or stats.trip_updates < MIN_UPDATES_FOR_HINT or share >= LOW_SHARE:
         return None

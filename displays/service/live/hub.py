@@ -40,10 +40,11 @@ from displays.service.live.health import matched_share, realtime_hint
 from displays.service.live.resolver import Resolver, ResolverUnavailable
 from displays.service.metrics import Metrics
 from feeds import Timetable
+from realtime.encode import encode_feed_dict
 from realtime.errors import FeedDecodeError, FeedHeaderInvalid, FeedTooLarge, RealtimeError
 from realtime.fetch import FetchSettings, NotModified, Validators, fetch_feed, read_feed_file
 from realtime.freshness import Freshness, feed_freshness
-from realtime.parse import encode_feed_dict
+from realtime.instances import DEFAULT_MAX_DELAY_S
 from realtime.reasons import FeedRefusal, FeedStats
 from realtime.snapshot_codec import dump_snapshot, load_snapshot
 from realtime.state import RealtimeState, resolve_bytes
@@ -61,13 +62,14 @@ class Applied:
 
 
 def apply_bytes(state: RealtimeState, source: str, data: bytes, tt: Timetable, now: int,
-                max_ahead_s: int, share: bool) -> Applied:
+                max_ahead_s: int, share: bool, max_delay_s: int = DEFAULT_MAX_DELAY_S
+                ) -> Applied:
     """Decode and resolve `data`, put it into `state` (runs in the worker, never on the loop).
 
     `now` is the instant the bytes were received: a header more than `max_ahead_s` ahead of it
     is refused. Raise FeedDecodeError for bytes that are no feed."""
     with long_lived_objects():
-        snapshot, stats = resolve_bytes(data, tt)
+        snapshot, stats = resolve_bytes(data, tt, max_delay_s=max_delay_s)
         new = state.apply_resolved(source, snapshot, stats, tt, received_at=now,
                                    max_future_s=max_ahead_s)
         shared = dump_snapshot(snapshot, stats) if share and new.feed(source).stats.applied \
@@ -109,6 +111,7 @@ class RealtimeHub:
     redis: Redis | None = None
     keys: Keys = field(default_factory=Keys)
     max_ahead_s: int = 60
+    max_delay_s: int = DEFAULT_MAX_DELAY_S   # a plausible instance's largest delay
     state: RealtimeState = field(default_factory=RealtimeState)
     health: dict[str, SourceHealth] = field(default_factory=dict)
     raw: dict[str, bytes] = field(default_factory=dict)   # applied bytes, for a static swap
@@ -129,6 +132,7 @@ class RealtimeHub:
                     if settings.realtime_process_min_bytes >= 0 else None)
         hub = cls(sources=sources, max_age_s=settings.max_age_s, fetch_settings=fetch,
                   redis=redis, keys=keys, max_ahead_s=settings.max_clock_skew_s,
+                  max_delay_s=settings.max_delay_s,
                   metrics=metrics, worker=worker, resolver=resolver)
         hub.health = {s: SourceHealth(s) for s in sources}
         return hub
@@ -207,7 +211,7 @@ class RealtimeHub:
         share = self.redis is not None
         if self.resolver is not None and self.resolver.wants(data, tt):
             try:
-                blob = await self.resolver.resolve(data, tt)
+                blob = await self.resolver.resolve(data, tt, self.max_delay_s)
             except ResolverUnavailable as exc:
                 log.debug("resolving %s in the worker thread: %s", source, exc)
             else:
@@ -217,7 +221,7 @@ class RealtimeHub:
                 keep = share and applied.state.feed(source).stats.applied
                 return Applied(applied.state, blob if keep else None)
         return await loop.run_in_executor(self.worker, apply_bytes, self.state, source, data,
-                                          tt, now, self.max_ahead_s, share)
+                                          tt, now, self.max_ahead_s, share, self.max_delay_s)
 
     def _judge(self, source: str, stats: FeedStats) -> bool:
         """Count what applying a feed rejected; return whether the feed was applied."""

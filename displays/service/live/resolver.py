@@ -28,6 +28,7 @@ from pathlib import Path
 
 from feeds import Timetable
 from feeds.cache import cache_path, load_cached
+from realtime.instances import DEFAULT_MAX_DELAY_S
 from realtime.snapshot_codec import dump_snapshot
 from realtime.state import resolve_bytes
 
@@ -51,7 +52,8 @@ def _background() -> None:
         os.nice(CHILD_NICENESS)
 
 
-def resolve_in_child(data: bytes, cache_dir: str, feed_hash: str) -> bytes:
+def resolve_in_child(data: bytes, cache_dir: str, feed_hash: str,
+                     max_delay_s: int = DEFAULT_MAX_DELAY_S) -> bytes:
     """In the child: decode and resolve `data` against the cached timetable `feed_hash`;
     return the snapshot's bytes. Raise FeedDecodeError for bytes that are no feed."""
     tt = _OPENED.get(feed_hash)
@@ -61,7 +63,7 @@ def resolve_in_child(data: bytes, cache_dir: str, feed_hash: str) -> bytes:
             raise ResolverUnavailable(f"timetable {feed_hash[:12]} is not in {cache_dir}")
         _OPENED.clear()                 # one timetable at a time: the one being served
         _OPENED[feed_hash] = tt
-    snapshot, stats = resolve_bytes(data, tt)
+    snapshot, stats = resolve_bytes(data, tt, max_delay_s=max_delay_s)
     return dump_snapshot(snapshot, stats)
 
 
@@ -78,7 +80,8 @@ class Resolver:
         return len(data) >= self.min_bytes and (
             cache_path(self.cache_dir, tt.feed_hash) / "manifest.json").is_file()
 
-    async def resolve(self, data: bytes, tt: Timetable) -> bytes:
+    async def resolve(self, data: bytes, tt: Timetable, max_delay_s: int = DEFAULT_MAX_DELAY_S
+                      ) -> bytes:
         """The snapshot bytes of `data` resolved against `tt` in the child; raise
         ResolverUnavailable when the child cannot (the caller resolves in its thread)."""
         if self._pool is None:
@@ -87,7 +90,8 @@ class Resolver:
                 initializer=_background)
         try:
             return await asyncio.get_running_loop().run_in_executor(
-                self._pool, resolve_in_child, data, str(self.cache_dir), tt.feed_hash)
+                self._pool, resolve_in_child, data, str(self.cache_dir), tt.feed_hash,
+                max_delay_s)
         except BrokenProcessPool as exc:
             log.warning("the realtime resolver process died; starting a new one next time")
             self._pool = None
